@@ -1,0 +1,19 @@
+/*
+ * embed.h - files compiled into the binary by the build
+ * (scripts/embed.sh writes build/gen/schemas_embed.c from schemas/).
+ */
+#ifndef CRMSYNC_EMBED_H
+#define CRMSYNC_EMBED_H
+
+#include <stddef.h>
+
+struct embedded_file {
+	const char *path;  /* "schemas/salesforce/Lead.yaml" */
+	const char *data;  /* NUL-terminated contents */
+	size_t len;
+};
+
+extern const struct embedded_file embedded_schemas[];
+extern const size_t embedded_schemas_count;
+
+#endif

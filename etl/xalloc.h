@@ -1,0 +1,33 @@
+/*
+ * xalloc.h - allocation that cannot return NULL.
+ *
+ * Running out of memory in a batch job is not recoverable in any useful
+ * way, so these wrappers print "crmsync: out of memory" and exit with 70
+ * (EX_SOFTWARE): the one place outside main.c allowed to exit.  Sizes are
+ * checked for overflow before multiplying.
+ */
+#ifndef CRMSYNC_XALLOC_H
+#define CRMSYNC_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* xrealloc(ptr, nmemb * size) with the multiplication checked. */
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Grows `*array` (of `*alloc` elements of `elem` bytes) so that it holds
+ * at least `need` elements; growth is geometric.
+ */
+void xgrow(void **array, size_t *alloc, size_t need, size_t elem);
+
+#define XGROW(array, alloc, need) \
+	xgrow((void **)&(array), &(alloc), (need), sizeof(*(array)))
+
+#endif
