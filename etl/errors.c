@@ -8,6 +8,7 @@
 
 #include "errors.h"
 
+__attribute__((format(printf, 3, 0)))
 static void vset(struct err *e, enum err_class cls, const char *fmt,
 		 va_list ap)
 {
@@ -46,16 +47,22 @@ int err_errno(struct err *e, enum err_class cls, int errnum,
 int err_prefix(struct err *e, const char *fmt, ...)
 {
 	char ctx[ERR_MSG_MAX];
-	char old[ERR_MSG_MAX];
+	size_t clen, mlen;
 	va_list ap;
 
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	vsnprintf(ctx, sizeof(ctx) - 2, fmt, ap);
 	va_end(ap);
-	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", ctx, old);
+	strcat(ctx, ": ");
+	clen = strlen(ctx);
+	mlen = strnlen(e->msg, sizeof(e->msg) - 1);
+	if (clen + mlen >= sizeof(e->msg))
+		mlen = sizeof(e->msg) - 1 - clen;
+	memmove(e->msg + clen, e->msg, mlen);
+	memcpy(e->msg, ctx, clen);
+	e->msg[clen + mlen] = '\0';
 	return -1;
 }
 

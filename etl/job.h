@@ -1,5 +1,5 @@
 /*
- * job.h - the job file (jobs/*.yaml): what to sync, how to match, and the
+ * job.h - the job file (jobs/NAME.yaml): what to sync, how to match, and the
  * admin's settings (SPEC R50), parsed with libyaml and validated.
  *
  * Every error names the job file with line and column:
@@ -79,11 +79,137 @@ struct job {
 	struct job_object *objects;
 	struct job_directory directory;
 
-	/* Match, load and export settings are parsed into the structs of
-	 * job_match.h-style sections below by job.c; see jobs/demo.yaml and
-	 * the README for the keys. */
+	/* Match, auto-save, writeback and ROI settings (below); never
+	 * NULL after job_load(). */
 	struct job_settings *settings;
 };
+
+/* ---- match, auto-save, writeback and ROI settings (job_settings) ---- */
+
+/* How one canonical field is compared (see docs/job-file.md for the
+ * score each method gives). */
+enum match_method {
+	MM_EXACT,        /* 1 when the normalised values are equal, else 0 */
+	MM_JARO_WINKLER, /* Jaro-Winkler similarity, 0..1 */
+	MM_LEVENSHTEIN,  /* edit distance; levels use max_distance */
+	MM_TOKEN_SET,    /* shared words / all words (order-free), 0..1 */
+	MM_PHONETIC,     /* 1 when the phonetic codes are equal, else 0 */
+	MM_EMAIL,        /* 1 same address, 0.75 same local part,
+			  * 0.5 same domain, else 0 */
+	MM_PHONE,        /* 1 same digits, 0.75 same last 10 digits,
+			  * 0.5 same last 7 digits, else 0 */
+};
+
+#define MATCH_MAX_OBJECTS 3 /* people: Lead, Contact, members */
+
+/* One object's field(s) feeding a canonical field. */
+struct match_source {
+	size_t nfields;   /* 0: the object does not feed this field */
+	char **fields;    /* fallbacks: the first non-empty value wins */
+	int *index;       /* index of each in the object's schema */
+};
+
+/* A canonical field ("last_name") and where each object keeps it. */
+struct match_field {
+	char *name;
+	/* indexed like match_model.objects[] */
+	struct match_source src[MATCH_MAX_OBJECTS];
+};
+
+/* One comparison level: the first level that holds gives its weight. */
+struct match_level {
+	double min;        /* score >= min (all methods but levenshtein) */
+	long max_distance; /* distance <= max (levenshtein); else -1 */
+	double m, u;       /* as given, or 0 when `weight` was given */
+	double weight;     /* log2(m/u), or as given */
+};
+
+struct match_comparison {
+	char *field;       /* canonical field name */
+	size_t field_index;/* into match_model.fields[] */
+	enum match_method method;
+	size_t nlevels;
+	struct match_level *levels;
+	double else_weight;    /* no level held */
+	double missing_weight; /* either side empty (default 0) */
+};
+
+/* A blocking rule: pairs agreeing on all `keys` (normalised, non-empty)
+ * become candidates; the candidate set is the union over the rules. */
+struct match_blocking {
+	size_t nkeys;
+	size_t *keys;      /* indexes into match_model.fields[] */
+};
+
+/* The scoring model for one side: people (Lead, Contact -> members) or
+ * accounts (Account -> companies).  A pair's score is the sum of its
+ * comparisons' weights (a log2 Bayes factor, Fellegi-Sunter style); it
+ * links when the score is >= threshold (one-to-one resolution after). */
+struct match_model {
+	int enabled;       /* 0 when the job has no such section */
+	size_t nobjects;   /* CRM objects then the directory dataset */
+	/* "Lead", "Contact", "members" (static strings), NULL-ended */
+	const char *objects[MATCH_MAX_OBJECTS + 1];
+	const struct schema *schemas[MATCH_MAX_OBJECTS];
+	size_t ncrm;       /* objects[0..ncrm) are CRM objects */
+	double threshold;
+	size_t nfields;
+	struct match_field *fields;
+	size_t nblocking;
+	struct match_blocking *blocking;
+	size_t ncomparisons;
+	struct match_comparison *comparisons;
+};
+
+/* Activity types of writeback, in this order everywhere. */
+enum wb_type { WB_INMAIL, WB_MESSAGE, WB_CALL, WB_NOTE, WB_POINTDRIVE,
+	       WB_NTYPES };
+
+/* An admin-selected CRM user: an email (matched to User.Email, case
+ * ignored) or a User Id (15 or 18 characters). */
+struct job_user {
+	char *value;
+	int is_id;
+};
+
+struct job_settings {
+	struct match_model people;   /* match.people */
+	struct match_model accounts; /* match.accounts */
+
+	struct {
+		int enabled;         /* default 0 */
+		size_t nusers;
+		struct job_user *users;
+	} autosave;
+
+	struct {
+		int enabled;         /* global switch, default 0 (R41) */
+		size_t nusers;       /* only these users write back */
+		struct job_user *users;
+		int types[WB_NTYPES]; /* allowed types, default all 1 */
+		char *record_type_ids[WB_NTYPES]; /* NULL: none (Note: always
+						   * NULL) */
+		char *task_status;   /* default "Completed" */
+		char *external_id_field; /* NULL or a custom field (__c) */
+		long interval_minutes;   /* default 5 (R45) */
+	} writeback;
+
+	struct {
+		int enabled;         /* default 0: needs the customer's
+				      * consent (R35) */
+		char *pipeline_stage;/* an Opportunity StageName */
+		char *revenue_field; /* default "Amount" */
+		int revenue_index;   /* in salesforce/Opportunity */
+	} roi;
+};
+
+/* "InMail", "Message", "Call", "Note", "PointDrive". */
+const char *wb_type_name(enum wb_type t);
+
+/* 1 when `user` (an email or a User Id) is in the list, case ignored
+ * for emails; `email` and `id` may each be NULL. */
+int job_user_listed(const struct job_user *users, size_t n,
+		    const char *email, const char *id);
 
 /*
  * Reads and validates the job file at `path`.  Returns NULL with

@@ -1,0 +1,213 @@
+/*
+ * cmd_run.c - `crmsync run` and `crmsync extract`.
+ *
+ * `run` carries a run through every stage this build has and finishes
+ * it (run.csv); when the latest run of the job was interrupted it is
+ * resumed rather than a new one started, so a crash costs nothing but
+ * the rerun.  `extract` runs only the extract stage, in a new run.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "extract.h"
+#include "log.h"
+#include "stage.h"
+
+static const char run_help[] =
+	"usage: crmsync run [options] JOB.yaml\n"
+	"\n"
+	"Runs every stage that is due for the job: extract (CRM records\n"
+	"changed since the last successful sync, merged into the mirror).\n"
+	"The latest run is resumed when it did not finish; its completed\n"
+	"stages are skipped.\n"
+	"\n"
+	"options:\n"
+	"  --full             full import: ignore watermarks, rebuild the "
+	"mirror\n"
+	"  --new-run          start a new run even if the latest did not "
+	"finish\n"
+	"  --run-id ID        use (or resume) the run named ID\n"
+	"  --max-rejects N    fail when more than N rows are rejected\n"
+	"                     (default: sync.max_rejects of the job)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"exit status: 0 done, 2 done with rejected rows (see the stage's\n"
+	"rejects/ directory), 65 bad data, 66 missing input, 75 locked by\n"
+	"another run, 78 bad job file; 'crmsync help exit-codes' for all.\n";
+
+static const char extract_help[] =
+	"usage: crmsync extract [options] JOB.yaml\n"
+	"\n"
+	"Extracts the job's CRM objects into a new run: records changed\n"
+	"since the last successful sync (all of them the first time) are\n"
+	"staged under runs/<id>/extract/ and merged into state/mirror/.\n"
+	"\n"
+	"options:\n"
+	"  --full             full import: ignore watermarks, rebuild the "
+	"mirror\n"
+	"  --run-id ID        name the run ID (resumes it if it exists)\n"
+	"  --max-rejects N    fail when more than N rows are rejected\n"
+	"  -h, --help         this help\n";
+
+struct run_opts {
+	int full;
+	int new_run;
+	const char *run_id;
+	long max_rejects; /* -2: from the job */
+};
+
+static int parse(int argc, char **argv, const char *help,
+		 struct run_opts *o, int *done, struct err *err)
+{
+	static const struct option longopts[] = {
+		{ "full", no_argument, NULL, 'f' },
+		{ "new-run", no_argument, NULL, 'n' },
+		{ "run-id", required_argument, NULL, 'r' },
+		{ "max-rejects", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->max_rejects = -2;
+	*done = 0;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->full = 1;
+			break;
+		case 'n':
+			if (strcmp(argv[0], "run"))
+				goto bad;
+			o->new_run = 1;
+			break;
+		case 'r':
+			o->run_id = optarg;
+			break;
+		case 'm':
+			if (cmd_parse_long("--max-rejects", optarg,
+					   &o->max_rejects, err) < 0)
+				return -1;
+			break;
+		case 'h':
+			*done = 1;
+			return cmd_print_help(help);
+		default:
+			goto bad;
+		}
+	}
+	return optind;
+bad:
+	return cmd_usage_error(err, argv[0], "unknown option '%s'",
+			       argv[optind - 1]);
+}
+
+/* Picks the run: an explicit id, the unfinished latest, or a new one. */
+static struct run *pick_run(const struct job *job, const struct run_opts *o,
+			    int resume_latest, struct err *err)
+{
+	struct run *run;
+
+	if (o->run_id) {
+		struct err probe = ERR_INIT;
+
+		run = run_open(job, o->run_id, &probe);
+		if (run) {
+			log_info("resuming run %s", run->id);
+			return run;
+		}
+		if (probe.cls != ERR_NOINPUT) {
+			*err = probe;
+			return NULL;
+		}
+		return run_create(job, o->run_id, err);
+	}
+	if (resume_latest && !o->new_run) {
+		run = run_latest(job, err);
+		if (!run && err->cls != ERR_OK)
+			return NULL;
+		if (run && !run_is_complete(run)) {
+			log_warn("resuming unfinished run %s (use --new-run "
+				 "to start afresh)", run->id);
+			return run;
+		}
+		run_free(run);
+	}
+	return run_create(job, NULL, err);
+}
+
+static int do_run(int argc, char **argv, int whole, struct err *err)
+{
+	static const char *const stages[] = { "extract", NULL };
+	struct extract_options eo;
+	struct extract_result er;
+	struct job_lock *lock = NULL;
+	struct run *run = NULL;
+	struct job *job = NULL;
+	struct run_opts o;
+	int first, done, ret = -1;
+
+	first = parse(argc, argv, whole ? run_help : extract_help, &o, &done,
+		      err);
+	if (first < 0 || done)
+		return first < 0 ? -1 : EXIT_OK;
+	job = cmd_load_job(argc, argv, first, "crmsync run JOB.yaml", err);
+	if (!job)
+		return -1;
+	log_set_context(job->name, NULL, NULL);
+	lock = job_lock_acquire(job, err);
+	if (!lock)
+		goto out;
+	run = pick_run(job, &o, whole, err);
+	if (!run)
+		goto out;
+	log_set_context(job->name, run->id, "extract");
+	eo.full = o.full;
+	eo.max_rejects = o.max_rejects == -2 ? job->max_rejects : o.max_rejects;
+	if (extract_run(job, run, &eo, &er, err) < 0) {
+		err_prefix(err, "run %s", run->id);
+		goto out;
+	}
+	if (er.skipped)
+		log_result("run %s: extract already complete", run->id);
+	else
+		log_result("run %s: extract %llu read, %llu staged, %llu "
+			   "rejected; mirror %llu added or updated, %llu "
+			   "deleted; %llu API calls", run->id,
+			   (unsigned long long)er.read,
+			   (unsigned long long)er.selected,
+			   (unsigned long long)er.rejected,
+			   (unsigned long long)er.upserts,
+			   (unsigned long long)er.deletes,
+			   (unsigned long long)er.api_calls);
+	if (whole) {
+		log_set_context(job->name, run->id, NULL);
+		if (run_finish(run, stages, err) < 0)
+			goto out;
+	}
+	if (er.rejected)
+		log_warn("%llu rows rejected: see '%s/extract/rejects/'",
+			 (unsigned long long)er.rejected, run->dir);
+	ret = er.rejected ? EXIT_REJECTS : EXIT_OK;
+out:
+	run_free(run);
+	job_lock_release(lock);
+	job_free(job);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv, struct err *err)
+{
+	return do_run(argc, argv, 1, err);
+}
+
+int cmd_extract(int argc, char **argv, struct err *err)
+{
+	return do_run(argc, argv, 0, err);
+}
