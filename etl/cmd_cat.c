@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "csvio.h"
+#include "stage.h"
 
 static const char cat_help[] =
 	"usage: crmsync cat [--head N] FILE\n"
@@ -78,7 +79,7 @@ int cmd_cat(int argc, char **argv, struct err *err)
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error(err, "cat", "expected one FILE");
-	r = csvr_open(argv[optind], 0, err);
+	r = csvr_open(argv[optind], staged_read_flags(argv[optind]), err);
 	if (!r)
 		return -1;
 	if (put_row(csvr_header(r)) < 0)

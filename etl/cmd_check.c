@@ -28,7 +28,7 @@ static int check_header(const char *path, const struct schema *s,
 			struct err *first)
 {
 	struct err err = ERR_INIT;
-	struct csv_reader *r = csvr_open(path, 0, &err);
+	struct csv_reader *r = csvr_open(path, staged_read_flags(path), &err);
 	size_t *map;
 	int ret = -1;
 

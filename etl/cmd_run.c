@@ -192,8 +192,9 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 			goto out;
 	}
 	if (er.rejected)
-		log_warn("%llu rows rejected: see '%s/extract/rejects/'",
-			 (unsigned long long)er.rejected, run->dir);
+		log_warn("%llu row%s rejected: see '%s/extract/rejects/'",
+			 (unsigned long long)er.rejected,
+			 er.rejected == 1 ? "" : "s", run->dir);
 	ret = er.rejected ? EXIT_REJECTS : EXIT_OK;
 out:
 	run_free(run);

@@ -283,8 +283,9 @@ static int put_record(struct csv_writer *w, const char *const *vals,
 }
 
 /*
- * Measures the values into w->lens and checks them.  `row` is 0 for the
- * header.  Fails with ERR_DATA naming the column.
+ * Measures the values into w->lens and checks that they are UTF-8
+ * without NUL.  Fails with ERR_DATA naming the column and the row (or
+ * the header, while w->names is not set yet).
  */
 static int check_record(struct csv_writer *w, const char *const *vals,
 			const size_t *lens, struct err *err)
@@ -373,8 +374,11 @@ static int open_writer(struct csv_writer *w, const char *const *header,
 	if (w->fd < 0) {
 		enum err_class cls = err_class_of_errno(errno);
 
-		return err_errno(err, cls == ERR_NOINPUT ? ERR_CANTCREAT : cls,
-				 errno, "cannot create '%s'", w->tmp);
+		/* EEXIST: another writer of the same file in this process */
+		if (cls == ERR_NOINPUT || errno == EEXIST)
+			cls = ERR_CANTCREAT;
+		return err_errno(err, cls, errno, "cannot create '%s'",
+				 w->tmp);
 	}
 	w->tmp_exists = 1;
 	if (!(w->flags & CSVW_PLAIN)) {

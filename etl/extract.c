@@ -174,7 +174,7 @@ static int extract_fixture_object(const struct job *job,
 	path = fixture_file(job->source.fixture_dir, obj->name, err);
 	if (!path)
 		goto out;
-	r = csvr_open(path, 0, err);
+	r = csvr_open(path, staged_read_flags(path), err);
 	if (!r)
 		goto out;
 	map = xcalloc(s->nfields, sizeof(*map));

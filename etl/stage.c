@@ -23,6 +23,13 @@
 
 #define MANIFEST "manifest.csv"
 
+unsigned staged_read_flags(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len > 3 && strcmp(path + len - 3, ".gz") == 0 ? CSVR_GZIP : 0;
+}
+
 /* ---- the job lock ------------------------------------------------------ */
 
 struct job_lock {
@@ -633,7 +640,7 @@ static int check_csv(const char *path, const struct manifest_entry *e,
 		schema = schema_find(group, slash + 1);
 		free(group);
 	}
-	r = csvr_open(path, 0, &err);
+	r = csvr_open(path, staged_read_flags(path), &err);
 	if (!r) {
 		snprintf(why, whylen, "%s", err.msg);
 		return -1;

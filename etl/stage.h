@@ -33,6 +33,14 @@
 #include "errors.h"
 #include "job.h"
 
+/*
+ * csvr_open() flags for an input named `path`: a name ending in ".gz"
+ * must hold gzip (a plain file under a .gz name is refused, so a file
+ * that was never compressed, or was decompressed in place, is caught);
+ * other names are detected by content.
+ */
+unsigned staged_read_flags(const char *path);
+
 /* ---- the job lock ------------------------------------------------------ */
 
 struct job_lock;

@@ -225,11 +225,11 @@ static void test_round_trip(void)
 	const char *want_rows =
 		"2:1|plain|\n"
 		"3:2|two\\nlines|crlf\\r\\ninside\n"
-		"5:3|say \"hi\"|a,b\n"
-		"6:4|#N/A| leading\n"
-		"7:5|trailing |Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac "
+		"6:3|say \"hi\"|a,b\n"
+		"7:4|#N/A| leading\n"
+		"8:5|trailing |Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac "
 		"\xf0\x9f\x98\x80\n"
-		"8:6||in side\n";
+		"9:6||in side\n";
 	char *path = tpath("rt.csv.gz");
 	struct err err = ERR_INIT;
 	struct csv_file_info info;
