@@ -735,9 +735,18 @@ int manifest_verify(const char *dir, verify_report_fn report, void *ctx,
 		const struct manifest_entry *e = &st->entries[i];
 		char *path = xasprintf("%s/%s", dir, e->path);
 		char hex[SHA256_HEX_LEN + 1], why[ERR_MSG_MAX];
+		char *real = realpath(path, NULL);
 		unsigned long long bytes = 0;
 		struct err ferr = ERR_INIT;
 		int input = strcmp(e->kind, "input") == 0;
+
+		/* inputs outside the stage read better resolved */
+		if (input && real) {
+			free(path);
+			path = real;
+			real = NULL;
+		}
+		free(real);
 
 		if (sha256_file(path, hex, &bytes, &ferr) < 0) {
 			reportf(report, ctx, input ? VERIFY_NOTE : VERIFY_FAIL,
