@@ -454,7 +454,7 @@ static int finish(struct csv_reader *r)
 	return r->row_done;
 }
 
-/* libcsv refused byte `at` of the segment at p. */
+/* libcsv refused byte `at` of the segment at `p`: a fatal ERR_DATA. */
 static int parse_error(struct csv_reader *r, const char *p, size_t at)
 {
 	char col[64];
@@ -464,12 +464,17 @@ static int parse_error(struct csv_reader *r, const char *p, size_t at)
 			       "'%s' line %llu: %s", r->path,
 			       (unsigned long long)r->line,
 			       csv_strerror(csv_error(&r->parser)));
+	/* with no blanks to skip, libcsv refuses only these two cases */
+	column_label(r, r->nf, col, sizeof(col));
+	if (p[at] == '"')
+		return err_set(&r->fatal_err, ERR_DATA,
+			       "'%s' line %llu: bad quoting in column %s: a "
+			       "quote inside an unquoted value", r->path,
+			       (unsigned long long)r->line, col);
 	return err_set(&r->fatal_err, ERR_DATA,
-		       "'%s' line %llu: bad quoting in column %s: '%c' after "
-		       "a quote or a quote inside an unquoted value",
-		       r->path, (unsigned long long)r->line,
-		       column_label(r, r->nf, col, sizeof(col)),
-		       p[at] >= 0x20 && p[at] < 0x7f ? p[at] : '?');
+		       "'%s' line %llu: bad quoting in column %s: text after "
+		       "the closing quote", r->path,
+		       (unsigned long long)r->line, col);
 }
 
 /*

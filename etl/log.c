@@ -47,6 +47,7 @@ void log_set_context(const char *job, const char *run_id, const char *stage)
 	replace(&g_stage, stage);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void emit(int level, const char *name, const char *fmt, va_list ap)
 {
 	char msg[4096];

@@ -38,6 +38,7 @@ SECTIONS="csv"
 
 VERDICTS=""
 ERRORS=0
+NOISY=""
 
 die() {
 	echo "bench: $*" >&2
@@ -73,6 +74,14 @@ verdict() {
 	[ "$1" != ERROR ] || ERRORS=$((ERRORS + 1))
 }
 
+# starved PEER WALL CPU: notes a single-threaded, CPU-bound peer whose wall
+# time was well above its CPU time, i.e. it had to wait for a CPU.
+starved() {
+	if awk "BEGIN { exit !($2 > 1.15 * $3) }"; then
+		NOISY="$NOISY${NOISY:+, }$1"
+	fi
+}
+
 # check NAME VALUE OP TARGET: PASS or FAIL as awk finds VALUE OP TARGET.
 check() {
 	if awk "BEGIN { exit !($2 $3 $4) }"; then
@@ -86,14 +95,16 @@ check() {
 # measure NAME 'SHELL COMMAND': runs the command BENCH_REPS times under
 # peakrss, with stdout and stderr in $DATA/NAME.out and NAME.err (a
 # redirection inside the command wins).  Sets M_WALL to the best wall
-# time in seconds and M_RSS to the largest peak RSS in KiB.  Returns 1
-# after recording an ERROR when a run fails.
+# time in seconds, M_CPU to the user + sys seconds of that run and M_RSS
+# to the largest peak RSS in KiB.  Returns 1 after recording an ERROR when
+# a run fails.
 #
 measure() {
 	_name=$1
 	_cmd=$2
 	_i=0
 	M_WALL=""
+	M_CPU=""
 	M_RSS=0
 	while [ "$_i" -lt "$BENCH_REPS" ]; do
 		_i=$((_i + 1))
@@ -105,11 +116,13 @@ measure() {
 			return 1
 		fi
 		# wall W user U sys S maxrss_kib K status 0
-		read -r _ _w _ _ _ _ _ _k _ <"$DATA/.peakrss"
-		printf '  %-12s run %d: %6.2f s  %7.1f MiB\n' "$_name" "$_i" \
-			"$_w" "$(fmt '%.1f' "$_k / 1024")" >&2
+		read -r _ _w _ _u _ _s _ _k _ <"$DATA/.peakrss"
+		printf '  %-12s run %d: %6.2f s (cpu %6.2f s)  %7.1f MiB\n' \
+			"$_name" "$_i" "$_w" "$(fmt '%f' "$_u + $_s")" \
+			"$(fmt '%f' "$_k / 1024")" >&2
 		if [ -z "$M_WALL" ] || awk "BEGIN { exit !($_w < $M_WALL) }"; then
 			M_WALL=$_w
+			M_CPU=$(fmt '%.2f' "$_u + $_s")
 		fi
 		[ "$_k" -le "$M_RSS" ] || M_RSS=$_k
 	done
@@ -152,7 +165,7 @@ bench_csv() {
 	# read: decompress and parse every record, touching every field,
 	# against decompressing alone
 	if measure zcat "zcat '$GZ' >/dev/null" &&
-	   { pw=$M_WALL; pr=$M_RSS; } &&
+	   { pw=$M_WALL; pc=$M_CPU; pr=$M_RSS; } &&
 	   measure csv_read "'$TOOLS/csvbench' read '$GZ'"; then
 		ow=$M_WALL
 		orss=$M_RSS
@@ -161,6 +174,8 @@ bench_csv() {
 			"csv read" "$size" "$pw" "$(fmt '%f' "$plain / 1e6 / $pw")" \
 			"$ow" "$(fmt '%f' "$plain / 1e6 / $ow")" "$ratio" \
 			"$(fmt '%f' "$orss / 1024")" "$(fmt '%f' "$pr / 1024")"
+		echo "           cpu (user + sys): zcat $pc s, crmsync $M_CPU s"
+		starved zcat "$pw" "$pc"
 		rows=$(sed -n 's/^rows \([0-9]*\) .*/\1/p' "$DATA/csv_read.out")
 		if [ "$rows" != "$BENCH_ROWS" ]; then
 			verdict ERROR "csv read: $rows records read, $BENCH_ROWS expected"
@@ -173,9 +188,10 @@ bench_csv() {
 	# csvw_row() to a committed file; the peer compresses the same
 	# bytes from the page cache into a file next to it
 	if measure gzip6 "gzip -6 -n -c '$PLAIN' >'$DATA/peer.csv.gz'" &&
-	   { pw=$M_WALL; pr=$M_RSS; } &&
+	   { pw=$M_WALL; pc=$M_CPU; pr=$M_RSS; } &&
 	   measure csv_write "'$TOOLS/csvbench' write --seed $BENCH_SEED $BENCH_ROWS '$DATA/ours.csv.gz'"; then
 		ow=$M_WALL
+		oc=$M_CPU
 		orss=$M_RSS
 		ratio=$(fmt '%.2f' "$pw / $ow")
 		printf '%-10s %s  gzip-6 %.2f s %.0f MB/s  crmsync %.2f s %.0f MB/s  speed ratio %s (target >= 0.80)  peak RSS %.1f MiB (target < 64; gzip-6 %.1f MiB)\n' \
@@ -184,7 +200,9 @@ bench_csv() {
 			"$(fmt '%f' "$orss / 1024")" "$(fmt '%f' "$pr / 1024")"
 		check "csv write speed ratio" "$ratio" ">=" 0.80
 		check "csv write peak RSS MiB" "$(fmt '%.1f' "$orss / 1024")" "<" 64
-		csv_write_notes "$ow"
+		echo "           cpu (user + sys): gzip-6 $pc s, crmsync $oc s"
+		starved gzip-6 "$pw" "$pc"
+		csv_write_notes
 	fi
 }
 
@@ -238,12 +256,18 @@ done
 mkdir -p "$DATA"
 
 echo "crmsync benchmarks: $BENCH_ROWS rows, best of $BENCH_REPS," \
-	"$(nproc) CPU $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+	"$(nproc) CPU $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)," \
+	"load average $(cut -d' ' -f1 /proc/loadavg)"
 for s in $run; do
 	echo "== $s" >&2
 	"bench_$s"
 done
 
+if [ -n "$NOISY" ]; then
+	echo "warning: the single-threaded peers ($NOISY) took more than 1.15x" \
+		"their CPU time in wall time: other processes competed for the" \
+		"CPUs and the ratios are noisy (compare the cpu lines)"
+fi
 echo
 printf '%s' "$VERDICTS"
 [ "$ERRORS" -eq 0 ] || exit 1

@@ -171,8 +171,8 @@ static void test_utf8(void)
 		const char *what;
 	} cases[] = {
 		{ "plain ascii", 11, 11, 0, "ascii" },
-		{ "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x98\x80", 15,
-		  15, 0, "2, 3 and 4 byte sequences" },
+		{ "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x98\x80", 16,
+		  16, 0, "2, 3 and 4 byte sequences" },
 		{ "a\xc0\x80", 3, 1, 1, "overlong NUL" },
 		{ "ab\xe0\x80\xaf", 5, 2, 1, "overlong 3-byte" },
 		{ "\xed\xa0\x80", 3, 0, 1, "surrogate" },
@@ -417,6 +417,40 @@ out:
 	free(path);
 }
 
+static void test_early_close_and_stdin(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = tpath("early.csv.gz");
+	struct err err = ERR_INIT;
+	struct csv_reader *r;
+	const struct csv_row *row;
+	int fd, saved;
+	char *got;
+
+	strbuf_addstr(&sb, "Id\n");
+	for (int i = 0; i < 300000; i++)
+		strbuf_addf(&sb, "%d\n", i);
+	put_gz(path, sb.buf, sb.len);
+	strbuf_release(&sb);
+	r = csvr_open(path, 0, &err);
+	ok(r && csvr_next(r, &row, &err) == CSVR_ROW &&
+	   strcmp(row->fields[0], "0") == 0, "first record of a big file");
+	csvr_close(r);
+	ok(1, "closing before EOF stops the feeder");
+
+	fd = open(path, O_RDONLY);
+	saved = dup(STDIN_FILENO);
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	got = slurp("-", CSVR_GZIP, &err, NULL);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	ok(got && strncmp(got, "2:0\n3:1\n", 8) == 0 &&
+	   contains(got, "300001:299999\n"), "\"-\" reads standard input");
+	free(got);
+	free(path);
+}
+
 static void test_multi_member(void)
 {
 	char *a = tpath("m1.gz"), *b = tpath("m2.gz"), *c = tpath("m.csv.gz");
@@ -498,6 +532,12 @@ static void test_read_errors(void)
 	ok(contains(got, "ERROR") && err.cls == ERR_DATA &&
 	   contains(err.msg, "line 2") && contains(err.msg, "'b'"),
 	   "stray quote is fatal: %s", err.msg);
+	free(got);
+
+	got = slurp_text("after.csv", "a,b\n1,\"x\"y\n", 0, &err, NULL);
+	ok(contains(got, "ERROR") && err.cls == ERR_DATA &&
+	   contains(err.msg, "text after the closing quote"),
+	   "text after a closing quote is fatal: %s", err.msg);
 	free(got);
 
 	got = slurp_text("cols.csv", "a,b,c,d,e,f,g\n1,2,3,4,5\n1,2,3,4,5,6,7\n",
@@ -721,6 +761,7 @@ int main(void)
 	test_deterministic();
 	test_read_lines();
 	test_read_big();
+	test_early_close_and_stdin();
 	test_multi_member();
 	test_read_errors();
 	test_gzip_damage();
