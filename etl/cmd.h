@@ -56,6 +56,9 @@ int cmd_help(int argc, char **argv, struct err *err);
 struct job *cmd_load_job(int argc, char **argv, int optind_,
 			 const char *usage, struct err *err);
 
+/* 1 when the only argument after the command is -h or --help. */
+int cmd_wants_help(int argc, char **argv);
+
 /* Prints "usage: ..." and the option help to stdout (asked for) and
  * returns EXIT_OK. */
 int cmd_print_help(const char *text);

@@ -60,8 +60,7 @@ int cmd_check(int argc, char **argv, struct err *err)
 	const char *paths[5];
 	unsigned problems = 0, files = 0;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1],
-							   "--help")))
+	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(check_help);
 	job = cmd_load_job(argc, argv, 1, "crmsync check JOB.yaml", err);
 	if (!job)

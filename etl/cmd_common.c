@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -64,6 +65,12 @@ struct job *cmd_load_job(int argc, char **argv, int optind_,
 	}
 	job = job_load(argv[optind_], err);
 	return job;
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	return argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+			     strcmp(argv[1], "--help") == 0);
 }
 
 int cmd_print_help(const char *text)

@@ -26,8 +26,7 @@ int cmd_status(int argc, char **argv, struct err *err)
 	struct job *job;
 	int ret = -1;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1],
-							   "--help")))
+	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(status_help);
 	job = cmd_load_job(argc, argv, 1, "crmsync status JOB.yaml", err);
 	if (!job)

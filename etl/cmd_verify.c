@@ -127,8 +127,7 @@ int cmd_verify(int argc, char **argv, struct err *err)
 	char *m;
 	size_t len;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1],
-							   "--help")))
+	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(verify_help);
 	if (argc != 2)
 		return cmd_usage_error(err, "verify", "expected one RUN_DIR, "
