@@ -32,4 +32,22 @@ void sha256_free(struct sha256 *h);
 int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1],
 		unsigned long long *bytes, struct err *err);
 
+/*
+ * Signs `data` with RSA-SHA256 (JWT's RS256) using the PEM private key
+ * in `key_path`.  The key file must not be readable by group or others
+ * (ERR_CONFIG otherwise: a leaked key lets anyone act as the integration
+ * user).  On success *sig is a new buffer of *siglen bytes (caller
+ * frees).  Errors name the file, never its contents.
+ */
+int rs256_sign_file(const char *key_path, const void *data, size_t len,
+		    unsigned char **sig, size_t *siglen, struct err *err);
+
+/* Appends base64url (RFC 4648 section 5, no padding) of `data`. */
+struct strbuf;
+void base64url_append(struct strbuf *sb, const void *data, size_t len);
+
+/* Fills `buf` with `len` random bytes from the OS (ERR_SOFTWARE when it
+ * cannot). */
+int random_bytes(void *buf, size_t len, struct err *err);
+
 #endif

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <jansson.h>
+
 #include "csvio.h"
 #include "extract.h"
 #include "fsutil.h"
@@ -14,6 +17,7 @@
 #include "mirror.h"
 #include "progress.h"
 #include "schema.h"
+#include "sf_bulk.h"
 #include "strbuf.h"
 #include "syncstate.h"
 #include "timeutil.h"
@@ -141,8 +145,8 @@ static int reject(struct rejects *rj, const char *source, uint64_t line,
 
 /* ---- one object from a fixture org ---------------------------------------- */
 
-/* The file name as rejects and logs show it: relative to the fixture
- * directory's parent keeps it short and stable across checkouts. */
+/* The file name as rejects show it: the base name is stable across
+ * checkouts and machines. */
 static const char *display_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -150,45 +154,43 @@ static const char *display_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static int extract_fixture_object(const struct job *job,
-				  const struct job_object *obj,
-				  struct stage *st, struct object_delta *od,
-				  struct err *err)
+/* One input file of an object: a fixture file or a results page. */
+struct source_file {
+	char *path;
+	char *lineage; /* manifest path for remote data, NULL: the file */
+};
+
+/*
+ * Checks and filters the rows of one input file into the delta writer
+ * `w` and the rejects, then records the input in the manifest.
+ */
+static int stage_file(const struct schema *s, const struct source_file *sf,
+		      struct stage *st, struct csv_writer *w,
+		      struct rejects *rj, struct object_delta *od,
+		      struct err *err)
 {
-	const struct schema *s = obj->schema;
-	struct rejects rj = { st, obj->name, NULL, NULL, STRBUF_INIT, 0 };
 	struct csv_reader *r = NULL;
-	struct csv_writer *w = NULL;
 	struct progress *prog = NULL;
-	struct csv_file_info info;
 	const struct csv_row *row;
-	char *path = NULL, *out = NULL, *rel = NULL, *label = NULL;
-	char *schema_id = NULL;
 	char sha[SHA256_HEX_LEN + 1];
 	const char **values = NULL;
 	size_t *vlens = NULL, *map = NULL;
+	uint64_t read = 0, rejected_before = rj->rows;
 	int modified_col = schema_field_index(s, "LastModifiedDate");
+	char *schema_id = xasprintf("%s/%s", s->group, s->name);
+	char *label = xasprintf("extract %s", s->name);
 	enum csvr_status status;
 	int ret = -1;
 
-	path = fixture_file(job->source.fixture_dir, obj->name, err);
-	if (!path)
-		goto out;
-	r = csvr_open(path, staged_read_flags(path), err);
+	r = csvr_open(sf->path, staged_read_flags(sf->path), err);
 	if (!r)
 		goto out;
 	map = xcalloc(s->nfields, sizeof(*map));
 	values = xcalloc(s->nfields, sizeof(*values));
 	vlens = xcalloc(s->nfields, sizeof(*vlens));
-	if (schema_bind_header(s, path, csvr_header(r)->fields,
+	if (schema_bind_header(s, sf->path, csvr_header(r)->fields,
 			       csvr_header(r)->nfields, map, err) < 0)
 		goto out;
-	rel = xasprintf("%s.csv.gz", obj->name);
-	out = stage_path(st, rel);
-	w = csvw_open(out, schema_field_names(s), s->nfields, 0, err);
-	if (!w)
-		goto out;
-	label = xasprintf("extract %s", obj->name);
 	prog = progress_start(label, csvr_file_size(r));
 
 	while ((status = csvr_next(r, &row, err)) != CSVR_EOF) {
@@ -197,15 +199,13 @@ static int extract_fixture_object(const struct job *job,
 
 		if (status == CSVR_ERROR)
 			goto out;
-		od->read++;
+		read++;
 		progress_update(prog, csvr_bytes_read(r));
 		if (status == CSVR_BADROW) {
-			/* err names file and line; the reason is what follows */
-			const char *reason = err->msg;
-
-			if (reject(&rj, display_name(path), row->line, reason,
-				   row->fields, row->lens, row->nfields,
-				   err) < 0)
+			/* err names file and line; keep it as the reason */
+			if (reject(rj, display_name(sf->path), row->line,
+				   err->msg, row->fields, row->lens,
+				   row->nfields, err) < 0)
 				goto out;
 			err_clear(err);
 			continue;
@@ -235,7 +235,7 @@ static int extract_fixture_object(const struct job *job,
 			snprintf(why, sizeof(why), "field 'LastModifiedDate' "
 				 "is not a datetime");
 		if (*why) {
-			if (reject(&rj, display_name(path), row->line, why,
+			if (reject(rj, display_name(sf->path), row->line, why,
 				   row->fields, row->lens, row->nfields,
 				   err) < 0)
 				goto out;
@@ -251,49 +251,435 @@ static int extract_fixture_object(const struct job *job,
 			od->max_ms = modified;
 		}
 	}
-	od->rejected = rj.rows;
-	if (csvw_commit(w, &info, err) < 0) {
-		w = NULL;
+	od->read += read;
+	if (csvr_sha256_hex(r, sha) < 0) {
+		err_set(err, ERR_SOFTWARE, "'%s': no hash at end of file",
+			sf->path);
 		goto out;
 	}
-	w = NULL;
-	schema_id = xasprintf("%s/%s", s->group, s->name);
-	stage_add_output(st, rel, schema_id, &info);
-	{
-		struct csv_file_info rinfo;
-
-		if (rj.w) {
-			int rc = csvw_commit(rj.w, &rinfo, err);
-
-			rj.w = NULL;
-			if (rc < 0)
-				goto out;
-			stage_add_rejects(st, rj.rel, REJECTS_SCHEMA, &rinfo);
-		}
-	}
-	if (csvr_sha256_hex(r, sha) < 0 ||
-	    stage_add_input(st, path, schema_id, od->read, od->rejected,
-			    csvr_bytes_read(r), sha, err) < 0)
+	if (sf->lineage)
+		stage_add_remote_input(st, sf->lineage, schema_id, read,
+				       rj->rows - rejected_before,
+				       csvr_bytes_read(r), sha);
+	else if (stage_add_input(st, sf->path, schema_id, read,
+				 rj->rows - rejected_before,
+				 csvr_bytes_read(r), sha, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0 && err && !strstr(err->msg, obj->name))
-		err_prefix(err, "extract %s", obj->name);
 	progress_end(prog);
-	csvw_abort(w);
-	csvw_abort(rj.w);
-	strbuf_release(&rj.record);
 	csvr_close(r);
-	free(rj.rel);
 	free(map);
 	free(values);
 	free(vlens);
 	free(label);
 	free(schema_id);
-	free(rel);
-	free(out);
-	free(path);
 	return ret;
+}
+
+/*
+ * Stages object `obj` from its input files: the delta
+ * <Object>.csv.gz, rejects/<Object>.csv.gz when a row fails a check,
+ * and the manifest entries.
+ */
+static int stage_object(const struct job_object *obj,
+			const struct source_file *files, size_t nfiles,
+			struct stage *st, struct object_delta *od,
+			struct err *err)
+{
+	const struct schema *s = obj->schema;
+	struct rejects rj = { st, obj->name, NULL, NULL, STRBUF_INIT, 0 };
+	struct csv_writer *w = NULL;
+	struct csv_file_info info;
+	char *rel = xasprintf("%s.csv.gz", obj->name);
+	char *out = stage_path(st, rel);
+	char *schema_id = xasprintf("%s/%s", s->group, s->name);
+	int ret = -1;
+
+	w = csvw_open(out, schema_field_names(s), s->nfields, 0, err);
+	if (!w)
+		goto out;
+	for (size_t i = 0; i < nfiles; i++)
+		if (stage_file(s, &files[i], st, w, &rj, od, err) < 0)
+			goto out;
+	od->rejected = rj.rows;
+	ret = csvw_commit(w, &info, err);
+	w = NULL;
+	if (ret < 0)
+		goto out;
+	stage_add_output(st, rel, schema_id, &info);
+	if (rj.w) {
+		struct csv_file_info rinfo;
+
+		ret = csvw_commit(rj.w, &rinfo, err);
+		rj.w = NULL;
+		if (ret < 0)
+			goto out;
+		stage_add_rejects(st, rj.rel, REJECTS_SCHEMA, &rinfo);
+	}
+	ret = 0;
+out:
+	if (ret < 0 && err && !strstr(err->msg, obj->name))
+		err_prefix(err, "extract %s", obj->name);
+	csvw_abort(w);
+	csvw_abort(rj.w);
+	strbuf_release(&rj.record);
+	free(rj.rel);
+	free(schema_id);
+	free(out);
+	free(rel);
+	return ret;
+}
+
+static int extract_fixture_object(const struct job *job,
+				  const struct job_object *obj,
+				  struct stage *st, struct object_delta *od,
+				  struct err *err)
+{
+	struct source_file file = { NULL, NULL };
+	int ret;
+
+	file.path = fixture_file(job->source.fixture_dir, obj->name, err);
+	if (!file.path)
+		return -1;
+	ret = stage_object(obj, &file, 1, st, od, err);
+	free(file.path);
+	return ret;
+}
+
+/* ---- one object from Salesforce ------------------------------------------------ */
+
+/*
+ * Progress of an object's query job, kept in state/extract/<Object>.json
+ * with its pages in state/extract/<Object>/page-NNNNNN.csv, so that a run
+ * that dies mid-extract resumes the same Salesforce job at the next page
+ * instead of starting a new job (jobs live 7 days on Salesforce).
+ */
+struct sf_progress {
+	char *run_id;
+	char *job_id;
+	char *soql;
+	char *locator; /* next page; NULL before the first */
+	long pages;
+	int done;
+};
+
+static void progress_release(struct sf_progress *p)
+{
+	free(p->run_id);
+	free(p->job_id);
+	free(p->soql);
+	free(p->locator);
+	memset(p, 0, sizeof(*p));
+}
+
+static char *sf_extract_dir(const struct job *job)
+{
+	char *state = job_state_dir(job);
+	char *dir = xasprintf("%s/extract", state);
+
+	free(state);
+	return dir;
+}
+
+static int progress_load(const char *path, struct sf_progress *p)
+{
+	json_t *j = json_load_file(path, 0, NULL);
+	const char *run, *id, *soql, *loc;
+
+	memset(p, 0, sizeof(*p));
+	if (!j)
+		return -1;
+	run = json_string_value(json_object_get(j, "run_id"));
+	id = json_string_value(json_object_get(j, "job_id"));
+	soql = json_string_value(json_object_get(j, "soql"));
+	loc = json_string_value(json_object_get(j, "locator"));
+	if (!run || !id || !soql) {
+		json_decref(j);
+		return -1;
+	}
+	p->run_id = xstrdup(run);
+	p->job_id = xstrdup(id);
+	p->soql = xstrdup(soql);
+	p->locator = loc ? xstrdup(loc) : NULL;
+	p->pages = (long)json_integer_value(json_object_get(j, "pages"));
+	p->done = json_is_true(json_object_get(j, "done"));
+	json_decref(j);
+	return 0;
+}
+
+static int progress_save(const char *path, const struct sf_progress *p,
+			 struct err *err)
+{
+	json_t *j = json_object();
+	char *text;
+	int ret;
+
+	json_object_set_new(j, "run_id", json_string(p->run_id));
+	json_object_set_new(j, "job_id", json_string(p->job_id));
+	json_object_set_new(j, "soql", json_string(p->soql));
+	json_object_set_new(j, "locator",
+			    p->locator ? json_string(p->locator) : json_null());
+	json_object_set_new(j, "pages", json_integer(p->pages));
+	json_object_set_new(j, "done", json_boolean(p->done));
+	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	ret = fs_write_atomic(path, text, strlen(text), 0600, err);
+	free(text);
+	return ret;
+}
+
+/* SOQL for the object's schema fields, changed after `since` when set.
+ * Field names come from the schema, never from outside input. */
+static char *build_soql(const struct schema *s, const struct object_delta *od)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "SELECT ");
+	for (size_t i = 0; i < s->nfields; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", s->fields[i].name);
+	strbuf_addf(&sb, " FROM %s", s->name);
+	if (od->has_since) {
+		char lit[32];
+
+		/* SOQL datetime literal: seconds, UTC */
+		sf_datetime_format(od->since_ms, lit, sizeof(lit));
+		strcpy(lit + 19, "Z");
+		strbuf_addf(&sb, " WHERE LastModifiedDate > %s", lit);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* A results page spooled to a file. */
+struct spool {
+	FILE *f;
+	const char *path;
+	struct err *err;
+};
+
+static int spool_write(void *ctx, const void *data, size_t len)
+{
+	struct spool *sp = ctx;
+
+	if (fwrite(data, 1, len, sp->f) != len)
+		return err_errno(sp->err, ERR_IO, errno, "cannot write '%s'",
+				 sp->path);
+	return 0;
+}
+
+static int spool_reset(void *ctx)
+{
+	struct spool *sp = ctx;
+
+	rewind(sp->f);
+	if (ftruncate(fileno(sp->f), 0) < 0)
+		return err_errno(sp->err, ERR_IO, errno, "cannot truncate "
+				 "'%s'", sp->path);
+	return 0;
+}
+
+/* Records in a spooled page (a malformed record counts; the stage
+ * rejects it later with its line). */
+static int count_records(const char *path, long long *n, struct err *err)
+{
+	struct csv_reader *r = csvr_open(path, CSVR_PLAIN, err);
+	const struct csv_row *row;
+	enum csvr_status st;
+
+	if (!r)
+		return -1;
+	while ((st = csvr_next(r, &row, err)) == CSVR_ROW ||
+	       st == CSVR_BADROW)
+		;
+	*n = (long long)csvr_records(r);
+	csvr_close(r);
+	return st == CSVR_EOF ? 0 : -1;
+}
+
+/* Fetches page p->pages + 1 into `dir`, checking its record count. */
+static int fetch_page(struct bulk_ctx *b, const struct job *job,
+		      const char *object, const char *dir,
+		      struct sf_progress *p, struct err *err)
+{
+	char *final = xasprintf("%s/page-%06ld.csv", dir, p->pages + 1);
+	char *tmp = fs_tmp_name(final);
+	struct spool sp = { NULL, tmp, err };
+	char *next = NULL;
+	long long want = -1, got = -1;
+	int ret = -1;
+
+	/* a page whose rows do not add up is fetched again, once */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		sp.f = fopen(tmp, "w");
+		if (!sp.f) {
+			err_errno(err, ERR_CANTCREAT, errno, "cannot create "
+				  "'%s'", tmp);
+			goto out;
+		}
+		free(next);
+		next = NULL;
+		if (bulk_query_page(b, object, p->job_id, p->locator,
+				    job->source.page_size, spool_write,
+				    spool_reset, &sp, &next, &want, err) < 0)
+			goto out;
+		if (fflush(sp.f) != 0 || fsync(fileno(sp.f)) != 0) {
+			err_errno(err, ERR_IO, errno, "cannot write '%s'", tmp);
+			goto out;
+		}
+		fclose(sp.f);
+		sp.f = NULL;
+		if (count_records(tmp, &got, err) == 0 &&
+		    (want < 0 || got == want))
+			break;
+		if (attempt == 1) {
+			if (got >= 0 && want >= 0 && got != want)
+				err_set(err, ERR_TEMPFAIL, "%s: page %ld of "
+					"query job %s has %lld records but "
+					"Sforce-NumberOfRecords says %lld",
+					object, p->pages + 1, p->job_id, got,
+					want);
+			else
+				err_prefix(err, "%s: page %ld of query job %s",
+					   object, p->pages + 1, p->job_id);
+			goto out;
+		}
+		log_info("%s: page %ld of query job %s is damaged, fetching it "
+			 "again", object, p->pages + 1, p->job_id);
+		err_clear(err);
+	}
+	if (fs_publish(tmp, final, err) < 0)
+		goto out;
+	p->pages++;
+	free(p->locator);
+	p->locator = next;
+	next = NULL;
+	p->done = p->locator == NULL;
+	ret = 0;
+out:
+	if (sp.f)
+		fclose(sp.f);
+	if (ret < 0)
+		unlink(tmp);
+	free(next);
+	free(tmp);
+	free(final);
+	return ret;
+}
+
+/* Starts a new query job for the object, forgetting any old pages. */
+static int new_query_job(struct bulk_ctx *b, const struct run *run,
+			 const char *object, const char *soql,
+			 const char *pages_dir, const char *prog_path,
+			 struct sf_progress *p, struct err *err)
+{
+	char *id = NULL;
+
+	progress_release(p);
+	if (fs_remove_tree(pages_dir, err) < 0 ||
+	    fs_mkdirs(pages_dir, 0700, err) < 0)
+		return -1;
+	if (bulk_query_create(b, object, soql, &id, err) < 0)
+		return -1;
+	p->run_id = xstrdup(run->id);
+	p->job_id = id;
+	p->soql = xstrdup(soql);
+	return progress_save(prog_path, p, err);
+}
+
+static int extract_salesforce_object(struct bulk_ctx *b, const struct job *job,
+				     const struct run *run,
+				     const struct job_object *obj,
+				     struct stage *st, struct object_delta *od,
+				     struct err *err)
+{
+	char *dir = sf_extract_dir(job);
+	char *prog_path = xasprintf("%s/%s.json", dir, obj->name);
+	char *pages_dir = xasprintf("%s/%s", dir, obj->name);
+	char *soql = build_soql(obj->schema, od);
+	struct source_file *files = NULL;
+	struct sf_progress p;
+	int ret = -1;
+
+	memset(&p, 0, sizeof(p));
+	if (fs_mkdirs(dir, 0700, err) < 0)
+		goto out;
+	if (fs_exists(prog_path) && progress_load(prog_path, &p) == 0 &&
+	    strcmp(p.run_id, run->id) == 0 && strcmp(p.soql, soql) == 0) {
+		log_info("%s: resuming query job %s at page %ld", obj->name,
+			 p.job_id, p.pages + 1);
+	} else if (new_query_job(b, run, obj->name, soql, pages_dir, prog_path,
+				 &p, err) < 0) {
+		goto out;
+	}
+	while (!p.done) {
+		if (p.pages == 0) {
+			int rc = bulk_query_wait(b, obj->name, p.job_id, err);
+
+			if (rc < 0 && err->cls == ERR_NOINPUT) {
+				/* the job expired on Salesforce: start over */
+				log_warn("%s: query job %s is gone; starting a "
+					 "new one", obj->name, p.job_id);
+				err_clear(err);
+				if (new_query_job(b, run, obj->name, soql,
+						  pages_dir, prog_path, &p,
+						  err) < 0)
+					goto out;
+				continue;
+			}
+			if (rc < 0)
+				goto out;
+		}
+		if (fetch_page(b, job, obj->name, pages_dir, &p, err) < 0 ||
+		    progress_save(prog_path, &p, err) < 0)
+			goto out;
+	}
+	files = xcalloc((size_t)p.pages + 1, sizeof(*files));
+	for (long i = 0; i < p.pages; i++) {
+		files[i].path = xasprintf("%s/page-%06ld.csv", pages_dir, i + 1);
+		files[i].lineage = xasprintf("salesforce:jobs/query/%s/results"
+					     "/page-%ld", p.job_id, i + 1);
+	}
+	ret = stage_object(obj, files, (size_t)p.pages, st, od, err);
+out:
+	for (long i = 0; files && i < p.pages; i++) {
+		free(files[i].path);
+		free(files[i].lineage);
+	}
+	free(files);
+	progress_release(&p);
+	free(soql);
+	free(pages_dir);
+	free(prog_path);
+	free(dir);
+	return ret;
+}
+
+/* After a commit: drop the pages and, best effort, the finished jobs. */
+static void sf_extract_cleanup(struct bulk_ctx *b, const struct job *job)
+{
+	char *dir = sf_extract_dir(job);
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t len = strlen(name);
+
+		if (b && len > 5 && strcmp(name + len - 5, ".json") == 0) {
+			char *path = xasprintf("%s/%s", dir, name);
+			struct sf_progress p;
+
+			if (progress_load(path, &p) == 0) {
+				bulk_query_delete(b, p.job_id, NULL);
+				progress_release(&p);
+			}
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	fs_remove_tree(dir, NULL);
+	free(dir);
 }
 
 /* ---- the stage -------------------------------------------------------------- */
@@ -344,9 +730,50 @@ out:
 	return ret;
 }
 
+/* The Salesforce side of a run: HTTP client, session, Bulk API. */
+struct connector {
+	struct http_client *http;
+	struct sf_session *session;
+	struct bulk_ctx bulk;
+};
+
+static int connector_open(const struct job *job, struct connector *c,
+			  struct err *err)
+{
+	struct http_options ho;
+
+	memset(c, 0, sizeof(*c));
+	memset(&ho, 0, sizeof(ho));
+	ho.ca_file = job->source.ca_file;
+	ho.timeout_seconds = job->source.timeout_seconds;
+	ho.max_retries = job->source.max_retries;
+	ho.retry_base_ms = job->source.retry_base_ms;
+	c->http = http_new(&ho, err);
+	if (!c->http)
+		return -1;
+	c->session = sf_session_open(job, c->http, err);
+	if (!c->session)
+		return -1;
+	c->bulk.session = c->session;
+	c->bulk.api_version = job->source.api_version;
+	c->bulk.budget_share = job->source.api_budget_share;
+	c->bulk.poll_base_ms = job->source.poll_interval_ms;
+	c->bulk.poll_max_ms = 10000;
+	c->bulk.poll_timeout_s = job->source.poll_timeout_seconds;
+	return 0;
+}
+
+static void connector_close(struct connector *c)
+{
+	sf_session_close(c->session);
+	http_free(c->http);
+	memset(c, 0, sizeof(*c));
+}
+
 static int extract_stage(const struct job *job, const struct run *run,
 			 const struct extract_options *opt,
-			 struct extract_result *res, struct err *err)
+			 struct connector *conn, struct extract_result *res,
+			 struct err *err)
 {
 	struct sync_state ss = SYNC_STATE_INIT;
 	struct object_delta *od = NULL;
@@ -362,19 +789,17 @@ static int extract_stage(const struct job *job, const struct run *run,
 		log_info("extract: stage already complete in run %s", run->id);
 		return 0;
 	}
-	if (job->source.kind != SOURCE_FIXTURE) {
-		err_set(err, ERR_CONFIG, "%s: source kind 'salesforce' needs "
-			"the Salesforce connector, which this build does not "
-			"have yet; use a fixture source", job->path);
-		goto out;
-	}
 	if (sync_state_load(job, &ss, err) < 0)
+		goto out;
+	if (job->source.kind == SOURCE_SALESFORCE &&
+	    connector_open(job, conn, err) < 0)
 		goto out;
 	od = xcalloc(job->nobjects + 1, sizeof(*od));
 	for (size_t i = 0; i < job->nobjects; i++) {
 		const struct job_object *obj = &job->objects[i];
 		const struct sync_entry *e;
 		struct object_delta *d;
+		int rc;
 
 		if (!obj->enabled)
 			continue;
@@ -383,11 +808,19 @@ static int extract_stage(const struct job *job, const struct run *run,
 		e = sync_state_get(&ss, obj->name, 0);
 		d->full = opt->full || !e || !e->has_watermark;
 		if (!d->full) {
+			int64_t since = e->watermark_ms -
+					job->source.lookback_seconds * 1000;
+
+			/* whole seconds, as a SOQL literal can say it */
 			d->has_since = 1;
-			d->since_ms = e->watermark_ms -
-				      job->source.lookback_seconds * 1000;
+			d->since_ms = since - ((since % 1000) + 1000) % 1000;
 		}
-		if (extract_fixture_object(job, obj, st, d, err) < 0)
+		if (job->source.kind == SOURCE_SALESFORCE)
+			rc = extract_salesforce_object(&conn->bulk, job, run,
+						       obj, st, d, err);
+		else
+			rc = extract_fixture_object(job, obj, st, d, err);
+		if (rc < 0)
 			goto out;
 		res->read += d->read;
 		res->selected += d->selected;
@@ -412,6 +845,8 @@ static int extract_stage(const struct job *job, const struct run *run,
 	ret = stage_commit(st, err);
 	st = NULL;
 out:
+	if (conn->http)
+		res->api_calls = http_requests(conn->http);
 	stage_abandon(st);
 	sync_state_release(&ss);
 	free(od);
@@ -586,8 +1021,22 @@ int extract_run(const struct job *job, const struct run *run,
 		const struct extract_options *opt, struct extract_result *res,
 		struct err *err)
 {
+	struct connector conn;
+	int ret = -1;
+
 	memset(res, 0, sizeof(*res));
-	if (extract_stage(job, run, opt, res, err) < 0)
-		return -1;
-	return extract_commit(job, run, res, err);
+	memset(&conn, 0, sizeof(conn));
+	if (extract_stage(job, run, opt, &conn, res, err) < 0)
+		goto out;
+	if (extract_commit(job, run, res, err) < 0)
+		goto out;
+	/* the mirror holds the data: the pages and jobs can go */
+	if (job->source.kind == SOURCE_SALESFORCE)
+		sf_extract_cleanup(conn.session ? &conn.bulk : NULL, job);
+	ret = 0;
+out:
+	if (conn.http)
+		res->api_calls = http_requests(conn.http);
+	connector_close(&conn);
+	return ret;
 }

@@ -30,7 +30,10 @@
 #define DEF_LOGIN_URL "https://login.salesforce.com"
 #define DEF_API_VERSION "62.0"
 #define DEF_LOOKBACK 300L
-#define DEF_PAGE_SIZE 0L
+#define DEF_PAGE_SIZE 50000L
+#define DEF_RETRY_BASE_MS 500L
+#define DEF_POLL_INTERVAL_MS 1000L
+#define DEF_POLL_TIMEOUT 3600L
 #define DEF_BUDGET_SHARE 0.5
 #define DEF_TIMEOUT 60L
 #define DEF_RETRIES 5L
@@ -551,6 +554,12 @@ static const struct keydef source_keys[] = {
 	KR("timeout_seconds", VK_LONG, struct job_source, timeout_seconds,
 	   1, 3600),
 	KR("max_retries", VK_LONG, struct job_source, max_retries, 0, 100),
+	KR("retry_base_ms", VK_LONG, struct job_source, retry_base_ms, 1,
+	   60000),
+	KR("poll_interval_ms", VK_LONG, struct job_source, poll_interval_ms,
+	   1, 60000),
+	KR("poll_timeout_seconds", VK_LONG, struct job_source,
+	   poll_timeout_seconds, 1, 86400),
 	KEND
 };
 
@@ -640,6 +649,9 @@ static int parse_source(const struct jctx *c, const struct ynode *sn,
 	src->api_budget_share = DEF_BUDGET_SHARE;
 	src->timeout_seconds = DEF_TIMEOUT;
 	src->max_retries = DEF_RETRIES;
+	src->retry_base_ms = DEF_RETRY_BASE_MS;
+	src->poll_interval_ms = DEF_POLL_INTERVAL_MS;
+	src->poll_timeout_seconds = DEF_POLL_TIMEOUT;
 	if (walk(c, sn, "source", source_keys, src) ||
 	    enum_value(c, ynode_get(sn, "kind"), "source.kind", kinds,
 		       &kind))

@@ -47,6 +47,9 @@ struct job_source {
 	double api_budget_share; /* stop before this share of daily API */
 	long timeout_seconds;
 	long max_retries;
+	long retry_base_ms;      /* first retry back-off, doubling */
+	long poll_interval_ms;   /* first job poll interval, doubling */
+	long poll_timeout_seconds; /* give up waiting for a job after this */
 };
 
 struct job_object {

@@ -126,6 +126,14 @@ int stage_add_input(struct stage *st, const char *path, const char *schema,
 		    uint64_t rows, uint64_t rejected, uint64_t bytes,
 		    const char *sha256, struct err *err);
 
+/* Records an input that is not a file (a Salesforce results page):
+ * `name` must contain "://" or start with "salesforce:"; verify lists
+ * it but cannot re-read it. */
+void stage_add_remote_input(struct stage *st, const char *name,
+			    const char *schema, uint64_t rows,
+			    uint64_t rejected, uint64_t bytes,
+			    const char *sha256);
+
 /* Writes manifest.csv (last, atomically) and frees `st`, whatever the
  * outcome. */
 int stage_commit(struct stage *st, struct err *err);
