@@ -48,6 +48,8 @@ int cmd_status(int argc, char **argv, struct err *err);
 int cmd_verify(int argc, char **argv, struct err *err);
 int cmd_cat(int argc, char **argv, struct err *err);
 int cmd_help(int argc, char **argv, struct err *err);
+int cmd_revoke(int argc, char **argv, struct err *err);
+int cmd_connect(int argc, char **argv, struct err *err);
 
 /* ---- helpers shared by the commands (cmd_common.c) ---------------------- */
 

@@ -740,15 +740,8 @@ struct connector {
 static int connector_open(const struct job *job, struct connector *c,
 			  struct err *err)
 {
-	struct http_options ho;
-
 	memset(c, 0, sizeof(*c));
-	memset(&ho, 0, sizeof(ho));
-	ho.ca_file = job->source.ca_file;
-	ho.timeout_seconds = job->source.timeout_seconds;
-	ho.max_retries = job->source.max_retries;
-	ho.retry_base_ms = job->source.retry_base_ms;
-	c->http = http_new(&ho, err);
+	c->http = sf_http_new(job, err);
 	if (!c->http)
 		return -1;
 	c->session = sf_session_open(job, c->http, err);

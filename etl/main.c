@@ -34,6 +34,10 @@ const struct cmd commands[] = {
 	  "or a whole job" },
 	{ "cat", cmd_cat, "print a staged file (decompressed) for "
 	  "inspection" },
+	{ "revoke", cmd_revoke, "revoke the Salesforce token; block the job "
+	  "until connect" },
+	{ "connect", cmd_connect, "authenticate with Salesforce; lift a "
+	  "revocation" },
 	{ "help", cmd_help, "help on a command, the job file or exit codes" },
 	{ NULL, NULL, NULL },
 };

@@ -57,6 +57,18 @@ int sf_is_revoked(const struct job *job)
 	return ret;
 }
 
+struct http_client *sf_http_new(const struct job *job, struct err *err)
+{
+	struct http_options ho;
+
+	memset(&ho, 0, sizeof(ho));
+	ho.ca_file = job->source.ca_file;
+	ho.timeout_seconds = job->source.timeout_seconds;
+	ho.max_retries = job->source.max_retries;
+	ho.retry_base_ms = job->source.retry_base_ms;
+	return http_new(&ho, err);
+}
+
 /* ---- errors from Salesforce ----------------------------------------------- */
 
 int sf_error(const struct http_response *resp, const char *what,

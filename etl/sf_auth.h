@@ -27,6 +27,10 @@
 
 struct sf_session;
 
+/* An HTTP client with the job's TLS, timeout and retry settings
+ * (http.h); NULL with ERR_SOFTWARE when libcurl cannot start. */
+struct http_client *sf_http_new(const struct job *job, struct err *err);
+
 /*
  * Opens a session for `job` over `http` (both borrowed, must outlive the
  * session): a cached token when there is one, else a new one.  Fails with
