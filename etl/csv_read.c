@@ -16,7 +16,8 @@
  *
  * libcsv trims unquoted leading and trailing blanks unless told
  * otherwise; the dialect passes values through untouched, so a space
- * function that never matches turns the trimming off.
+ * function that never matches turns the trimming off for the segments
+ * where trimming could happen (see scan_segment()).
  */
 #include <csv.h>
 #include <errno.h>
@@ -37,6 +38,7 @@
 #define RING_SLOTS 4
 #define SLOT_SIZE (1u << 20) /* decompressed text per hand-over */
 #define RAW_SIZE (1u << 18)  /* raw bytes per read(2) */
+#define BLK_SIZE (1u << 16)  /* first growth step of libcsv's buffer */
 
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
@@ -86,6 +88,8 @@ struct csv_reader {
 	/* ---- parser side ---- */
 	struct csv_parser parser;
 	int parser_live;
+	size_t blk_size;  /* libcsv's buffer growth step */
+	int keep_blanks;  /* no_blank() is libcsv's space function */
 	struct slot *cur; /* slot being parsed, NULL when none is held */
 	size_t pos;       /* next byte of cur to feed */
 	uint64_t line;    /* physical line of the next byte fed */
@@ -189,6 +193,7 @@ static int feed_text(struct feeder *f, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* Copies a plain file into the slots, from the bytes already in f->raw. */
 static enum feed_end feed_plain(struct feeder *f)
 {
 	for (;;) {
@@ -258,7 +263,7 @@ static enum feed_end feed_gunzip(struct feeder *f, z_stream *z)
 	}
 }
 
-/* Sniffs the format and feeds the whole file. */
+/* Sniffs the format (gzip magic or not) and feeds the whole file. */
 static enum feed_end feed_run(struct feeder *f)
 {
 	struct csv_reader *r = f->r;
@@ -296,6 +301,12 @@ static enum feed_end feed_run(struct feeder *f)
 	return end;
 }
 
+/*
+ * The feeder thread: feeds the whole file, then records how it ended and
+ * the SHA-256 (on success) before handing over the last slot, so the
+ * parser sees both once it reaches that slot.  Leaves at once when the
+ * reader is closed.
+ */
 static void *feeder_main(void *arg)
 {
 	struct feeder f;
@@ -344,23 +355,102 @@ static void drop_slot(struct csv_reader *r)
 	r->cur = NULL;
 }
 
-/* 1 when `p` holds a NUL or a byte >= 0x80, which need a closer look. */
-static int has_odd_bytes(const char *p, size_t len)
-{
-	uint64_t acc = 0, v;
-	size_t i = 0;
+#define SEG_ODD 1   /* a NUL or a byte >= 0x80: check the values */
+#define SEG_BLANK 2 /* a blank that libcsv's trimming could drop */
 
+/* High bit of each byte of `v` equal to the byte repeated in `pat`. */
+static inline uint64_t bytes_equal(uint64_t v, uint64_t pat)
+{
+	uint64_t x = v ^ pat;
+
+	return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
+}
+
+static inline int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline int is_edge(char c)
+{
+	return c == ',' || c == '"';
+}
+
+/*
+ * Looks at a segment before libcsv does, eight bytes at a time, and
+ * returns SEG_* flags.  libcsv's built-in blank test is much cheaper than
+ * calling no_blank() for every byte, and it only changes a value where a
+ * blank starts or ends the segment, comes before its line end, or touches
+ * a comma or a quote: SEG_BLANK says the segment has such a blank and
+ * must be parsed with no_blank().  This function can't fail.
+ */
+static unsigned scan_segment(const char *p, size_t len)
+{
+	uint64_t odd = 0, risky = 0, carry_b = 0, carry_d = 0;
+	unsigned flags = 0;
+	size_t i = 0, end = len;
+
+	if (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+		end = len - 1;
+	if (len && (is_blank(p[0]) || (end && is_blank(p[end - 1]))))
+		flags |= SEG_BLANK;
 	for (; i + 8 <= len; i += 8) {
+		uint64_t v, b, d;
+
 		memcpy(&v, p + i, 8);
-		acc |= v | ((v - ONES) & ~v);
+		odd |= v | ((v - ONES) & ~v);
+		b = bytes_equal(v, ONES * ' ') | bytes_equal(v, ONES * '\t');
+		d = bytes_equal(v, ONES * ',') | bytes_equal(v, ONES * '"');
+		risky |= b & ((d << 8) | (d >> 8) | carry_d);
+		risky |= d & carry_b;
+		carry_b = b >> 56;
+		carry_d = d >> 56;
 	}
 	for (; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
 
 		if (c == 0 || c >= 0x80)
-			return 1;
+			flags |= SEG_ODD;
+		if (i && ((is_blank(p[i]) && is_edge(p[i - 1])) ||
+			  (is_edge(p[i]) && is_blank(p[i - 1]))))
+			flags |= SEG_BLANK;
 	}
-	return (acc & HIGHS) != 0;
+	if (odd & HIGHS)
+		flags |= SEG_ODD;
+	if (risky)
+		flags |= SEG_BLANK;
+	return flags;
+}
+
+/* libcsv space function: no byte is a blank to trim. */
+static int no_blank(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+/* Parses the next segment with no_blank() or with libcsv's own test. */
+static inline void blank_mode(struct csv_reader *r, int keep_blanks)
+{
+	if (keep_blanks == r->keep_blanks)
+		return;
+	csv_set_space_func(&r->parser, keep_blanks ? no_blank : NULL);
+	r->keep_blanks = keep_blanks;
+}
+
+/*
+ * libcsv grows its value buffer by a fixed step, which is quadratic for
+ * a value of many megabytes: make the step as large as the buffer before
+ * each segment, so the buffer at least doubles every slot's worth.
+ */
+static inline void grow_step(struct csv_reader *r)
+{
+	size_t cap = csv_get_buffer_size(&r->parser);
+
+	if (cap > r->blk_size) {
+		r->blk_size = cap;
+		csv_set_blk_size(&r->parser, cap);
+	}
 }
 
 /* libcsv callback: one value ended; append it to the record. */
@@ -392,13 +482,6 @@ static void on_record(int c, void *data)
 	r->row_done = 1;
 }
 
-/* libcsv space function: no byte is a blank to trim. */
-static int no_blank(unsigned char c)
-{
-	(void)c;
-	return 0;
-}
-
 /* Writes "'<name>'" or "<n>" for column `i` (0-based) into `buf`. */
 static const char *column_label(const struct csv_reader *r, size_t i,
 				char *buf, size_t size)
@@ -428,8 +511,8 @@ static int feed_error(struct csv_reader *r)
 			       "(the file is truncated)", r->path, line);
 	case FEED_TRAILING:
 		return err_set(e, ERR_DATA,
-			       "'%s' line %llu: trailing garbage after the gzip "
-			       "stream", r->path, line);
+			       "'%s' line %llu: trailing garbage after the "
+			       "gzip stream", r->path, line);
 	case FEED_CORRUPT:
 		return err_set(e, ERR_DATA,
 			       "'%s' line %llu: corrupt gzip stream: %s",
@@ -493,6 +576,7 @@ static int read_record(struct csv_reader *r)
 	for (;;) {
 		const char *p, *nl, *cr;
 		size_t avail, seg, done;
+		unsigned flags;
 
 		if (!r->cur)
 			take_slot(r);
@@ -520,7 +604,10 @@ static int read_record(struct csv_reader *r)
 			r->between = 0;
 			r->rec_line = r->line;
 		}
-		r->rec_odd |= has_odd_bytes(p, seg);
+		flags = scan_segment(p, seg);
+		r->rec_odd |= flags & SEG_ODD;
+		blank_mode(r, (flags & SEG_BLANK) != 0);
+		grow_step(r);
 		done = csv_parse(&r->parser, p, seg, on_field, on_record, r);
 		if (done != seg) {
 			r->at_end = 1;
@@ -565,7 +652,8 @@ static int check_values(const struct csv_reader *r, const struct csv_row *row,
 		return err_set(e, cls,
 			       "'%s' line %llu: %s in column %s at byte offset "
 			       "%zu", r->path, (unsigned long long)row->line,
-			       row->fields[i][at] ? "invalid UTF-8" : "NUL byte",
+			       row->fields[i][at] ? "invalid UTF-8" :
+			       "NUL byte",
 			       column_label(r, i, col, sizeof(col)), at);
 	}
 	return 0;
@@ -576,6 +664,7 @@ struct name_ref {
 	size_t col;
 };
 
+/* qsort() order of header names: by name, then by column. */
 static int cmp_name_ref(const void *a, const void *b)
 {
 	const struct name_ref *x = a, *y = b;
@@ -644,7 +733,10 @@ out:
 	return ret;
 }
 
-/* Opens the file, starts the feeder and reads the header row. */
+/*
+ * Opens the file, starts the feeder and reads the header row.  Returns 0,
+ * or -1 with r->fatal_err set; csvr_close() then undoes what was done.
+ */
 static int open_reader(struct csv_reader *r)
 {
 	struct err *e = &r->fatal_err;
@@ -679,7 +771,10 @@ static int open_reader(struct csv_reader *r)
 
 	csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	csv_set_space_func(&r->parser, no_blank);
+	r->keep_blanks = 1;
 	csv_set_realloc_func(&r->parser, xrealloc);
+	r->blk_size = BLK_SIZE;
+	csv_set_blk_size(&r->parser, r->blk_size);
 	r->parser_live = 1;
 
 	for (int i = 0; i < RING_SLOTS; i++)

@@ -113,6 +113,11 @@ static int absorb(struct csv_writer *w, const char *buf, size_t len,
 	return 0;
 }
 
+/*
+ * The worker thread: absorbs each buffer handed over until the last one
+ * or the first write failure (left in w->werr), or until destroy() sets
+ * `stop`.
+ */
 static void *worker_main(void *arg)
 {
 	struct csv_writer *w = arg;
@@ -146,6 +151,7 @@ static void *worker_main(void *arg)
 
 /* ---- the caller's side ------------------------------------------------- */
 
+/* Marks the writer broken and fails with ERR_IO naming the file. */
 static int io_error(struct csv_writer *w, int errnum, struct err *err)
 {
 	w->broken = 1;
@@ -180,6 +186,7 @@ static int hand_over(struct csv_writer *w, int finish, struct err *err)
 	return 0;
 }
 
+/* put() when the bytes fill the buffer: hands it over as it fills. */
 static int put_slow(struct csv_writer *w, const char *p, size_t n,
 		    struct err *err)
 {
@@ -198,7 +205,7 @@ static int put_slow(struct csv_writer *w, const char *p, size_t n,
 	return 0;
 }
 
-/* Appends `n` bytes to the output. */
+/* Appends `n` bytes to the output; fails only as hand_over() does. */
 static inline int put(struct csv_writer *w, const char *p, size_t n,
 		      struct err *err)
 {
@@ -350,6 +357,11 @@ static void destroy(struct csv_writer *w)
 	free(w);
 }
 
+/*
+ * Checks the header, creates the temporary file, starts the worker and
+ * writes the header row.  Returns 0, or -1 with `err` set; destroy() then
+ * undoes what was done.
+ */
 static int open_writer(struct csv_writer *w, const char *const *header,
 		       struct err *err)
 {

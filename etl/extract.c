@@ -598,7 +598,7 @@ static int extract_salesforce_object(struct bulk_ctx *b, const struct job *job,
 	char *soql = build_soql(obj->schema, od);
 	struct source_file *files = NULL;
 	struct sf_progress p;
-	int ret = -1;
+	int ret = -1, resumed = 0;
 
 	memset(&p, 0, sizeof(p));
 	if (fs_mkdirs(dir, 0700, err) < 0)
@@ -607,19 +607,25 @@ static int extract_salesforce_object(struct bulk_ctx *b, const struct job *job,
 	    strcmp(p.run_id, run->id) == 0 && strcmp(p.soql, soql) == 0) {
 		log_info("%s: resuming query job %s at page %ld", obj->name,
 			 p.job_id, p.pages + 1);
+		resumed = 1;
 	} else if (new_query_job(b, run, obj->name, soql, pages_dir, prog_path,
 				 &p, err) < 0) {
 		goto out;
 	}
 	while (!p.done) {
 		if (p.pages == 0) {
-			int rc = bulk_query_wait(b, obj->name, p.job_id, err);
+			int failed = 0;
+			int rc = bulk_query_wait(b, obj->name, p.job_id,
+						 &failed, err);
 
-			if (rc < 0 && err->cls == ERR_NOINPUT) {
-				/* the job expired on Salesforce: start over */
-				log_warn("%s: query job %s is gone; starting a "
-					 "new one", obj->name, p.job_id);
+			/* a resumed job that expired (7 days) or ended badly
+			 * is replaced once; a fresh one that fails is final */
+			if (rc < 0 && resumed &&
+			    (err->cls == ERR_NOINPUT || failed)) {
+				log_warn("%s: %s; starting a new query job",
+					 obj->name, err->msg);
 				err_clear(err);
+				resumed = 0;
 				if (new_query_job(b, run, obj->name, soql,
 						  pages_dir, prog_path, &p,
 						  err) < 0)

@@ -210,7 +210,7 @@ static char *jwt_assertion(const struct job *job, struct err *err)
 	json_object_set_new(claims, "aud", json_string(job->source.login_url));
 	/* Salesforce wants exp within 3 minutes */
 	json_object_set_new(claims, "exp",
-			    json_integer(clock_now_ms() / 1000 + 170));
+			    json_integer(clock_real_ms() / 1000 + 170));
 	text = json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(claims);
 	base64url_append(&sb, header, sizeof(header) - 1);

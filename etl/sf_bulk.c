@@ -137,7 +137,7 @@ static void sleep_ms(long ms)
 }
 
 int bulk_query_wait(struct bulk_ctx *b, const char *object,
-		    const char *job_id, struct err *err)
+		    const char *job_id, int *ended_badly, struct err *err)
 {
 	static const char *const headers[] = { "Accept: application/json",
 					       NULL };
@@ -150,6 +150,7 @@ int bulk_query_wait(struct bulk_ctx *b, const char *object,
 	struct http_response resp;
 	int ret = -1;
 
+	*ended_badly = 0;
 	http_response_init(&resp);
 	for (;;) {
 		struct http_request req;
@@ -189,6 +190,7 @@ int bulk_query_wait(struct bulk_ctx *b, const char *object,
 			err_set(err, ERR_TEMPFAIL, "%s: the job ended %s%s%s",
 				what, state ? state : "in an unknown state",
 				why ? ": " : "", why ? why : "");
+			*ended_badly = 1;
 			json_decref(answer);
 			goto out;
 		}

@@ -38,11 +38,11 @@ int bulk_query_create(struct bulk_ctx *b, const char *object,
 
 /*
  * Polls job `job_id` until JobComplete.  Failed or Aborted jobs are
- * ERR_TEMPFAIL (a new job may succeed); a job Salesforce no longer knows
+ * ERR_TEMPFAIL with *ended_badly set (a new job may succeed); a job Salesforce no longer knows
  * (deleted after 7 days) is ERR_NOINPUT so the caller can start afresh.
  */
 int bulk_query_wait(struct bulk_ctx *b, const char *object,
-		    const char *job_id, struct err *err);
+		    const char *job_id, int *ended_badly, struct err *err);
 
 /*
  * Fetches one results page (the first when `locator` is NULL) of at most

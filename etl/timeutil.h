@@ -29,6 +29,10 @@ void sf_datetime_format(int64_t ms, char *buf, size_t size);
  * real clock. */
 int64_t clock_now_ms(void);
 
+/* The real clock, never pinned: for what other systems check (JWT
+ * expiry). */
+int64_t clock_real_ms(void);
+
 /* Run id for `ms`: 20261129T201500Z (fits in 17 bytes with the NUL). */
 void run_id_format(int64_t ms, char *buf, size_t size);
 

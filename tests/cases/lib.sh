@@ -16,3 +16,49 @@ flip_byte() {
 	printf "\\$(printf %03o $((b ^ 1)))" |
 		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
+
+# emu_start [ORG] [ARGS...]: starts the Salesforce emulator in ./emu with
+# the demo org (or ORG), loads its settings, and stops it when the
+# script exits.
+emu_start() {
+	org=${1:-$ROOT/tests/fixtures/demo/org}
+	[ $# -gt 0 ] && shift
+	sh "$ROOT/tests/sfemu/start.sh" emu "$org" "$@" >emu.out 2>&1 ||
+		{ cat emu.out; exit 1; }
+	. ./emu/sfemu.env
+	trap 'sh "$ROOT/tests/sfemu/stop.sh" emu >/dev/null 2>&1' EXIT
+}
+
+# emu_control METHOD PATH [JSON]: calls the emulator's control API.
+emu_control() {
+	curl -sS --cacert "$SFEMU_CA" -X "$1" -H 'Content-Type: application/json' \
+		${3:+--data "$3"} "$SFEMU_CONTROL$2"
+}
+
+# sf_job OUT.yaml NAME STAGING [FLOW]: a job reading the emulator with
+# the jwt (default), refresh_token or client_credentials flow; the client
+# secret arrives through ${SF_CLIENT_SECRET}.
+sf_job() {
+	case ${4:-jwt} in
+	jwt) auth="    username: $SFEMU_USERNAME
+    private_key_file: $SFEMU_JWT_KEY" ;;
+	refresh_token) auth="    refresh_token_file: $SFEMU_REFRESH_TOKEN_FILE" ;;
+	client_credentials) auth="    client_secret: \${SF_CLIENT_SECRET}" ;;
+	esac
+	cat >"$1" <<YAML
+job: {name: $2}
+staging: {root: $3}
+source:
+  kind: salesforce
+  login_url: $SFEMU_URL
+  ca_file: $SFEMU_CA
+  page_size: 40
+  retry_base_ms: 20
+  poll_interval_ms: 10
+  timeout_seconds: 10
+  auth:
+    flow: ${4:-jwt}
+    client_id: $SFEMU_CLIENT_ID
+$auth
+YAML
+}

@@ -112,7 +112,7 @@ let BASE_URL = ''; // set once listening
 
 const state = {
   usage: { used: CFG.apiUsed, max: CFG.apiMax },
-  stats: { api_requests: 0, token_requests: 0, by_route: {} },
+  stats: { api_requests: 0, token_requests: 0, gzip_responses: 0, by_route: {} },
   log: [], // {method, path, status}
   faults: [],
   jobs: new Map(), // id -> job
@@ -360,7 +360,7 @@ function createQueryJob(ctx, body) {
   const now = Date.now();
   const job = {
     kind: 'query', id: newJobId(), operation, object: table.name, createdDate: now, systemModstamp: now,
-    state: 'UploadComplete', apiVersion: ctx.version, lineEnding: eolName, columnDelimiter: delimName,
+    state: 'UploadComplete', apiVersion: ctx.version, versionText: ctx.versionText, lineEnding: eolName, columnDelimiter: delimName,
     snapshot: table.snapshot(idx), cols: plan.cols, header: plan.header, query: b.query,
     pollsLeft: CFG.queryPolls, finalState: ctx.jobFailed ? 'Failed' : 'JobComplete', failMessage: ctx.jobFailed || null,
   };
@@ -379,8 +379,8 @@ function offsetOf(locator) {
 /** GET jobs/query/{id}/results[?locator=&maxRecords=] */
 function queryResults(ctx, job) {
   if (job.apiVersion !== ctx.version) {
-    return apiError(409, 'INVALIDJOB', 'InvalidJob : Results must be retrieved with the API version of the job (v' + job.apiVersion +
-      '), not v' + ctx.version);
+    return apiError(409, 'INVALIDJOB', 'InvalidJob : Results must be retrieved with the API version of the job (v' + job.versionText +
+      '), not v' + ctx.versionText);
   }
   if (job.state !== 'JobComplete') {
     return apiError(400, 'JOB_NOT_COMPLETE', 'can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: ' +
@@ -403,19 +403,26 @@ function queryResults(ctx, job) {
   const eol = csv.LINE_ENDINGS[job.lineEnding];
   const { value } = job.snapshot;
   const cols = job.cols;
-  /** Render the page in ~256 KB chunks, header row first. */
+  /** Render the page into ~1 MB Buffers, header row first (line by line: fastest in V8). */
   function* gen() {
-    let buf = csv.line(job.header, delim) + eol;
+    const SIZE = 1 << 20;
+    let out = Buffer.allocUnsafe(SIZE);
+    let off = out.write(csv.line(job.header, delim) + eol);
     for (let k = start; k < end; k++) {
       let ln = '';
       for (let j = 0; j < cols.length; j++) {
         const v = value(k, cols[j]);
         ln += (j ? delim : '') + (v.indexOf('"') < 0 ? '"' + v + '"' : '"' + v.replace(/"/g, '""') + '"');
       }
-      buf += ln + eol;
-      if (buf.length > 262144) { yield Buffer.from(buf); buf = ''; }
+      ln += eol;
+      if (off + ln.length * 3 > SIZE) {
+        if (off) yield out.subarray(0, off);
+        out = Buffer.allocUnsafe(Math.max(SIZE, ln.length * 3));
+        off = 0;
+      }
+      off += out.write(ln, off);
     }
-    if (buf.length) yield Buffer.from(buf);
+    if (off) yield out.subarray(0, off);
   }
   return {
     status: 200, contentType: CSV_TYPE, kind: 'csv', gen,
@@ -905,7 +912,7 @@ async function send(ctx, r) {
   let gzip = hasBody && ctx.api && /\bgzip\b/i.test(req.headers['accept-encoding'] || '');
   const trunc = faults.truncate_gzip;
   if (trunc && hasBody) gzip = true;
-  if (gzip) { headers['Content-Encoding'] = 'gzip'; headers.Vary = 'Accept-Encoding'; }
+  if (gzip) { headers['Content-Encoding'] = 'gzip'; headers.Vary = 'Accept-Encoding'; if (ctx.api) state.stats.gzip_responses += 1; }
   res.statusCode = r.status;
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) res.setHeader(k, v);
   if (req.method === 'HEAD') { res.end(); return; }
@@ -969,13 +976,13 @@ function control(ctx, body) {
   if (p === '/__control/reset' && m === 'POST') {
     state.faults = [];
     state.log = [];
-    state.stats = { api_requests: 0, token_requests: 0, by_route: {} };
+    state.stats = { api_requests: 0, token_requests: 0, gzip_responses: 0, by_route: {} };
     state.usage.used = 0;
     return jsonResp(200, { ok: true });
   }
   if (p === '/__control/tokens/expire' && m === 'POST') {
     let n = 0;
-    for (const t of state.access.values()) if (!t.revoked) { t.revoked = true; n++; }
+    for (const t of state.access.values()) if (!t.revoked && t.expiresAt > 0) { t.expiresAt = 0; n++; }
     return jsonResp(200, { expired: n });
   }
   if (p === '/__control/tokens/refresh_token' && m === 'POST') {
@@ -1041,7 +1048,7 @@ async function handle(req, res) {
     for (const f of matchFaults(req.method, pathQuery)) {
       switch (f.action) {
         case 'slow': await sleep(f.delay_ms || 1000); break;
-        case 'expire_token': for (const t of state.access.values()) t.revoked = true; break;
+        case 'expire_token': for (const t of state.access.values()) t.expiresAt = 0; break;
         case 'job_failed': ctx.jobFailed = f.error_message || f.errorMessage || 'InternalServerError : An internal server error occurred while processing the job'; break;
         case 'reject_rows': ctx.rejects.push({ field: f.field, value: f.value, error: f.error }); break;
         case 'status': {

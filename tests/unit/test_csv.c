@@ -348,7 +348,8 @@ static void test_read_lines(void)
 	char *got;
 
 	got = slurp_text("crlf.csv",
-			 "Id,Name\r\n1,\"a\r\nb\"\r\n2,c\r\n\r\n3,\"\"\"q\"\"\"\r\n",
+			 "Id,Name\r\n1,\"a\r\nb\"\r\n2,c\r\n\r\n"
+			 "3,\"\"\"q\"\"\"\r\n",
 			 0, &err, NULL);
 	is_str(got, "2:1|a\\r\\nb\n4:2|c\n6:3|\"q\"\n",
 	       "CRLF input, quoted CRLF, doubled quotes, blank line");
@@ -363,6 +364,22 @@ static void test_read_lines(void)
 
 	got = slurp_text("nofinal.csv", "a,b\n1, 2 ", 0, &err, NULL);
 	is_str(got, "2:1| 2 \n", "no final newline; blanks kept");
+	free(got);
+
+	got = slurp_text("blanks.csv",
+			 "a,b,c\n x ,y\t,\tz\n"
+			 "p q,\"r, s\",t u v w x y z\n"
+			 "0123456 ,01234567,0123456 \n"
+			 "01234567, 1234567,1\r\n"
+			 "\t,\"q\"\"\",\" \"\n", 0, &err, NULL);
+	is_str(got, "2: x |y\t|\tz\n3:p q|r, s|t u v w x y z\n"
+	       "4:0123456 |01234567|0123456 \n5:01234567| 1234567|1\n"
+	       "6:\t|q\"| \n", "blanks next to commas and line ends kept");
+	free(got);
+
+	got = slurp_text("qblank.csv", "a,b\n1,\"x\" \n", 0, &err, NULL);
+	ok(contains(got, "ERROR") && contains(err.msg, "after the closing"),
+	   "a blank after a closing quote is refused: %s", err.msg);
 	free(got);
 }
 
@@ -540,8 +557,9 @@ static void test_read_errors(void)
 	   "text after a closing quote is fatal: %s", err.msg);
 	free(got);
 
-	got = slurp_text("cols.csv", "a,b,c,d,e,f,g\n1,2,3,4,5\n1,2,3,4,5,6,7\n",
-			 0, &err, &bad);
+	got = slurp_text("cols.csv",
+			 "a,b,c,d,e,f,g\n1,2,3,4,5\n1,2,3,4,5,6,7\n", 0,
+			 &err, &bad);
 	ok(bad == 1 && contains(got, "!2:1|2|3|4|5\n3:1|2|3|4|5|6|7\n") &&
 	   err.cls == ERR_DATA &&
 	   contains(err.msg, "line 2: 5 values where the header has 7"),

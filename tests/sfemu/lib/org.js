@@ -35,10 +35,10 @@ function idSuffix(id15) {
 
 /** 18-character Id from a 3-character key prefix and a counter. */
 function makeId(prefix, n) {
-  let s = '';
+  const d = ['0', '0', '0', '0', '0', '0', '0', '0', '0', '0'];
   let v = n;
-  do { s = B62[v % 62] + s; v = Math.floor(v / 62); } while (v > 0);
-  const id15 = prefix + '5g' + s.padStart(10, '0');
+  for (let k = 9; k >= 0 && v > 0; k--) { d[k] = B62[v % 62]; v = Math.floor(v / 62); }
+  const id15 = prefix + '5g' + d.join('');
   return id15 + idSuffix(id15);
 }
 
@@ -174,6 +174,7 @@ class Table {
     for (const r of this.rows) r.push('');
     this.colIndex.set(name.toLowerCase(), this.columns.length - 1);
     if (name === 'IsDeleted') this.delCol = this.columns.length - 1;
+    if (name === 'Id') this.idCol = this.columns.length - 1;
     return this.columns.length - 1;
   }
 
@@ -218,6 +219,51 @@ const DEPTS = ['Sales', 'IT', 'Engineering', 'Finance', 'Operations', 'Human Res
 const TITLES = ['Account Executive', 'Head of Data', 'CTO', 'Procurement Lead', 'VP Sales', 'Data Engineer', ''];
 const BASE_MS = Date.UTC(2025, 0, 1);
 
+/**
+ * makeId(prefix, n) for n < 62^5, fast: the first 10 characters and the
+ * first two suffix characters are constant; the last 5 digits come from a
+ * table of digit pairs with their upper-case bits.
+ */
+function fastIds(prefix) {
+  const head = prefix + '5g00000';
+  const s1 = idSuffix(head + '00000').slice(0, 2);
+  const pairs = [];
+  const bits = [];
+  for (let a = 0; a < 62; a++) {
+    for (let b = 0; b < 62; b++) {
+      pairs.push(B62[a] + B62[b]);
+      bits.push((B62[a] >= 'A' && B62[a] <= 'Z' ? 1 : 0) | (B62[b] >= 'A' && B62[b] <= 'Z' ? 2 : 0));
+    }
+  }
+  return (i) => {
+    const n = i + 1;
+    if (n >= 62 ** 5) return makeId(prefix, n);
+    const d0 = Math.floor(n / 3844 / 3844); // first of the five digits
+    const mid = Math.floor(n / 3844) % 3844;
+    const lo = n % 3844;
+    const c0 = B62[d0];
+    const b = (c0 >= 'A' && c0 <= 'Z' ? 1 : 0) | (bits[mid] << 1) | (bits[lo] << 3);
+    return head + c0 + pairs[mid] + pairs[lo] + s1 + SUFFIX[b];
+  };
+}
+
+const DAY_CACHE = new Map();
+/** yyyy-MM-dd of a day number counted from BASE_MS (cached). */
+function isoDay(day) {
+  let s = DAY_CACHE.get(day);
+  if (s === undefined) { s = new Date(BASE_MS + day * 86400000).toISOString().slice(0, 10); DAY_CACHE.set(day, s); }
+  return s;
+}
+const TWO = Array.from({ length: 60 }, (_, k) => String(k).padStart(2, '0'));
+/** yyyy-MM-ddTHH:mm:ss.000Z of a second counted from BASE_MS, without Date objects. */
+function isoSeconds(sec) {
+  const day = Math.floor(sec / 86400);
+  let r = sec - day * 86400;
+  const h = Math.floor(r / 3600); r -= h * 3600;
+  const m = Math.floor(r / 60);
+  return isoDay(day) + 'T' + TWO[h] + ':' + TWO[m] + ':' + TWO[r - m * 60] + '.000Z';
+}
+
 /** 32-bit integer hash (deterministic pseudo-random per row and column). */
 function hash32(a, b) {
   let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
@@ -251,20 +297,24 @@ class SyntheticTable {
   generator(col) {
     const seed = hash32(col.length, col.charCodeAt(0) * 31 + col.charCodeAt(col.length - 1));
     const pick = (arr) => (i) => arr[hash32(i, seed) % arr.length];
-    const first = pick(FIRST);
     const last = (i) => LAST[hash32(i, 7) % LAST.length];
     const firstName = (i) => FIRST[hash32(i, 3) % FIRST.length];
-    const modMs = (i) => BASE_MS + Math.floor((i / this.count) * 600 * 86400000) + (hash32(i, 11) % 86400) * 1000;
-    const iso = (ms) => new Date(ms).toISOString();
-    if (col === 'Id') return (i) => makeId(this.prefix, i + 1);
+    // LastModifiedDate in whole seconds, growing with the row number
+    const span = 600 * 86400;
+    const modSec = (i) => Math.floor((i / this.count) * span) + (hash32(i, 11) % 86400);
+    const iso = isoSeconds;
+    if (col === 'Id') return fastIds(this.prefix);
     if (col === 'IsDeleted') return (i) => (i % 997 === 996 ? 'true' : 'false');
     if (this.refIds[col] && this.refIds[col].length) { const ids = this.refIds[col]; return (i) => ids[hash32(i, seed) % ids.length]; }
-    if (col === 'LastModifiedDate' || col === 'SystemModstamp') return (i) => iso(modMs(i));
-    if (col === 'CreatedDate') return (i) => iso(modMs(i) - (hash32(i, 13) % 400) * 86400000);
+    if (col === 'LastModifiedDate' || col === 'SystemModstamp') return (i) => iso(modSec(i));
+    if (col === 'CreatedDate') return (i) => iso(modSec(i) - (hash32(i, 13) % 400) * 86400);
     if (col === 'FirstName') return firstName;
     if (col === 'LastName') return last;
     if (col === 'Name') return (i) => firstName(i) + ' ' + last(i);
-    if (col === 'Email') return (i) => (firstName(i) + '.' + last(i)).toLowerCase().replace(/[^a-z.]/g, '') + i + '@synthetic.example';
+    if (col === 'Email') {
+      const local = FIRST.map((f) => LAST.map((l) => (f + '.' + l).normalize('NFD').toLowerCase().replace(/[^a-z.]/g, '')));
+      return (i) => local[hash32(i, 3) % FIRST.length][hash32(i, 7) % LAST.length] + i + '@synthetic.example';
+    }
     if (/City$/.test(col)) return pick(CITIES);
     if (col === 'Department') return pick(DEPTS);
     if (col === 'Title') return pick(TITLES);
@@ -272,10 +322,11 @@ class SyntheticTable {
     if (col === 'Description') return (i) => (i % 5 === 0 ? 'Synthetic row ' + i + ', "quoted", with a comma' : '');
     if (/Id$/.test(col)) return (i) => (i % 4 ? makeId(KEY_PREFIX.Account, (hash32(i, seed) % 50000) + 1) : '');
     const t = inferType(col, []);
-    if (t === 'datetime') return (i) => (i % 3 ? iso(modMs(i) - 86400000) : '');
-    if (t === 'date') return (i) => (i % 3 ? iso(modMs(i) - 2 * 86400000).slice(0, 10) : '');
+    if (t === 'datetime') return (i) => (i % 3 ? iso(modSec(i) - 86400) : '');
+    if (t === 'date') return (i) => (i % 3 ? isoDay(Math.floor(modSec(i) / 86400) - 2) : '');
     if (t === 'boolean') return (i) => (hash32(i, seed) & 1 ? 'true' : 'false');
-    return (i) => (hash32(i, seed) % 4 ? col + ' ' + (hash32(i, seed) % 1000) : '');
+    const pool = Array.from({ length: 1000 }, (_, k) => col + ' ' + k);
+    return (i) => { const h = hash32(i, seed); return h % 4 ? pool[h % 1000] : ''; };
   }
 
   size() { return this.count; }
