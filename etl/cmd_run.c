@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "extract.h"
 #include "log.h"
+#include "sf_auth.h"
 #include "stage.h"
 
 static const char run_help[] =
@@ -164,6 +165,11 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 	lock = job_lock_acquire(job, err);
 	if (!lock)
 		goto out;
+	/* R2: a revoked job touches neither the org nor its runs */
+	if (job->source.kind == SOURCE_SALESFORCE && sf_is_revoked(job)) {
+		sf_revoked_error(job, err);
+		goto out;
+	}
 	run = pick_run(job, &o, whole, err);
 	if (!run)
 		goto out;

@@ -69,6 +69,14 @@ struct http_client *sf_http_new(const struct job *job, struct err *err)
 	return http_new(&ho, err);
 }
 
+int sf_revoked_error(const struct job *job, struct err *err)
+{
+	return err_set(err, ERR_NOPERM, "access to Salesforce was revoked "
+		       "for job '%s'; run 'crmsync connect %s' once the "
+		       "integration is authorised again", job->name,
+		       job->path);
+}
+
 /* ---- errors from Salesforce ----------------------------------------------- */
 
 int sf_error(const struct http_response *resp, const char *what,
@@ -365,10 +373,7 @@ struct sf_session *sf_session_open(const struct job *job,
 		return NULL;
 	}
 	if (sf_is_revoked(job)) {
-		err_set(err, ERR_NOPERM, "access to Salesforce was revoked for "
-			"job '%s'; run 'crmsync connect %s' once the "
-			"integration is authorised again", job->name,
-			job->path);
+		sf_revoked_error(job, err);
 		return NULL;
 	}
 	state = job_state_dir(job);

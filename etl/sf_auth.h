@@ -76,4 +76,7 @@ int sf_connect(const struct job *job, struct http_client *http,
 /* 1 when the job is marked revoked. */
 int sf_is_revoked(const struct job *job);
 
+/* Fills `err` (ERR_NOPERM) with what to do about a revoked job; -1. */
+int sf_revoked_error(const struct job *job, struct err *err);
+
 #endif

@@ -8,13 +8,21 @@
 set -eu
 
 PKGS="build-essential pkg-config libcsv-dev libcurl4-openssl-dev libssl-dev
-zlib1g-dev libyaml-dev libjansson-dev libutf8proc-dev libsqlite3-dev sqlite3"
+zlib1g-dev libyaml-dev libjansson-dev libutf8proc-dev libsqlite3-dev sqlite3
+openssl curl"
+# the tests run a Salesforce emulator on Node.js (tests/sfemu); a node
+# already on the machine (any version >= 18) is used as it is
+NODE_PKGS="nodejs npm"
 PCS="libcurl openssl zlib yaml-0.1 jansson libutf8proc sqlite3"
 
 missing() {
 	command -v pkg-config >/dev/null 2>&1 || return 0
 	command -v cc >/dev/null 2>&1 || return 0
 	command -v sqlite3 >/dev/null 2>&1 || return 0
+	command -v openssl >/dev/null 2>&1 || return 0
+	command -v curl >/dev/null 2>&1 || return 0
+	command -v node >/dev/null 2>&1 || return 0
+	command -v npm >/dev/null 2>&1 || return 0
 	pkg-config --exists $PCS || return 0
 	# libcsv: header and library, no pkg-config file on Debian
 	printf '#include <csv.h>\nint main(void){struct csv_parser p;return csv_init(&p,0);}\n' |
@@ -26,13 +34,17 @@ if ! missing; then
 	exit 0
 fi
 
-line="apt-get install -y --no-install-recommends $(echo $PKGS)"
+pkgs=$PKGS
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	pkgs="$pkgs $NODE_PKGS"
+fi
+line="apt-get install -y --no-install-recommends $(echo $pkgs)"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps.sh: installing build dependencies: $line" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $PKGS >&2
+	apt-get install -y -qq --no-install-recommends $pkgs >&2
 	if missing; then
 		echo "deps.sh: dependencies still missing after apt-get" >&2
 		exit 1
