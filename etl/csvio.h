@@ -11,7 +11,9 @@
  *
  * csv_read.c and csv_write.c are the only files of etl/ that include
  * <csv.h> (libcsv) or <zlib.h>.  Memory stays flat whatever the file
- * size: a reader holds one record, a writer one compression window.
+ * size: a reader holds one record and a ring of four 1 MiB buffers fed
+ * by an inflating thread (which also hashes the raw bytes), a writer two
+ * 1 MiB buffers and a deflating thread.
  *
  * Ownership: a reader owns the row it returns; the row and its strings
  * stay valid until the next csvr_next() or csvr_close().  The header stays
@@ -73,9 +75,13 @@ const struct csv_row *csvr_header(const struct csv_reader *r);
 
 /*
  * Reads the next record into `*row` (owned by the reader).  See enum
- * csvr_status.  Fatal errors: unbalanced quote at end of file, truncated or
- * corrupt gzip, read error.  The messages read
- *   "'<path>' line <N>: <what>"
+ * csvr_status.  Fatal errors: an unbalanced quote at end of file, a quote
+ * inside an unquoted value, text after a closing quote, a truncated or
+ * corrupt gzip stream, bytes after the last gzip member, a read error.
+ * The messages read "'<path>' line <N>: <what>".  A corrupt gzip stream
+ * is only detected at its end, after its rows were returned: a caller
+ * must treat CSVR_ERROR as making the whole file invalid.  Blank lines
+ * between records are skipped; CRLF and a lone CR end a record.
  */
 enum csvr_status csvr_next(struct csv_reader *r, const struct csv_row **row,
 			   struct err *err);
@@ -121,18 +127,23 @@ struct csv_file_info {
  * same directory (".<name>.tmp.<pid>") which only csvw_commit() renames to
  * `path`: until then no file that looks complete exists.  The header row
  * is written at once.  gzip output is deterministic: no name, mtime 0,
- * level 6, so the same rows always give the same bytes.  Fails with
- * ERR_CANTCREAT/ERR_IO naming the file.
+ * level 6, so the same rows always give the same bytes (compression runs
+ * in a second thread, fed whole buffers, which keeps that true).  Fails
+ * with ERR_CANTCREAT/ERR_IO naming the file (also when the temporary
+ * name exists: one writer per path and process), ERR_DATA for a header
+ * name that is not UTF-8, ERR_SOFTWARE for no columns.
  */
 struct csv_writer *csvw_open(const char *path, const char *const *header,
 			     size_t ncols, unsigned flags, struct err *err);
 
 /*
  * Appends one record of exactly `ncols` values.  `lens` may be NULL
- * (strlen is used); a NULL value is written as empty.  Values must be
+ * (strlen is used); a NULL value is written as empty (with
+ * CSVW_QUOTE_ALL: unquoted, while "" is written quoted).  Values must be
  * valid UTF-8 without NUL: anything else fails with ERR_DATA naming the
- * column.  Write failures (a full disk) fail with ERR_IO.  After a
- * failure the writer can only be aborted.
+ * column and row, writes nothing of the row, and leaves the writer
+ * usable.  Write failures (a full disk) fail with ERR_IO; after one the
+ * writer can only be aborted.
  */
 int csvw_row(struct csv_writer *w, const char *const *fields,
 	     const size_t *lens, struct err *err);

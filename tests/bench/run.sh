@@ -97,7 +97,7 @@ check() {
 
 #
 # measure NAME 'SHELL COMMAND': runs the command BENCH_REPS times under
-# peakrss, with stdout and stderr in $DATA/NAME.out and NAME.err (a
+# peakrss, with stdout and stderr in $RUN/NAME.out and NAME.err (a
 # redirection inside the command wins).  Sets M_WALL to the best wall
 # time in seconds, M_CPU to the user + sys seconds of that run and M_RSS
 # to the largest peak RSS in KiB.  Returns 1 after recording an ERROR when
@@ -112,15 +112,15 @@ measure() {
 	M_RSS=0
 	while [ "$_i" -lt "$BENCH_REPS" ]; do
 		_i=$((_i + 1))
-		if ! PEAKRSS_OUT="$DATA/.peakrss" "$TOOLS/peakrss" "$_cmd" \
-			>"$DATA/$_name.out" 2>"$DATA/$_name.err"; then
-			_st=$(sed -n 's/.* status //p' "$DATA/.peakrss")
-			verdict ERROR "$_name: $_cmd: exit ${_st:-?}, see $DATA/$_name.err"
-			sed 's/^/	/' "$DATA/$_name.err" | head -5 >&2
+		if ! PEAKRSS_OUT="$RUN/.peakrss" "$TOOLS/peakrss" "$_cmd" \
+			>"$RUN/$_name.out" 2>"$RUN/$_name.err"; then
+			_st=$(sed -n 's/.* status //p' "$RUN/.peakrss")
+			verdict ERROR "$_name: $_cmd: exit ${_st:-?}, see $RUN/$_name.err"
+			sed 's/^/	/' "$RUN/$_name.err" | head -5 >&2
 			return 1
 		fi
 		# wall W user U sys S maxrss_kib K status 0
-		read -r _ _w _ _u _ _s _ _k _ <"$DATA/.peakrss"
+		read -r _ _w _ _u _ _s _ _k _ <"$RUN/.peakrss"
 		printf '  %-12s run %d: %6.2f s (cpu %6.2f s)  %7.1f MiB\n' \
 			"$_name" "$_i" "$_w" "$(fmt '%f' "$_u + $_s")" \
 			"$(fmt '%f' "$_k / 1024")" >&2
@@ -147,14 +147,14 @@ gen_contacts_data() {
 		echo "  generating $BENCH_ROWS rows into $PLAIN" >&2
 		rm -f "$PLAIN.stamp" "$GZ"
 		"$TOOLS/gen_contacts" --rows "$BENCH_ROWS" --seed "$BENCH_SEED" \
-			>"$PLAIN.tmp"
-		mv "$PLAIN.tmp" "$PLAIN"
+			>"$RUN/plain.tmp"
+		mv "$RUN/plain.tmp" "$PLAIN"
 		echo "$_stamp" >"$PLAIN.stamp"
 	fi
 	if [ ! -s "$GZ" ] || [ -n "$(find "$PLAIN" -newer "$GZ")" ]; then
 		echo "  compressing $PLAIN (gzip -6 -n)" >&2
-		gzip -6 -n -c "$PLAIN" >"$GZ.tmp"
-		mv "$GZ.tmp" "$GZ"
+		gzip -6 -n -c "$PLAIN" >"$RUN/gz.tmp"
+		mv "$RUN/gz.tmp" "$GZ"
 	fi
 }
 
@@ -181,7 +181,7 @@ bench_csv() {
 			"$mib" "$(fmt '%f' "$pr / 1024")"
 		echo "           cpu (user + sys): zcat $pc s, crmsync $M_CPU s"
 		starved zcat "$pw" "$pc"
-		rows=$(sed -n 's/^rows \([0-9]*\) .*/\1/p' "$DATA/csv_read.out")
+		rows=$(sed -n 's/^rows \([0-9]*\) .*/\1/p' "$RUN/csv_read.out")
 		if [ "$rows" != "$BENCH_ROWS" ]; then
 			verdict ERROR "csv read: $rows records read, $BENCH_ROWS expected"
 		fi
@@ -192,9 +192,9 @@ bench_csv() {
 	# write: ours builds the rows in memory and writes them through
 	# csvw_row() to a committed file; the peer compresses the same
 	# bytes from the page cache into a file next to it
-	if measure gzip6 "gzip -6 -n -c '$PLAIN' >'$DATA/peer.csv.gz'" &&
+	if measure gzip6 "gzip -6 -n -c '$PLAIN' >'$RUN/peer.csv.gz'" &&
 	   { pw=$M_WALL; pc=$M_CPU; pr=$M_RSS; } &&
-	   measure csv_write "'$TOOLS/csvbench' write --seed $BENCH_SEED $BENCH_ROWS '$DATA/ours.csv.gz'"; then
+	   measure csv_write "'$TOOLS/csvbench' write --seed $BENCH_SEED $BENCH_ROWS '$RUN/ours.csv.gz'"; then
 		ow=$M_WALL
 		oc=$M_CPU
 		orss=$M_RSS
@@ -215,8 +215,8 @@ bench_csv() {
 # What the write time holds besides compressing, and whether the rows are
 # the ones gen_contacts prints.
 csv_write_notes() {
-	_ours=$(size_of "$DATA/ours.csv.gz")
-	_peer=$(size_of "$DATA/peer.csv.gz")
+	_ours=$(size_of "$RUN/ours.csv.gz")
+	_peer=$(size_of "$RUN/peer.csv.gz")
 	_reps=$BENCH_REPS
 	BENCH_REPS=1
 	_gen=""
@@ -224,7 +224,7 @@ csv_write_notes() {
 	if measure csv_gen "'$TOOLS/csvbench' gen --seed $BENCH_SEED $BENCH_ROWS"; then
 		_gen=$M_WALL
 	fi
-	if measure fsync "sync '$DATA/peer.csv.gz'" 2>/dev/null; then
+	if measure fsync "sync '$RUN/peer.csv.gz'" 2>/dev/null; then
 		_sync=$M_WALL
 	fi
 	BENCH_REPS=$_reps
@@ -232,12 +232,12 @@ csv_write_notes() {
 		"$(human "$_ours")" "$(human "$_peer")" \
 		"$(fmt '%.2f' "${_gen:-0}")" "$(fmt '%.2f' "${_sync:-0}")"
 
-	if zcat "$DATA/ours.csv.gz" | cmp -s - "$PLAIN"; then
+	if zcat "$RUN/ours.csv.gz" | cmp -s - "$PLAIN"; then
 		echo "           written file decompresses to the bytes gen_contacts printed"
 	elif [ -n "$_gen" ] &&
-	     "$TOOLS/csvbench" read "$DATA/ours.csv.gz" >"$DATA/csv_check.out" 2>&1 &&
-	     [ "$(sed 's/.*digest //' "$DATA/csv_check.out")" = \
-	       "$(sed 's/.*digest //' "$DATA/csv_gen.out")" ]; then
+	     "$TOOLS/csvbench" read "$RUN/ours.csv.gz" >"$RUN/csv_check.out" 2>&1 &&
+	     [ "$(sed 's/.*digest //' "$RUN/csv_check.out")" = \
+	       "$(sed 's/.*digest //' "$RUN/csv_gen.out")" ]; then
 		echo "           written file holds the rows of gen_contacts (quoted differently)"
 	else
 		verdict ERROR "csv write: the written file does not hold the generated rows"
@@ -260,6 +260,31 @@ for s in $run; do
 	esac
 done
 mkdir -p "$DATA"
+
+# Two runs at once would time each other: the second one waits.  flock(1)
+# is util-linux; without it, runs are not serialised.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$DATA/.lock"
+	if ! flock -n 9; then
+		echo "bench: waiting for another benchmark run to finish" >&2
+		flock 9
+	fi
+fi
+
+# This run's outputs (logs, written files) go to $RUN.  It is removed at
+# the end unless a command failed; then its logs are worth reading.
+RUN="$DATA/run.$$"
+rm -rf "$RUN"
+mkdir "$RUN"
+cleanup() {
+	if [ "$ERRORS" -eq 0 ]; then
+		rm -rf "$RUN"
+	else
+		echo "bench: the logs are in $RUN" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' HUP INT PIPE TERM
 
 echo "crmsync benchmarks: $BENCH_ROWS rows, best of $BENCH_REPS," \
 	"$(nproc) CPU $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)," \
