@@ -841,6 +841,8 @@ static int extract_stage(const struct job *job, const struct run *run,
 	}
 	if (write_sync_file(st, od, n, err) < 0)
 		goto out;
+	if (conn->http)
+		stage_add_api_calls(st, http_requests(conn->http));
 	ret = stage_commit(st, err);
 	st = NULL;
 out:

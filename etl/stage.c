@@ -288,7 +288,15 @@ static int kind_rank(const char *kind)
 		return 0;
 	if (strcmp(kind, "rejects") == 0)
 		return 1;
-	return 2;
+	if (strcmp(kind, "input") == 0)
+		return 2;
+	return 3;
+}
+
+/* Kinds whose path names a file of the stage directory. */
+static int is_stage_file(const char *kind)
+{
+	return strcmp(kind, "output") == 0 || strcmp(kind, "rejects") == 0;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -461,6 +469,11 @@ int stage_add_input(struct stage *st, const char *path, const char *schema,
 	return 0;
 }
 
+void stage_add_api_calls(struct stage *st, uint64_t calls)
+{
+	add_entry(st, "api_calls", "salesforce", "", calls, 0, 0, "");
+}
+
 void stage_add_remote_input(struct stage *st, const char *name,
 			    const char *schema, uint64_t rows,
 			    uint64_t rejected, uint64_t bytes,
@@ -552,7 +565,8 @@ static int manifest_load(const char *dir, struct stage *st, struct err *err)
 		if (parse_u64(row->fields[3], &rows) ||
 		    parse_u64(row->fields[4], &rejected) ||
 		    parse_u64(row->fields[5], &bytes) ||
-		    row->lens[6] != SHA256_HEX_LEN) {
+		    (row->lens[6] != SHA256_HEX_LEN &&
+		     strcmp(row->fields[0], "api_calls") != 0)) {
 			err_set(err, ERR_DATA, "'%s' line %llu: malformed "
 				"manifest row", path,
 				(unsigned long long)row->line);
@@ -610,7 +624,7 @@ int manifest_quick_check(const char *dir)
 		char *path;
 		struct stat sb;
 
-		if (strcmp(e->kind, "input") == 0)
+		if (!is_stage_file(e->kind))
 			continue;
 		path = xasprintf("%s/%s", dir, e->path);
 		ok = stat(path, &sb) == 0 && (uint64_t)sb.st_size == e->bytes;
@@ -695,7 +709,7 @@ out:
 static int listed(const struct stage *st, const char *rel)
 {
 	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->entries[i].kind, "input") != 0 &&
+		if (is_stage_file(st->entries[i].kind) &&
 		    strcmp(st->entries[i].path, rel) == 0)
 			return 1;
 	return 0;
@@ -754,6 +768,12 @@ int manifest_verify(const char *dir, verify_report_fn report, void *ctx,
 		struct err ferr = ERR_INIT;
 		int input = strcmp(e->kind, "input") == 0;
 
+		if (!input && !is_stage_file(e->kind)) {
+			free(path);
+			free(real);
+			continue;
+		}
+
 		if (input && is_remote(e->path)) {
 			/* what Salesforce sent is gone; its hash stays */
 			reportf(report, ctx, VERIFY_OK, "%s (remote input)",
@@ -810,11 +830,11 @@ int run_finish(const struct run *run, const char *const *stages,
 	char *path = xasprintf("%s/run.csv", run->dir);
 	int ret = -1;
 
-	strbuf_addstr(&sb, "stage,outputs,rows,rejected\n");
+	strbuf_addstr(&sb, "stage,outputs,rows,rejected,api_calls\n");
 	for (size_t i = 0; stages[i]; i++) {
 		char *dir = xasprintf("%s/%s", run->dir, stages[i]);
 		struct stage *st = stage_new(stages[i], dir);
-		uint64_t rows = 0, rejected = 0, outputs = 0;
+		uint64_t rows = 0, rejected = 0, outputs = 0, calls = 0;
 
 		if (manifest_load(dir, st, err) < 0) {
 			err_prefix(err, "cannot finish run '%s'", run->id);
@@ -828,12 +848,15 @@ int run_finish(const struct run *run, const char *const *stages,
 				rows += st->entries[j].rows;
 			} else if (!strcmp(st->entries[j].kind, "rejects")) {
 				rejected += st->entries[j].rows;
+			} else if (!strcmp(st->entries[j].kind, "api_calls")) {
+				calls += st->entries[j].rows;
 			}
 		}
-		strbuf_addf(&sb, "%s,%llu,%llu,%llu\n", stages[i],
+		strbuf_addf(&sb, "%s,%llu,%llu,%llu,%llu\n", stages[i],
 			    (unsigned long long)outputs,
 			    (unsigned long long)rows,
-			    (unsigned long long)rejected);
+			    (unsigned long long)rejected,
+			    (unsigned long long)calls);
 		stage_free(st);
 		free(dir);
 	}

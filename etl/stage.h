@@ -21,8 +21,10 @@
  *   rejected rows rejected (inputs: records that went to rejects)
  *   bytes    size on disk
  *   sha256   of the bytes on disk
- * and a last row of kind "manifest" whose sha256 covers every byte of the
- * file before that row, so a flipped byte anywhere is caught.
+ * a row of kind "api_calls" (path "salesforce", rows = requests sent)
+ * when the stage talked to Salesforce, and a last row of kind
+ * "manifest" whose sha256 covers every byte of the file before that
+ * row, so a flipped byte anywhere is caught.
  */
 #ifndef CRMSYNC_STAGE_H
 #define CRMSYNC_STAGE_H
@@ -86,8 +88,8 @@ struct run *run_latest(const struct job *job, struct err *err);
 int run_is_complete(const struct run *run);
 
 /*
- * Writes run.csv: one row per stage (stage, status, outputs, rows,
- * rejected) with no wall-clock value in it, so reruns stay identical.
+ * Writes run.csv: one row per stage (stage, outputs, rows, rejected,
+ * api_calls) with no wall-clock value in it, so reruns stay identical.
  * `stages` is a NULL-terminated list of stage names that ran.
  */
 int run_finish(const struct run *run, const char *const *stages,
@@ -133,6 +135,10 @@ void stage_add_remote_input(struct stage *st, const char *name,
 			    const char *schema, uint64_t rows,
 			    uint64_t rejected, uint64_t bytes,
 			    const char *sha256);
+
+/* Records how many HTTP requests the stage sent to Salesforce (R12): a
+ * row of kind "api_calls" whose rows column holds the count. */
+void stage_add_api_calls(struct stage *st, uint64_t calls);
 
 /* Writes manifest.csv (last, atomically) and frees `st`, whatever the
  * outcome. */

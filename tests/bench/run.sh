@@ -224,9 +224,12 @@ csv_write_notes() {
 	if measure csv_gen "'$TOOLS/csvbench' gen --seed $BENCH_SEED $BENCH_ROWS"; then
 		_gen=$M_WALL
 	fi
-	if measure fsync "sync '$RUN/peer.csv.gz'" 2>/dev/null; then
+	# a fresh copy: the peer's output itself may be flushed by now
+	cp "$RUN/peer.csv.gz" "$RUN/fsync.tmp"
+	if measure fsync "sync '$RUN/fsync.tmp'" 2>/dev/null; then
 		_sync=$M_WALL
 	fi
+	rm -f "$RUN/fsync.tmp"
 	BENCH_REPS=$_reps
 	printf '           output %s (gzip-6 %s); crmsync time includes building the rows (%s s) and fsync (a sync of the gzip output takes %s s)\n' \
 		"$(human "$_ours")" "$(human "$_peer")" \

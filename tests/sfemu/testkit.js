@@ -1,6 +1,6 @@
 'use strict';
 /*
- * helpers.js - start an emulator for a node:test file (via start.sh, in a
+ * testkit.js - start an emulator for a node:test file (via start.sh, in a
  * temporary directory) and talk to it with Node's https client only.
  */
 const fs = require('fs');
@@ -12,7 +12,7 @@ const zlib = require('zlib');
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
 
-const HERE = path.join(__dirname, '..');
+const HERE = __dirname;
 const ORG = path.join(HERE, '..', 'fixtures', 'demo', 'org');
 const V = '/services/data/v58.0';
 
@@ -126,6 +126,6 @@ function signJwt(claims, keyPem) {
 }
 
 /** Parse a CSV text with the emulator's own parser (rows incl. header). */
-function parseCsv(text) { return require('../lib/csv').parse(text).rows; }
+function parseCsv(text) { return require('./lib/csv').parse(text).rows; }
 
 module.exports = { start, signJwt, parseCsv, V, ORG, zlib };
