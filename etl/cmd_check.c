@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "schema.h"
+#include "sf_auth.h"
 #include "xalloc.h"
 
 static const char check_help[] =
@@ -19,9 +20,13 @@ static const char check_help[] =
 	"\n"
 	"Validates the job file (every error with file:line:col) and, for a\n"
 	"fixture source, that each object's file exists and its header\n"
-	"matches the schema; then that each directory-side input named by\n"
-	"the job exists and has the columns of its schema.  Runs nothing\n"
-	"and writes nothing.\n";
+	"matches the schema; for a salesforce source, that the OAuth flow\n"
+	"gets a token (a cached one is reused); then that each\n"
+	"directory-side input named by the job exists and has the columns\n"
+	"of its schema.  Extracts nothing.\n"
+	"\n"
+	"options:\n"
+	"  --offline   do not contact Salesforce\n";
 
 /* Opens `path` and binds its header to `s`; problems are logged. */
 static int check_header(const char *path, const struct schema *s,
@@ -50,6 +55,23 @@ static int check_header(const char *path, const struct schema *s,
 	return ret;
 }
 
+/* Gets a token the way a run would (the cache first). */
+static int check_salesforce(const struct job *job, struct err *err)
+{
+	struct http_client *http = sf_http_new(job, err);
+	struct sf_session *s;
+
+	if (!http)
+		return -1;
+	s = sf_session_open(job, http, err);
+	if (s)
+		log_result("salesforce: authenticated, instance %s",
+			   sf_instance_url(s));
+	sf_session_close(s);
+	http_free(http);
+	return s ? 0 : -1;
+}
+
 int cmd_check(int argc, char **argv, struct err *err)
 {
 	static const char *const inputs[] = {
@@ -60,11 +82,27 @@ int cmd_check(int argc, char **argv, struct err *err)
 	const char *paths[5];
 	unsigned problems = 0, files = 0;
 
+	int offline = 0, first_arg = 1;
+
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(check_help);
-	job = cmd_load_job(argc, argv, 1, "crmsync check JOB.yaml", err);
+	if (argc > 1 && strcmp(argv[1], "--offline") == 0) {
+		offline = 1;
+		first_arg = 2;
+	}
+	job = cmd_load_job(argc, argv, first_arg, "crmsync check JOB.yaml",
+			   err);
 	if (!job)
 		return -1;
+	if (job->source.kind == SOURCE_SALESFORCE && !offline) {
+		struct err serr = ERR_INIT;
+
+		if (check_salesforce(job, &serr) < 0) {
+			log_error("%s", serr.msg);
+			first = serr;
+			problems++;
+		}
+	}
 	if (job->source.kind == SOURCE_FIXTURE) {
 		for (size_t i = 0; i < job->nobjects; i++) {
 			const struct job_object *o = &job->objects[i];
@@ -101,15 +139,16 @@ int cmd_check(int argc, char **argv, struct err *err)
 		problems += check_header(paths[i], s, &first) < 0;
 	}
 	if (problems) {
-		err_set(err, first.cls, "job '%s': %u problem%s in %u input "
-			"files (see above)", job->name, problems,
-			problems > 1 ? "s" : "", files);
+		err_set(err, first.cls, "job '%s': %u problem%s found (see "
+			"above)", job->name, problems, problems > 1 ? "s" : "");
 		job_free(job);
 		return -1;
 	}
-	printf("job '%s' is valid: %s source, %u input files checked\n",
-	       job->name, job->source.kind == SOURCE_FIXTURE ? "fixture" :
-	       "salesforce", files);
+	printf("job '%s' is valid: %s, %u input file%s checked\n", job->name,
+	       job->source.kind == SOURCE_FIXTURE ? "fixture source" :
+	       offline ? "salesforce source (not contacted)" :
+	       "salesforce source authenticated", files,
+	       files == 1 ? "" : "s");
 	job_free(job);
 	return EXIT_OK;
 }
