@@ -132,8 +132,11 @@ int http_url_is_loopback(const char *url)
 
 	if (url_host(url, host, sizeof(host)) < 0)
 		return 0;
-	return strcasecmp(host, "localhost") == 0 ||
-	       strcmp(host, "[::1]") == 0 || strncmp(host, "127.", 4) == 0;
+	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return 1;
+	/* 127.0.0.0/8 as an IPv4 literal, not a name like 127.evil.com */
+	return strncmp(host, "127.", 4) == 0 &&
+	       host[strspn(host, "0123456789.")] == '\0';
 }
 
 static int url_allowed(const char *url, struct err *err)
