@@ -38,10 +38,11 @@ BENCH_SEED=${BENCH_SEED:-1}
 DATA=${BENCH_DATA:-tests/bench/data}
 TOOLS=$BUILD/tools
 
-SECTIONS="csv"
+SECTIONS="csv extract"
 
 VERDICTS=""
 ERRORS=0
+EMU=""
 NOISY=""
 
 die() {
@@ -98,7 +99,9 @@ check() {
 #
 # measure NAME 'SHELL COMMAND': runs the command BENCH_REPS times under
 # peakrss, with stdout and stderr in $RUN/NAME.out and NAME.err (a
-# redirection inside the command wins).  Sets M_WALL to the best wall
+# redirection inside the command wins).  When M_PREP is set, that shell
+# command runs before each run, untimed (e.g. removing the previous
+# run's outputs).  Sets M_WALL to the best wall
 # time in seconds, M_CPU to the user + sys seconds of that run and M_RSS
 # to the largest peak RSS in KiB.  Returns 1 after recording an ERROR when
 # a run fails.
@@ -112,6 +115,10 @@ measure() {
 	M_RSS=0
 	while [ "$_i" -lt "$BENCH_REPS" ]; do
 		_i=$((_i + 1))
+		if [ -n "${M_PREP:-}" ] && ! sh -c "$M_PREP"; then
+			verdict ERROR "$_name: preparing a run failed: $M_PREP"
+			return 1
+		fi
 		if ! PEAKRSS_OUT="$RUN/.peakrss" "$TOOLS/peakrss" "$_cmd" \
 			>"$RUN/$_name.out" 2>"$RUN/$_name.err"; then
 			_st=$(sed -n 's/.* status //p' "$RUN/.peakrss")
@@ -247,6 +254,156 @@ csv_write_notes() {
 	fi
 }
 
+# ---- extract: Salesforce Bulk API 2.0 into staged files ---------------------
+
+# contact_soql: the SOQL crmsync builds for a full Contact extract, from
+# the schema's field list (etl/extract.c, build_soql()).
+contact_soql() {
+	printf 'SELECT %s FROM Contact' "$(sed -n 's/^  - name: //p' \
+		schemas/salesforce/Contact.yaml | paste -sd, - | sed 's/,/, /g')"
+}
+
+# emu_stop: stops the emulator of bench_extract, if it runs.
+emu_stop() {
+	if [ -n "${EMU:-}" ]; then
+		sh tests/sfemu/stop.sh "$EMU" >/dev/null 2>&1 || true
+		EMU=""
+	fi
+}
+
+#
+# crmsync_phases JOB: one more crmsync run, untimed by peakrss, with -vv
+# and every log line stamped (ms) as it arrives.  Prints where the time
+# went: authentication, query job and pages up to the last results GET,
+# staging (the last page's count, then parsing, checking and compressing
+# every page into Contact.csv.gz), the mirror merge, and the rest
+# (deleting the job and the pages, run.csv).
+#
+crmsync_phases() {
+	rm -rf "$xst"
+	_t0=$(date +%s%3N)
+	"$BUILD/crmsync" -vv --no-progress run --full "$1" 2>&1 |
+		node -e 'require("readline").createInterface({ input: process.stdin })
+			.on("line", (l) => console.log(Date.now() + " " + l))' \
+		>"$RUN/crmsync_vv.log"
+	_t1=$(date +%s%3N)
+	awk -v t0="$_t0" -v t1="$_t1" '
+		/\/results\?.*: 200 \(/ { get = $1; n = split($0, a, "(");
+			sub(/ s\).*/, "", a[n]); gets += a[n]; pages++ }
+		/crmsync: extract Contact: / { ext = $1 }
+		/crmsync: mirror Contact: / { mir = $1 }
+		END {
+			if (!get || !ext || !mir) { print "           crmsync phases: log lines not found (see crmsync_vv.log)"; exit }
+			printf "           crmsync phases (one -vv run, %.2f s): auth, query job and %d pages %.2f s (inside the results GETs %.2f s), stage %.2f s, mirror %.2f s, rest %.2f s\n",
+				(t1 - t0) / 1000, pages, (get - t0) / 1000, gets, (ext - get) / 1000,
+				(mir - ext) / 1000, (t1 - mir) / 1000 }' "$RUN/crmsync_vv.log"
+}
+
+bench_extract() {
+	rows=${BENCH_EXTRACT_ROWS:-2000000}
+	page=${BENCH_EXTRACT_PAGE:-250000}
+	jsreps=${BENCH_JSFORCE_REPS:-1}
+	[ -x "$BUILD/crmsync" ] || die "missing $BUILD/crmsync: run 'make' first"
+	command -v node >/dev/null 2>&1 || die "extract: node is required (the emulator)"
+	command -v curl >/dev/null 2>&1 || die "extract: curl is required"
+	# loopback must never go through a proxy
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
+	export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+
+	EMU=$RUN/emu
+	_t=$(date +%s)
+	echo "  starting the emulator: $rows synthetic Contacts, --warm" >&2
+	if ! sh tests/sfemu/start.sh "$EMU" tests/fixtures/demo/org \
+		--synthetic "Contact=$rows" --warm --quiet --idle-timeout 3600 \
+		>"$RUN/emu.out" 2>&1; then
+		verdict ERROR "extract: the emulator did not start, see $RUN/emu.out"
+		EMU=""
+		return 0
+	fi
+	echo "  emulator ready after $(($(date +%s) - _t)) s" >&2
+	# shellcheck disable=SC1091
+	. "$EMU/sfemu.env"
+	soql=$(contact_soql)
+	# paths in a job file are relative to the file: give absolute ones
+	xst=$(cd "$RUN" && pwd)/xst
+
+	cat >"$RUN/extract.yaml" <<YAML
+job: {name: bench}
+staging: {root: $xst}
+objects: [Contact]
+source:
+  kind: salesforce
+  login_url: $SFEMU_URL
+  ca_file: $SFEMU_CA
+  page_size: $page
+  poll_interval_ms: 50
+  timeout_seconds: 600
+  auth:
+    flow: jwt
+    client_id: $SFEMU_CLIENT_ID
+    username: $SFEMU_USERNAME
+    private_key_file: $SFEMU_JWT_KEY
+YAML
+
+	# the floor: the same calls with curl, the pages into one gzip -6
+	if measure floor "sh tests/bench/curl_extract.sh '$EMU/sfemu.env' '$soql' $page '$RUN/floor.csv.gz'" &&
+	   { fw=$M_WALL; fc=$M_CPU; fr=$M_RSS; } &&
+	   M_PREP="rm -rf '$xst'" &&
+	   measure crmsync "'$BUILD/crmsync' -q --no-progress run --full '$RUN/extract.yaml'"; then
+		M_PREP=""
+		ow=$M_WALL
+		oc=$M_CPU
+		orss=$M_RSS
+		# an upper bound: round the ratio up, so rounding never passes
+		ratio=$(fmt '%.2f' "($ow / $fw * 100 == int($ow / $fw * 100) ? int($ow / $fw * 100) : int($ow / $fw * 100) + 1) / 100")
+		mib=$(fmt '%.1f' "int($orss / 1024 * 10) / 10")
+		got=$(sed -n 's/^records \([0-9]*\) pages \([0-9]*\)$/\1/p' "$RUN/floor.out")
+		fpages=$(sed -n 's/^records [0-9]* pages \([0-9]*\)$/\1/p' "$RUN/floor.out")
+		printf '%-10s %s rows, pages of %s (gz %s)  floor %.2f s  crmsync %.2f s  ratio %s (crmsync / floor, lower is better; target <= 1.30)  peak RSS %s MiB (target < 128; floor %.1f MiB)\n' \
+			"extract" "$rows" "$page" "$(human "$(size_of "$RUN/floor.csv.gz")")" \
+			"$fw" "$ow" "$ratio" "$mib" "$(fmt '%f' "$fr / 1024")"
+		echo "           cpu (user + sys): floor $fc s (curl, gzip -6, openssl), crmsync $oc s; the emulator's own CPU is in neither"
+		check "extract time ratio (crmsync / floor)" "$ratio" "<=" 1.30
+		check "extract peak RSS MiB" "$mib" "<" 128
+		if [ "$got" != "$rows" ]; then
+			verdict ERROR "extract: the floor fetched ${got:-no} records in ${fpages:-?} pages, $rows expected"
+		fi
+		# rows staged by the last timed run, from its sync.csv.gz
+		staged=$("$BUILD/crmsync" cat "$xst"/bench/runs/*/extract/sync.csv.gz 2>/dev/null |
+			awk -F, '$1 == "Contact" { print $5 }')
+		if [ "$staged" = "$rows" ]; then
+			echo "           rows staged by crmsync: $staged (sync.csv.gz), the synthetic row count; the floor fetched $got in $fpages pages"
+		else
+			echo "           ERROR: crmsync staged ${staged:-no} rows, $rows expected" >&2
+			verdict ERROR "extract: crmsync staged ${staged:-no} rows (sync.csv.gz Selected), the emulator holds $rows"
+		fi
+		crmsync_phases "$RUN/extract.yaml"
+	fi
+	M_PREP=""
+
+	# jsforce: bulk2.query without maxRecords, i.e. one page
+	if [ "$jsreps" -gt 0 ] && [ -n "${ow:-}" ]; then
+		if [ ! -f tests/sfemu/node_modules/jsforce/package.json ]; then
+			echo "  installing jsforce (npm ci in tests/sfemu)" >&2
+			(cd tests/sfemu && npm ci --no-audit --no-fund) >"$RUN/npm.out" 2>&1 ||
+				verdict ERROR "extract: npm ci in tests/sfemu failed, see $RUN/npm.out"
+		fi
+		_reps=$BENCH_REPS
+		BENCH_REPS=$jsreps
+		if [ -f tests/sfemu/node_modules/jsforce/package.json ] &&
+		   measure jsforce "SFEMU_URL='$SFEMU_URL' SFEMU_JWT_KEY='$SFEMU_JWT_KEY' SFEMU_CLIENT_ID='$SFEMU_CLIENT_ID' SFEMU_USERNAME='$SFEMU_USERNAME' NODE_EXTRA_CA_CERTS='$SFEMU_CA' node --max-old-space-size=${BENCH_JSFORCE_HEAP_MB:-16384} tests/bench/jsforce_query.js '$soql' '$RUN/jsforce.csv.gz'"; then
+			jr=$(fmt '%.2f' "$ow / $M_WALL")
+			printf '           jsforce %.2f s (best of %d, one page)  crmsync/jsforce %s (time ratio, lower is better)  cpu %s s  peak RSS %.1f MiB\n' \
+				"$M_WALL" "$jsreps" "$jr" "$M_CPU" "$(fmt '%f' "$M_RSS / 1024")"
+			jn=$(sed -n 's/^records //p' "$RUN/jsforce.out")
+			[ "$jn" = "$rows" ] ||
+				verdict ERROR "extract: jsforce got ${jn:-no} records, $rows expected"
+		fi
+		BENCH_REPS=$_reps
+	fi
+	emu_stop
+}
+
 # ---- main ------------------------------------------------------------------
 
 for t in peakrss gen_contacts csvbench; do
@@ -280,6 +437,7 @@ RUN="$DATA/run.$$"
 rm -rf "$RUN"
 mkdir "$RUN"
 cleanup() {
+	emu_stop
 	if [ "$ERRORS" -eq 0 ]; then
 		rm -rf "$RUN"
 	else
@@ -289,7 +447,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' HUP INT PIPE TERM
 
-echo "crmsync benchmarks: $BENCH_ROWS rows, best of $BENCH_REPS," \
+case " $run " in
+*" extract "*) xrows=" (extract: ${BENCH_EXTRACT_ROWS:-2000000})" ;;
+*) xrows="" ;;
+esac
+echo "crmsync benchmarks: $BENCH_ROWS rows$xrows, best of $BENCH_REPS," \
 	"$(nproc) CPU $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)," \
 	"load average $(cut -d' ' -f1 /proc/loadavg)"
 for s in $run; do
