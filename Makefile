@@ -39,8 +39,10 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 PROG     := $(BUILD)/crmsync
 LIB      := $(BUILD)/libcrmsync.a
 LIB_SRCS := $(filter-out etl/main.c,$(wildcard etl/*.c))
-LIB_OBJS := $(LIB_SRCS:etl/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schemas_embed.o
+LIB_OBJS := $(LIB_SRCS:etl/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schemas_embed.o \
+            $(BUILD)/obj/data_embed.o
 SCHEMAS  := $(sort $(wildcard schemas/*/*.yaml))
+DATA     := $(sort $(wildcard data/*.csv data/*.txt))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -71,9 +73,13 @@ $(BUILD)/obj/%.o: etl/%.c $(DEPS_OK) $(BUILD)/gen/version.h
 
 $(BUILD)/gen/schemas_embed.c: $(SCHEMAS) scripts/embed.sh
 	@mkdir -p $(@D)
-	scripts/embed.sh $@ $(SCHEMAS)
+	scripts/embed.sh schemas $@ $(SCHEMAS)
 
-$(BUILD)/obj/schemas_embed.o: $(BUILD)/gen/schemas_embed.c
+$(BUILD)/gen/data_embed.c: $(DATA) scripts/embed.sh
+	@mkdir -p $(@D)
+	scripts/embed.sh data $@ $(DATA)
+
+$(BUILD)/obj/%_embed.o: $(BUILD)/gen/%_embed.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -43,6 +43,8 @@ extern const struct cmd commands[];
 
 int cmd_run(int argc, char **argv, struct err *err);
 int cmd_extract(int argc, char **argv, struct err *err);
+int cmd_match(int argc, char **argv, struct err *err);
+int cmd_explain(int argc, char **argv, struct err *err);
 int cmd_check(int argc, char **argv, struct err *err);
 int cmd_status(int argc, char **argv, struct err *err);
 int cmd_verify(int argc, char **argv, struct err *err);
@@ -68,6 +70,11 @@ int cmd_print_help(const char *text);
 /* Fails with ERR_USAGE and a pointer to --help. */
 int cmd_usage_error(struct err *err, const char *cmdname, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+
+/* Logs the outcome line of a match stage (cmd_run.c). */
+struct run;
+struct match_result;
+void log_match_result(const struct run *run, const struct match_result *mr);
 
 /* Parses a non-negative integer option value. */
 int cmd_parse_long(const char *opt, const char *value, long *out,

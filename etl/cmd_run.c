@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "extract.h"
+#include "match.h"
 #include "log.h"
 #include "sf_auth.h"
 #include "stage.h"
@@ -21,7 +22,9 @@ static const char run_help[] =
 	"usage: crmsync run [options] JOB.yaml\n"
 	"\n"
 	"Runs every stage that is due for the job: extract (CRM records\n"
-	"changed since the last successful sync, merged into the mirror).\n"
+	"changed since the last successful sync, merged into the mirror),\n"
+	"then match (links to directory profiles and company pages) when\n"
+	"the job has a match model.\n"
 	"The latest run is resumed when it did not finish; its completed\n"
 	"stages are skipped.\n"
 	"\n"
@@ -109,6 +112,28 @@ bad:
 			       argv[optind - 1]);
 }
 
+/* The one-line outcome of a match stage. */
+void log_match_result(const struct run *run, const struct match_result *mr)
+{
+	const struct match_side_result *p = &mr->people, *a = &mr->accounts;
+
+	if (mr->skipped) {
+		log_result("run %s: match already complete", run->id);
+		return;
+	}
+	log_result("run %s: match people %llu/%llu linked (%llu manual), "
+		   "accounts %llu/%llu linked (%llu manual); %llu pairs "
+		   "scored%s", run->id, (unsigned long long)p->links,
+		   (unsigned long long)p->crm_records,
+		   (unsigned long long)p->manual,
+		   (unsigned long long)a->links,
+		   (unsigned long long)a->crm_records,
+		   (unsigned long long)a->manual,
+		   (unsigned long long)(p->pairs + a->pairs),
+		   mr->overrides_rejected ? "; some corrections could not be "
+		   "applied (see match/rejects/)" : "");
+}
+
 /* Picks the run: an explicit id, the unfinished latest, or a new one. */
 static struct run *pick_run(const struct job *job, const struct run_opts *o,
 			    int resume_latest, struct err *err)
@@ -145,7 +170,9 @@ static struct run *pick_run(const struct job *job, const struct run_opts *o,
 
 static int do_run(int argc, char **argv, int whole, struct err *err)
 {
-	static const char *const stages[] = { "extract", NULL };
+	const char *stages[3] = { "extract", NULL, NULL };
+	uint64_t overrides_rejected = 0;
+	size_t nstages = 1;
 	struct extract_options eo;
 	struct extract_result er;
 	struct job_lock *lock = NULL;
@@ -192,6 +219,19 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 			   (unsigned long long)er.upserts,
 			   (unsigned long long)er.deletes,
 			   (unsigned long long)er.api_calls);
+	if (whole && (job->settings->people.enabled ||
+		      job->settings->accounts.enabled)) {
+		struct match_result mr;
+
+		log_set_context(job->name, run->id, "match");
+		if (match_run(job, run, &mr, err) < 0) {
+			err_prefix(err, "run %s", run->id);
+			goto out;
+		}
+		log_match_result(run, &mr);
+		overrides_rejected = mr.overrides_rejected;
+		stages[nstages++] = "match";
+	}
 	if (whole) {
 		log_set_context(job->name, run->id, NULL);
 		if (run_finish(run, stages, err) < 0)
@@ -201,7 +241,7 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 		log_warn("%llu row%s rejected: see '%s/extract/rejects/'",
 			 (unsigned long long)er.rejected,
 			 er.rejected == 1 ? "" : "s", run->dir);
-	ret = er.rejected ? EXIT_REJECTS : EXIT_OK;
+	ret = er.rejected || overrides_rejected ? EXIT_REJECTS : EXIT_OK;
 out:
 	run_free(run);
 	job_lock_release(lock);

@@ -1170,6 +1170,45 @@ static int model_field(const struct jctx *c, const struct ynode *n,
 	return -1;
 }
 
+/*
+ * One key of a blocking rule: "field" or "field:transform" with transform
+ * phonetic (the Double Metaphone code of the normalised value) or initial
+ * (its first character).  Returns the field's index and sets *t.
+ */
+static int blocking_key(const struct jctx *c, const struct ynode *n,
+			const char *what, const struct match_model *m,
+			enum block_transform *t)
+{
+	static const struct {
+		const char *name;
+		enum block_transform t;
+	} transforms[] = {
+		{ "phonetic", BT_PHONETIC },
+		{ "initial", BT_INITIAL },
+	};
+	const char *colon;
+	struct ynode field;
+
+	*t = BT_NONE;
+	if (n->type != YNODE_SCALAR || !(colon = strchr(n->str, ':')))
+		return model_field(c, n, what, m);
+	for (size_t i = 0; i < sizeof(transforms) / sizeof(*transforms); i++)
+		if (!strcmp(colon + 1, transforms[i].name))
+			*t = transforms[i].t;
+	if (*t == BT_NONE)
+		return jerr(c, n, "unknown transform '%s' in '%s' (use "
+			    "phonetic or initial)", colon + 1, what);
+	field = *n;
+	field.len = (size_t)(colon - n->str);
+	field.str = xstrndup(n->str, field.len);
+	{
+		int fi = model_field(c, &field, what, m);
+
+		free(field.str);
+		return fi;
+	}
+}
+
 /* `<path>.blocking` into m->blocking; every key must be a mapped field. */
 static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 			  const char *path, struct match_model *m)
@@ -1201,10 +1240,14 @@ static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 			goto out;
 		}
 		b->keys = xcalloc(n, sizeof(*b->keys));
+		b->transforms = xcalloc(n, sizeof(*b->transforms));
 		for (j = 0; j < n; j++) {
-			fi = model_field(c, keys[j], what, m);
+			enum block_transform t;
+
+			fi = blocking_key(c, keys[j], what, m, &t);
 			if (fi < 0)
 				goto out;
+			b->transforms[b->nkeys] = t;
 			b->keys[b->nkeys++] = (size_t)fi;
 		}
 	}
@@ -1581,8 +1624,10 @@ static void model_free(struct match_model *m)
 		}
 	}
 	free(m->fields);
-	for (i = 0; m->blocking && i < m->nblocking; i++)
+	for (i = 0; m->blocking && i < m->nblocking; i++) {
 		free(m->blocking[i].keys);
+		free(m->blocking[i].transforms);
+	}
 	free(m->blocking);
 	for (i = 0; m->comparisons && i < m->ncomparisons; i++) {
 		free(m->comparisons[i].field);

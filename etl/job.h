@@ -137,11 +137,20 @@ struct match_comparison {
 	double missing_weight; /* either side empty (default 0) */
 };
 
-/* A blocking rule: pairs agreeing on all `keys` (normalised, non-empty)
- * become candidates; the candidate set is the union over the rules. */
+/* How a blocking key is derived from a normalised value. */
+enum block_transform {
+	BT_NONE,     /* the value itself */
+	BT_PHONETIC, /* its Double Metaphone code ("last_name:phonetic") */
+	BT_INITIAL,  /* its first character ("first_name:initial") */
+};
+
+/* A blocking rule: pairs agreeing on all `keys` (normalised, non-empty,
+ * transformed) become candidates; the candidate set is the union over
+ * the rules. */
 struct match_blocking {
 	size_t nkeys;
 	size_t *keys;      /* indexes into match_model.fields[] */
+	enum block_transform *transforms; /* one per key */
 };
 
 /* The scoring model for one side: people (Lead, Contact -> members) or

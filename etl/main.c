@@ -26,6 +26,10 @@ const struct cmd commands[] = {
 	  "interrupted run)" },
 	{ "extract", cmd_extract, "extract CRM records into a new run and "
 	  "the mirror" },
+	{ "match", cmd_match, "link CRM records to directory profiles and "
+	  "company pages" },
+	{ "explain", cmd_explain, "why a CRM record or profile matched, or "
+	  "did not" },
 	{ "check", cmd_check, "validate a job file and its inputs without "
 	  "running" },
 	{ "status", cmd_status, "last successful sync per object, "

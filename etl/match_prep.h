@@ -1,0 +1,51 @@
+/*
+ * match_prep.h - how each canonical field is normalised and compared.
+ *
+ * The match stage normalises every record once, then compares
+ * normalised values pair after pair; this file is the bridge between the
+ * job's canonical fields (first_name, email, website, ...) and the
+ * normalisation and similarity functions (norm.h, sim.h).
+ */
+#ifndef CRMSYNC_MATCH_PREP_H
+#define CRMSYNC_MATCH_PREP_H
+
+#include <stddef.h>
+
+#include "job.h"
+#include "strbuf.h"
+
+enum prep_kind {
+	PREP_TEXT,       /* folded text: last names, cities, titles */
+	PREP_FIRST_NAME, /* folded, nickname made canonical */
+	PREP_EMAIL,      /* trimmed, lower case, +tag dropped */
+	PREP_PHONE,      /* E.164, using the record's country */
+	PREP_COMPANY,    /* folded, legal forms and noise words dropped */
+	PREP_DOMAIN,     /* registrable domain of a website */
+	PREP_COUNTRY,    /* ISO 3166 alpha-2 */
+	PREP_CODE,       /* postal codes, counts: trimmed, upper case */
+};
+
+/* The normalisation a canonical field gets, from its name. */
+enum prep_kind prep_kind_of(const char *canonical);
+
+/*
+ * Normalises `raw` (`len` bytes of UTF-8) into `out` (reset first); an
+ * empty result means "no usable value" (garbage phone, email without
+ * @).  `country` is the record's raw country, for phones; may be NULL.
+ * This function can't fail.
+ */
+void prep_value(enum prep_kind kind, const char *raw, size_t len,
+		const char *country, struct strbuf *out);
+
+/* SHA-256 hex of a raw email as the directory hashes it (trimmed, lower
+ * case: norm_email_sha256), or empty when the value is unusable. */
+void prep_email_hash(const char *raw, size_t len, struct strbuf *out);
+
+/*
+ * The similarity of two non-empty normalised values for `method`: 0..1,
+ * or the edit distance for MM_LEVENSHTEIN (capped at `cap` + 1).
+ */
+double prep_compare(enum match_method method, enum prep_kind kind,
+		    const char *a, const char *b, long cap);
+
+#endif

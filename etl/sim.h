@@ -1,0 +1,104 @@
+/*
+ * sim.h - similarity of normalised values, per candidate pair.
+ *
+ * The match stage scores 100-200 million pairs a minute, so everything
+ * here is deterministic, allocation-free and reentrant: work space lives
+ * on the stack, sized by the limits below.  Inputs are what norm.h
+ * produces (folded UTF-8, normalised emails, E.164 phones).  A longer
+ * input is not an error: only its first SIM_MAX_CHARS code points (or
+ * SIM_MAX_TOKENS words) are compared, so a 10 kB name costs a bounded
+ * time and never overruns anything.
+ *
+ * Strings are (pointer, length in bytes); they need not be
+ * NUL-terminated.  Pure-ASCII pairs take a byte-wise fast path; others
+ * are decoded to code points first (malformed bytes count as U+FFFD).
+ * Callers that compare one value against many may decode it once with
+ * sim_decode() and use the _cp variants.
+ */
+#ifndef CRMSYNC_SIM_H
+#define CRMSYNC_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_CHARS 256  /* code points compared per string */
+#define SIM_MAX_TOKENS 32  /* words compared per string (token set) */
+#define SIM_PHONETIC_LEN 4 /* Double Metaphone code length */
+
+/*
+ * Decodes at most `max` code points of the UTF-8 `s` into `out`;
+ * returns how many.  Malformed bytes give U+FFFD.  Can't fail.
+ */
+size_t sim_decode(const char *s, size_t len, uint32_t *out, size_t max);
+
+/*
+ * Jaro-Winkler similarity in 0..1 (1: equal, including both empty; 0
+ * when exactly one is empty): Jaro's matching window max(len)/2 - 1,
+ * half-transpositions, then Winkler's boost for a common prefix of up
+ * to 4 code points with scale 0.1, applied when the Jaro similarity is
+ * above 0.7 (as Winkler, strcmp95 and RapidFuzz do).  MARTHA/MARHTA
+ * 0.961, DWAYNE/DUANE 0.84, DIXON/DICKSONX 0.813.  Can't fail.
+ */
+double sim_jaro_winkler(const char *a, size_t alen,
+			const char *b, size_t blen);
+double sim_jaro_winkler_cp(const uint32_t *a, size_t alen,
+			   const uint32_t *b, size_t blen);
+
+/*
+ * Levenshtein distance (insertions, deletions, substitutions of code
+ * points, each 1) when it is at most `max`, else max + 1, returned as
+ * soon as that is certain: the length difference alone, or a row of the
+ * matrix whose best cell already exceeds `max`.  ASCII strings of up to
+ * 64 bytes (after their common prefix and suffix are set aside) use
+ * Hyyrö's bit-parallel algorithm; the rest a two-row matrix.  Can't
+ * fail.
+ */
+size_t sim_lev_bounded(const char *a, size_t alen,
+		       const char *b, size_t blen, size_t max);
+size_t sim_lev_bounded_cp(const uint32_t *a, size_t alen,
+			  const uint32_t *b, size_t blen, size_t max);
+
+/*
+ * Token-set similarity of two folded strings: distinct words (split on
+ * spaces) the two share, divided by the distinct words of both (Jaccard
+ * on word sets): "acme widgets" / "widgets acme" 1, "acme" / "acme
+ * widgets" 0.5.  1 when both have no word, 0 when one has none.  Can't
+ * fail.
+ */
+double sim_token_set(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
+ * The primary Double Metaphone code (Philips 2000) of a folded name,
+ * at most SIM_PHONETIC_LEN letters, NUL-terminated, into `out`; returns
+ * its length.  Only ASCII letters are coded (folding has already turned
+ * "Müller" into "muller"); a name without any ("王伟") gives the empty
+ * code, which callers treat as missing, never as equal.  Words are coded
+ * as one string, as the algorithm's "van "/"san " rules expect.
+ * Smith/Smyth -> SM0, Robert/Rupert -> RPRT.  Can't fail.
+ *
+ * Why Double Metaphone: it knows the spellings of names from many
+ * languages (Germanic "sch", Slavic "cz"/"wicz", Romance "gli",
+ * Spanish "j"), where Soundex keeps the first letter as is and NYSIIS
+ * is tuned to English surnames.
+ */
+size_t sim_phonetic(const char *s, size_t len,
+		    char out[SIM_PHONETIC_LEN + 1]);
+
+/*
+ * Email agreement of two normalised addresses ("local@domain", see
+ * norm_email()): 1 the same address, 0.75 the same local part, 0.5 the
+ * same domain, else 0 (docs/job-file.md, MM_EMAIL).  An empty or
+ * @-less value gives 0.  Can't fail.
+ */
+double sim_email(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
+ * Phone agreement of two normalised numbers (norm_phone(), "+" and
+ * non-digits ignored): 1 the same digits, 0.75 the same last 10 digits,
+ * 0.5 the same last 7, else 0 (MM_PHONE).  A level needs both numbers
+ * to have that many digits; fewer than 7 digits on either side gives 0.
+ * Can't fail.
+ */
+double sim_phone(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif
