@@ -130,8 +130,14 @@ void log_match_result(const struct run *run, const struct match_result *mr)
 		   (unsigned long long)a->crm_records,
 		   (unsigned long long)a->manual,
 		   (unsigned long long)(p->pairs + a->pairs),
-		   mr->overrides_rejected ? "; some corrections could not be "
-		   "applied (see match/rejects/)" : "");
+		   mr->overrides_rejected ? "; some correction rows are "
+		   "malformed (see match/rejects/)" : "");
+	if (mr->corrections_unapplied)
+		log_warn("%llu manual correction%s name%s a record that is "
+			 "gone: see '%s/match/unapplied_corrections.csv.gz'",
+			 (unsigned long long)mr->corrections_unapplied,
+			 mr->corrections_unapplied == 1 ? "" : "s",
+			 mr->corrections_unapplied == 1 ? "s" : "", run->dir);
 }
 
 /* Picks the run: an explicit id, the unfinished latest, or a new one. */

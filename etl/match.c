@@ -98,6 +98,16 @@ struct model {
 	uint64_t skipped;
 };
 
+/* Whether the model maps any field of CRM object `obj`: an object it
+ * maps nothing of takes no part (no mirror needed, no report row). */
+static int object_used(const struct model *md, size_t obj)
+{
+	for (size_t f = 0; f < md->m->nfields; f++)
+		if (md->m->fields[f].src[obj].nfields)
+			return 1;
+	return 0;
+}
+
 /* The raw value of canonical field `f` for object `obj` in `row`: the
  * first non-empty of the mapped fields.  *sha is set when it comes from a
  * sha256-typed field (a hashed email). */
@@ -914,11 +924,12 @@ static int corr_by_pair(const void *a, const void *b)
 /*
  * Applies the corrections of this model then the scored pairs.  Manual
  * links that cannot be applied (a CRM record no longer in the mirror, an
- * unknown profile) are written to `rj` with the reason.
+ * unknown profile) are written to `rj` (unapplied_corrections) with the
+ * reason: the correction was valid, the record it names is gone.
  */
 static int resolve(struct model *md, const struct corrections *cs,
 		   struct pairs *p, struct links *l, struct csv_writer **rj,
-		   const char *rj_path, uint64_t *rejected, struct err *err)
+		   const char *rj_path, uint64_t *unapplied, struct err *err)
 {
 	struct id_ix *cix = id_index(&md->crm), *dix = id_index(&md->dir);
 	const struct correction **mine = xcalloc(cs->n + 1, sizeof(*mine));
@@ -985,8 +996,8 @@ static int resolve(struct model *md, const struct corrections *cs,
 			rv[1] = line;
 			rv[2] = why;
 			rv[3] = record;
-			(*rejected)++;
-			log_warn("correction %s (%s %s %s -> %s): %s", c->id,
+			(*unapplied)++;
+			log_info("correction %s (%s %s %s -> %s): %s", c->id,
 				 c->action, c->object, c->crm_id, c->target,
 				 why);
 			if (csvw_row(*rj, rv, NULL, err) < 0)
@@ -1207,6 +1218,9 @@ static int write_outputs(struct model *md, const struct pairs *p,
 		char r1[24], r2[24], r3[24], r4[24];
 		const char *v[5];
 
+		if (!object_used(md, obj))
+			continue;
+
 		for (size_t c = 0; c < md->crm.n; c++) {
 			const struct top *t = &p->top[c];
 			size_t b = 0;
@@ -1272,6 +1286,7 @@ out:
 
 /* ---- the stage ---------------------------------------------------------------- */
 
+
 static void model_init(struct model *md, const struct match_model *m,
 		       const char *label)
 {
@@ -1318,13 +1333,8 @@ static int load_model(const struct job *job, struct model *md,
 	}
 	for (size_t obj = 0; obj < md->m->ncrm; obj++) {
 		char *path;
-		size_t f;
 
-		/* an object the model maps no field of takes no part */
-		for (f = 0; f < md->m->nfields; f++)
-			if (md->m->fields[f].src[obj].nfields)
-				break;
-		if (f == md->m->nfields)
+		if (!object_used(md, obj))
 			continue;
 		path = xasprintf("%s/mirror/%s.csv.gz", state,
 				 md->m->objects[obj]);
@@ -1364,12 +1374,12 @@ int match_run(const struct job *job, const struct run *run,
 {
 	const struct job_settings *set = job->settings;
 	struct corrections cs = { NULL, 0, 0 };
-	struct csv_writer *rate = NULL, *hist = NULL, *rj = NULL;
+	struct csv_writer *rate = NULL, *hist = NULL, *rj = NULL, *ua = NULL;
 	struct stage *st = NULL;
 	struct model models[2];
 	char *state = job_state_dir(job);
 	char *saved = xasprintf("%s/overrides.csv", state);
-	char *rj_path = NULL;
+	char *rj_path = NULL, *ua_path = NULL;
 	int ret = -1, begun;
 
 	memset(res, 0, sizeof(*res));
@@ -1384,6 +1394,7 @@ int match_run(const struct job *job, const struct run *run,
 		goto out;
 	}
 	rj_path = stage_path(st, "rejects/overrides.csv.gz");
+	ua_path = stage_path(st, "unapplied_corrections.csv.gz");
 	if (fs_mkdirs(stage_dir(st), 0755, err) < 0)
 		goto out;
 	{
@@ -1426,8 +1437,8 @@ int match_run(const struct job *job, const struct run *run,
 			       job->directory.members, st, err) < 0)
 			goto out;
 		find_pairs(md, &p);
-		rc = resolve(md, &cs, &p, &l, &rj, rj_path,
-			     &res->overrides_rejected, err);
+		rc = resolve(md, &cs, &p, &l, &ua, ua_path,
+			     &res->corrections_unapplied, err);
 		if (rc == 0)
 			rc = write_outputs(md, &p, &l, st, rate, hist, sr, err);
 		sr->crm_records = md->crm.n;
@@ -1468,6 +1479,17 @@ int match_run(const struct job *job, const struct run *run,
 		stage_add_rejects(st, "rejects/overrides.csv.gz",
 				  "staged/rejects", &info);
 	}
+	if (ua) {
+		struct csv_file_info info;
+
+		if (csvw_commit(ua, &info, err) < 0) {
+			ua = NULL;
+			goto out;
+		}
+		ua = NULL;
+		stage_add_output(st, "unapplied_corrections.csv.gz",
+				 "staged/unapplied_corrections", &info);
+	}
 	if (stage_commit(st, err) < 0) {
 		st = NULL;
 		goto out;
@@ -1483,11 +1505,13 @@ out:
 	csvw_abort(rate);
 	csvw_abort(hist);
 	csvw_abort(rj);
+	csvw_abort(ua);
 	stage_abandon(st);
 	model_release(&models[0]);
 	model_release(&models[1]);
 	corrections_release(&cs);
 	free(rj_path);
+	free(ua_path);
 	free(saved);
 	free(state);
 	return ret;

@@ -27,7 +27,9 @@
  *                       what became of each
  *   match_rate.csv.gz   per object: records, matched, rate (R23)
  *   match_histogram.csv.gz  best score per CRM record, by score band
- *   rejects/overrides.csv.gz  corrections that could not be applied
+ *   unapplied_corrections.csv.gz  corrections naming a record that is
+ *                       gone (deleted in the CRM, or an unknown profile)
+ *   rejects/overrides.csv.gz  correction rows that are malformed
  * Manual corrections accumulate in state/overrides.csv.
  */
 #ifndef CRMSYNC_MATCH_H
@@ -53,7 +55,8 @@ struct match_side_result {
 struct match_result {
 	int skipped; /* the stage was already complete in this run */
 	struct match_side_result people, accounts;
-	uint64_t overrides_rejected;
+	uint64_t overrides_rejected;    /* malformed correction rows */
+	uint64_t corrections_unapplied; /* valid, but naming a gone record */
 };
 
 /*

@@ -233,7 +233,8 @@ static int source_open(struct source *src, const struct schema *s,
 	memset(src, 0, sizeof(*src));
 	row_init(&src->cur, cols->n);
 	src->rank = rank;
-	src->reader = csvr_open(path, CSVR_GZIP, err);
+	/* the mirror is gzip, spill files are plain */
+	src->reader = csvr_open(path, rank ? CSVR_PLAIN : CSVR_GZIP, err);
 	if (!src->reader)
 		return -1;
 	h = csvr_header(src->reader);
@@ -278,7 +279,8 @@ static int spill(const struct schema *s, struct chunk *c,
 	int ret = -1;
 
 	chunk_seal(c, cols);
-	w = csvw_open(path, schema_field_names(s), cols->n, 0, err);
+	/* read back once and deleted: compressing it would only cost time */
+	w = csvw_open(path, schema_field_names(s), cols->n, CSVW_PLAIN, err);
 	if (!w)
 		return -1;
 	row_init(&r, cols->n);
@@ -339,7 +341,7 @@ static int load_delta(const struct schema *s, const char *delta,
 		}
 		chunk_add(last, row, cols, modified, stats->delta_rows++);
 		if (last->data.len >= mirror_chunk_bytes) {
-			char *path = xasprintf("%s/.spill-%zu.csv.gz", tmpdir,
+			char *path = xasprintf("%s/.spill-%zu.csv", tmpdir,
 					       *nspills);
 
 			XGROW(*spills, spill_alloc, *nspills + 1);

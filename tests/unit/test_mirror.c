@@ -150,7 +150,7 @@ int main(void)
 	is_str(sha_b, sha_a, "spilled merge gives the same bytes");
 	mirror_chunk_bytes = 64u << 20;
 	{
-		char *spill = path_of(".spill-0.csv.gz");
+		char *spill = path_of(".spill-0.csv");
 
 		ok(!fs_exists(spill), "spill files removed");
 		free(spill);
