@@ -959,7 +959,9 @@ static int extract_commit(const struct job *job, const struct run *run,
 	if (sync_state_load(job, &ss, err) < 0 ||
 	    read_sync_file(job, run, &od, &n, err) < 0)
 		goto out;
+	/* a commit killed half-way may have left temporary files */
 	if (fs_mkdirs(mirror_dir, 0700, err) < 0 ||
+	    fs_remove_stale_tmp(mirror_dir, err) < 0 ||
 	    fs_remove_tree(tmp_dir, err) < 0 ||
 	    fs_mkdirs(tmp_dir, 0700, err) < 0)
 		goto out;

@@ -3,6 +3,7 @@
  * (see fsutil.h).
  */
 #define _XOPEN_SOURCE 700 /* nftw */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -196,6 +197,29 @@ int fs_is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int fs_remove_stale_tmp(const char *dir, struct err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *path;
+
+		if (de->d_name[0] != '.' || !strstr(de->d_name, ".tmp."))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			ret = err_errno(err, ERR_IO, errno, "cannot remove "
+					"'%s'", path);
+		free(path);
+	}
+	closedir(d);
+	return ret;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag,

@@ -45,6 +45,10 @@ int fs_exists(const char *path);
 /* 1 when `path` is a directory. */
 int fs_is_dir(const char *path);
 
+/* Removes the temporary files a killed writer left in `dir` (names made
+ * by fs_tmp_name(): ".<base>.tmp.<pid>").  A missing dir is fine. */
+int fs_remove_stale_tmp(const char *dir, struct err *err);
+
 /* rm -rf `path`; a missing path is not an error. */
 int fs_remove_tree(const char *path, struct err *err);
 

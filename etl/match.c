@@ -708,7 +708,8 @@ static int load_corrections(const char *path, struct corrections *cs,
 			}
 			snprintf(line, sizeof(line), "%llu",
 				 (unsigned long long)row->line);
-			rv[0] = path;
+			rv[0] = strrchr(path, '/') ? strrchr(path, '/') + 1 :
+				path;
 			rv[1] = line;
 			rv[2] = why;
 			rv[3] = row->nfields ? row->fields[0] : "";
@@ -992,7 +993,9 @@ static int resolve(struct model *md, const struct corrections *cs,
 			snprintf(record, sizeof(record), "%s,%s,%s,%s,%s",
 				 c->id, c->action, c->object, c->crm_id,
 				 c->target);
-			rv[0] = c->source;
+			/* the base name: stable wherever the job lives */
+			rv[0] = strrchr(c->source, '/') ?
+				strrchr(c->source, '/') + 1 : c->source;
 			rv[1] = line;
 			rv[2] = why;
 			rv[3] = record;

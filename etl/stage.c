@@ -81,6 +81,14 @@ struct job_lock *job_lock_acquire(const struct job *job, struct err *err)
 		err_errno(err, ERR_IO, errno, "cannot write lock '%s'", path);
 		goto out;
 	}
+	/* we hold the lock: temporary files here are a dead writer's */
+	{
+		char *mirror = xasprintf("%s/mirror", state);
+
+		fs_remove_stale_tmp(state, NULL);
+		fs_remove_stale_tmp(mirror, NULL);
+		free(mirror);
+	}
 	lock = xmalloc(sizeof(*lock));
 	lock->fd = fd;
 	fd = -1;
