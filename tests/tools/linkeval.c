@@ -1,0 +1,563 @@
+/*
+ * linkeval.c - precision, recall and F1 of the match stage's one-to-one
+ * links against a ground truth (issue 4, item 8).
+ *
+ *	linkeval --truth truth.csv --matches person_matches.csv.gz
+ *	         [--kind person|account] [--object Lead,Contact] [--errors N]
+ *
+ * The truth has the columns CrmObject, CrmId, Kind and the target either
+ * as TargetId (gen_org, tests/datasets) or as MemberId / CompanyPageId
+ * (tests/fixtures/demo/truth.csv); Notes is optional.  Kind is match,
+ * duplicate, deleted or nonmatch.  The matches are the match stage's
+ * staged output (schemas/staged/person_matches.yaml, account_matches.yaml):
+ * CrmObject, CrmId, MemberId or CompanyPageId (or TargetId), the rest is
+ * ignored; gzip or plain, found by the magic bytes.
+ *
+ * Scoring, on the rows of the chosen objects only:
+ *   TP  a link (CrmObject, CrmId, target) that is a Kind=match truth row
+ *   FP  any other link: to a duplicate, deleted or nonmatch truth row, or
+ *       to a pair the truth does not list (counted separately); a link
+ *       repeated in the file counts once as TP and then as FP
+ *   FN  a Kind=match truth row with no link
+ * precision = TP/(TP+FP), recall = TP/(TP+FN), F1 their harmonic mean; an
+ * empty denominator gives 0.  Rows of other objects are skipped.
+ *
+ * Output: a short report, up to N false positives and negatives with
+ * --errors N (with the truth's Notes), and a last line for scripts:
+ *	precision=0.9981 recall=0.9854 f1=0.9917 tp=... fp=... fn=...
+ * Exit 0 when the files could be read, 1 when not, 2 on a usage error.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvio.h"
+#include "errors.h"
+
+enum { K_MATCH, K_DUPLICATE, K_DELETED, K_NONMATCH, K_ABSENT, NKIND };
+static const char *const kind_names[NKIND] = {
+	"match", "duplicate", "deleted", "nonmatch", "absent",
+};
+
+/* ---- an arena of strings and a hash table of string keys ---------------- */
+
+struct arena {
+	char *buf;
+	size_t len, cap;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fputs("linkeval: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+/* Copies s (n bytes) into the arena; returns its offset. */
+static size_t arena_add(struct arena *a, const char *s, size_t n)
+{
+	size_t off = a->len;
+
+	if (a->len + n + 1 > a->cap) {
+		while (a->len + n + 1 > a->cap)
+			a->cap = a->cap ? a->cap * 2 : 1 << 20;
+		a->buf = xrealloc(a->buf, a->cap);
+	}
+	memcpy(a->buf + a->len, s, n);
+	a->buf[a->len + n] = 0;
+	a->len += n + 1;
+	return off;
+}
+
+/* Open addressing, keys are arena offsets, values ints. */
+struct table {
+	size_t *keys; /* offset + 1; 0 is empty */
+	int *vals;
+	size_t cap, n;
+	struct arena *ar;
+};
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+/* frees the table (not its arena); a zeroed table is a no-op */
+static void table_release(struct table *t)
+{
+	free(t->keys);
+	free(t->vals);
+	t->keys = NULL;
+	t->vals = NULL;
+}
+
+static void table_init(struct table *t, struct arena *ar)
+{
+	t->cap = 1024;
+	t->n = 0;
+	t->ar = ar;
+	t->keys = calloc(t->cap, sizeof(*t->keys));
+	t->vals = calloc(t->cap, sizeof(*t->vals));
+	if (!t->keys || !t->vals) {
+		fputs("linkeval: out of memory\n", stderr);
+		exit(1);
+	}
+}
+
+static size_t table_slot(const struct table *t, const char *k, size_t n)
+{
+	size_t i = (size_t)hash_str(k, n) & (t->cap - 1);
+
+	while (t->keys[i]) {
+		const char *s = t->ar->buf + t->keys[i] - 1;
+
+		if (!memcmp(s, k, n) && !s[n])
+			break;
+		i = (i + 1) & (t->cap - 1);
+	}
+	return i;
+}
+
+/* The value of key k, or -1. */
+static int table_get(const struct table *t, const char *k, size_t n)
+{
+	size_t i = table_slot(t, k, n);
+
+	return t->keys[i] ? t->vals[i] : -1;
+}
+
+/* Sets k to v unless it is there already; returns the value now held. */
+static int table_put(struct table *t, const char *k, size_t n, int v)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t oc = t->cap, j;
+		size_t *ok = t->keys;
+		int *ov = t->vals;
+
+		t->cap *= 2;
+		t->keys = calloc(t->cap, sizeof(*t->keys));
+		t->vals = calloc(t->cap, sizeof(*t->vals));
+		if (!t->keys || !t->vals) {
+			fputs("linkeval: out of memory\n", stderr);
+			exit(1);
+		}
+		for (j = 0; j < oc; j++) {
+			const char *s;
+
+			if (!ok[j])
+				continue;
+			s = t->ar->buf + ok[j] - 1;
+			i = table_slot(t, s, strlen(s));
+			t->keys[i] = ok[j];
+			t->vals[i] = ov[j];
+		}
+		free(ok);
+		free(ov);
+	}
+	i = table_slot(t, k, n);
+	if (t->keys[i])
+		return t->vals[i];
+	t->keys[i] = arena_add(t->ar, k, n) + 1;
+	t->vals[i] = v;
+	t->n++;
+	return v;
+}
+
+/* ---- truth --------------------------------------------------------------- */
+
+struct truth_row {
+	int kind;
+	int linked;      /* times a link hit it */
+	size_t key;      /* arena offset of "obj\tid\ttarget" */
+	size_t notes;    /* arena offset */
+};
+
+struct eval {
+	struct arena ar;
+	struct table pairs;  /* obj\tid\ttarget -> truth row */
+	struct table crm;    /* obj\tid -> its match row */
+	struct table seen_crm, seen_target;
+	struct truth_row *rows;
+	size_t nrows, caprows;
+	const char *objects[8];
+	int nobjects;
+	int account;         /* --kind account */
+};
+
+/* prints an "obj\tid\ttarget" key with spaces */
+static void put_key(const char *k)
+{
+	for (; *k; k++)
+		putchar(*k == '\t' ? ' ' : *k);
+}
+
+static int object_wanted(const struct eval *e, const char *obj)
+{
+	int i;
+
+	for (i = 0; i < e->nobjects; i++)
+		if (!strcmp(e->objects[i], obj))
+			return 1;
+	return 0;
+}
+
+static int col_of(const struct csv_row *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->nfields; i++)
+		if (!strcmp(h->fields[i], name))
+			return (int)i;
+	return -1;
+}
+
+static int parse_kind(const char *s)
+{
+	int k;
+
+	for (k = 0; k < K_ABSENT; k++)
+		if (!strcmp(s, kind_names[k]))
+			return k;
+	return -1;
+}
+
+static size_t make_key(char *buf, size_t n, const char *obj, const char *id,
+		       const char *target)
+{
+	int len = target ? snprintf(buf, n, "%s\t%s\t%s", obj, id, target) :
+			   snprintf(buf, n, "%s\t%s", obj, id);
+
+	return len < 0 || (size_t)len >= n ? n - 1 : (size_t)len;
+}
+
+/* the target column: TargetId, else MemberId / CompanyPageId */
+static int target_col(const struct csv_row *h, int account)
+{
+	int c = col_of(h, "TargetId");
+
+	if (c < 0)
+		c = col_of(h, account ? "CompanyPageId" : "MemberId");
+	return c;
+}
+
+static int read_truth(struct eval *e, const char *path)
+{
+	struct err err = ERR_INIT;
+	struct csv_reader *r = csvr_open(path, 0, &err);
+	const struct csv_row *h, *row;
+	int c_obj, c_id, c_tgt, c_kind, c_notes;
+	enum csvr_status st;
+	char key[1024];
+
+	if (!r) {
+		fprintf(stderr, "linkeval: %s\n", err.msg);
+		return -1;
+	}
+	h = csvr_header(r);
+	c_obj = col_of(h, "CrmObject");
+	c_id = col_of(h, "CrmId");
+	c_kind = col_of(h, "Kind");
+	c_notes = col_of(h, "Notes");
+	c_tgt = target_col(h, e->account);
+	if (c_obj < 0 || c_id < 0 || c_kind < 0 || c_tgt < 0) {
+		fprintf(stderr, "linkeval: '%s' lacks CrmObject, CrmId, Kind "
+			"or a target column (TargetId, %s)\n", path,
+			e->account ? "CompanyPageId" : "MemberId");
+		csvr_close(r);
+		return -1;
+	}
+	while ((st = csvr_next(r, &row, &err)) != CSVR_EOF) {
+		const char *tgt;
+		struct truth_row *t;
+		size_t n;
+		int kind;
+
+		if (st == CSVR_ERROR) {
+			fprintf(stderr, "linkeval: %s\n", err.msg);
+			csvr_close(r);
+			return -1;
+		}
+		if (st == CSVR_BADROW) {
+			fprintf(stderr, "linkeval: skipped: %s\n", err.msg);
+			continue;
+		}
+		if (!object_wanted(e, row->fields[c_obj]))
+			continue;
+		tgt = row->fields[c_tgt];
+		if (!tgt[0])
+			continue; /* demo truth: a row of the other kind */
+		kind = parse_kind(row->fields[c_kind]);
+		if (kind < 0) {
+			fprintf(stderr, "linkeval: '%s' line %llu: unknown Kind "
+				"'%s'\n", path, (unsigned long long)row->line,
+				row->fields[c_kind]);
+			continue;
+		}
+		n = make_key(key, sizeof(key), row->fields[c_obj],
+			     row->fields[c_id], tgt);
+		if (table_get(&e->pairs, key, n) >= 0) {
+			fprintf(stderr, "linkeval: '%s' line %llu: pair listed "
+				"twice, first row kept\n", path,
+				(unsigned long long)row->line);
+			continue;
+		}
+		if (e->nrows == e->caprows) {
+			e->caprows = e->caprows ? e->caprows * 2 : 4096;
+			e->rows = xrealloc(e->rows, e->caprows * sizeof(*e->rows));
+		}
+		t = &e->rows[e->nrows];
+		t->kind = kind;
+		t->linked = 0;
+		table_put(&e->pairs, key, n, (int)e->nrows);
+		t->key = table_slot(&e->pairs, key, n);
+		t->key = e->pairs.keys[t->key] - 1;
+		t->notes = c_notes >= 0 ?
+			   arena_add(&e->ar, row->fields[c_notes],
+				     row->lens[c_notes]) : arena_add(&e->ar, "", 0);
+		if (kind == K_MATCH) {
+			n = make_key(key, sizeof(key), row->fields[c_obj],
+				     row->fields[c_id], NULL);
+			table_put(&e->crm, key, n, (int)e->nrows);
+		}
+		e->nrows++;
+	}
+	csvr_close(r);
+	return 0;
+}
+
+/* ---- matches ------------------------------------------------------------ */
+
+struct fp {
+	size_t key;  /* arena offset of the link, "obj\tid\ttarget" */
+	int kind;
+	int truth;   /* the CRM record's match row, or -1 */
+};
+
+int main(int argc, char **argv)
+{
+	const char *truth = NULL, *matches = NULL, *objects = NULL;
+	long nerrors = 0;
+	struct eval e;
+	struct err err = ERR_INIT;
+	struct csv_reader *r;
+	const struct csv_row *h, *row;
+	enum csvr_status st;
+	int c_obj, c_id, c_tgt, i;
+	uint64_t tp = 0, fp = 0, fn = 0, links = 0, skipped = 0;
+	uint64_t fp_kind[NKIND] = { 0 }, truth_match = 0;
+	uint64_t multi_crm = 0, multi_target = 0;
+	struct fp *fps = NULL;
+	size_t nfps = 0, capfps = 0, k;
+	char key[1024], *objbuf = NULL;
+	double prec, rec, f1;
+
+	memset(&e, 0, sizeof(e));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			puts("usage: linkeval --truth FILE --matches FILE "
+			     "[--kind person|account] [--object A,B] "
+			     "[--errors N]");
+			return 0;
+		}
+		if (i + 1 >= argc)
+			goto usage;
+		if (!strcmp(a, "--truth"))
+			truth = argv[++i];
+		else if (!strcmp(a, "--matches"))
+			matches = argv[++i];
+		else if (!strcmp(a, "--object"))
+			objects = argv[++i];
+		else if (!strcmp(a, "--errors"))
+			nerrors = strtol(argv[++i], NULL, 10);
+		else if (!strcmp(a, "--kind")) {
+			i++;
+			if (!strcmp(argv[i], "account"))
+				e.account = 1;
+			else if (strcmp(argv[i], "person"))
+				goto usage;
+		} else
+			goto usage;
+	}
+	if (!truth || !matches)
+		goto usage;
+	if (!objects && e.account)
+		objects = "Account";
+	if (!objects)
+		objects = "Lead,Contact";
+	if (!strcmp(objects, "Account"))
+		e.account = 1;
+	objbuf = strdup(objects);
+	if (!objbuf)
+		return 1;
+	for (objects = strtok(objbuf, ","); objects && e.nobjects < 8;
+	     objects = strtok(NULL, ","))
+		e.objects[e.nobjects++] = objects;
+
+	table_init(&e.pairs, &e.ar);
+	table_init(&e.crm, &e.ar);
+	table_init(&e.seen_crm, &e.ar);
+	table_init(&e.seen_target, &e.ar);
+	arena_add(&e.ar, "", 0);
+	if (read_truth(&e, truth))
+		return 1;
+	for (k = 0; k < e.nrows; k++)
+		truth_match += e.rows[k].kind == K_MATCH;
+
+	r = csvr_open(matches, 0, &err);
+	if (!r) {
+		fprintf(stderr, "linkeval: %s\n", err.msg);
+		return 1;
+	}
+	h = csvr_header(r);
+	c_obj = col_of(h, "CrmObject");
+	c_id = col_of(h, "CrmId");
+	c_tgt = col_of(h, "TargetId");
+	if (c_tgt < 0)
+		c_tgt = col_of(h, e.account ? "CompanyPageId" : "MemberId");
+	if (c_tgt < 0)
+		c_tgt = col_of(h, e.account ? "MemberId" : "CompanyPageId");
+	if (c_obj < 0 || c_id < 0 || c_tgt < 0) {
+		fprintf(stderr, "linkeval: '%s' lacks CrmObject, CrmId or "
+			"MemberId/CompanyPageId\n", matches);
+		csvr_close(r);
+		return 1;
+	}
+	while ((st = csvr_next(r, &row, &err)) != CSVR_EOF) {
+		size_t n;
+		int t, kind;
+
+		if (st == CSVR_ERROR) {
+			fprintf(stderr, "linkeval: %s\n", err.msg);
+			csvr_close(r);
+			return 1;
+		}
+		if (st == CSVR_BADROW) {
+			fprintf(stderr, "linkeval: skipped: %s\n", err.msg);
+			continue;
+		}
+		if (!object_wanted(&e, row->fields[c_obj])) {
+			skipped++;
+			continue;
+		}
+		if (!row->fields[c_tgt][0]) {
+			skipped++;
+			continue;
+		}
+		links++;
+		n = make_key(key, sizeof(key), row->fields[c_obj],
+			     row->fields[c_id], NULL);
+		if (table_put(&e.seen_crm, key, n, (int)links) != (int)links)
+			multi_crm++;
+		n = make_key(key, sizeof(key), row->fields[c_tgt], "", NULL);
+		if (table_put(&e.seen_target, key, n, (int)links) != (int)links)
+			multi_target++;
+		n = make_key(key, sizeof(key), row->fields[c_obj],
+			     row->fields[c_id], row->fields[c_tgt]);
+		t = table_get(&e.pairs, key, n);
+		kind = t < 0 ? K_ABSENT : e.rows[t].kind;
+		if (kind == K_MATCH && !e.rows[t].linked++) {
+			tp++;
+			continue;
+		}
+		fp++;
+		fp_kind[kind]++;
+		if ((long)nfps < nerrors) {
+			if (nfps == capfps) {
+				capfps = capfps ? capfps * 2 : 64;
+				fps = xrealloc(fps, capfps * sizeof(*fps));
+			}
+			fps[nfps].key = arena_add(&e.ar, key, n);
+			fps[nfps].kind = kind;
+			n = make_key(key, sizeof(key), row->fields[c_obj],
+				     row->fields[c_id], NULL);
+			fps[nfps].truth = table_get(&e.crm, key, n);
+			nfps++;
+		}
+	}
+	csvr_close(r);
+	fn = truth_match - tp;
+
+	prec = tp + fp ? (double)tp / (double)(tp + fp) : 0;
+	rec = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+	f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+
+	for (i = 1; i < e.nobjects; i++)
+		objbuf[strlen(objbuf)] = ','; /* undo strtok for the report */
+	printf("linkeval: %s links of %s\n", e.account ? "account" : "person",
+	       objbuf);
+	printf("  truth    %s: %llu match rows (%llu rows in all)\n", truth,
+	       (unsigned long long)truth_match, (unsigned long long)e.nrows);
+	printf("  matches  %s: %llu links (%llu rows of other objects or "
+	       "without a target skipped)\n", matches,
+	       (unsigned long long)links, (unsigned long long)skipped);
+	printf("  TP %llu  FP %llu  FN %llu\n", (unsigned long long)tp,
+	       (unsigned long long)fp, (unsigned long long)fn);
+	printf("  false positives by truth kind: duplicate %llu, deleted %llu,"
+	       " nonmatch %llu, not in truth %llu, repeated match %llu\n",
+	       (unsigned long long)fp_kind[K_DUPLICATE],
+	       (unsigned long long)fp_kind[K_DELETED],
+	       (unsigned long long)fp_kind[K_NONMATCH],
+	       (unsigned long long)fp_kind[K_ABSENT],
+	       (unsigned long long)fp_kind[K_MATCH]);
+	if (multi_crm || multi_target)
+		printf("  warning: not one-to-one: %llu CRM records and %llu "
+		       "targets are linked more than once\n",
+		       (unsigned long long)multi_crm,
+		       (unsigned long long)multi_target);
+	if (nerrors > 0) {
+		long shown = 0;
+
+		printf("false positives (CrmObject CrmId Target: truth kind; "
+		       "the record's true target):\n");
+		for (k = 0; k < nfps; k++) {
+			const char *tk = fps[k].truth >= 0 ?
+				e.ar.buf + e.rows[fps[k].truth].key : NULL;
+
+			fputs("  FP ", stdout);
+			put_key(e.ar.buf + fps[k].key);
+			printf(": %s", kind_names[fps[k].kind]);
+			if (tk)
+				printf("; true %s", strrchr(tk, '\t') + 1);
+			putchar('\n');
+		}
+		printf("false negatives (CrmObject CrmId Target: notes):\n");
+		for (k = 0; k < e.nrows && shown < nerrors; k++) {
+			if (e.rows[k].kind != K_MATCH || e.rows[k].linked)
+				continue;
+			fputs("  FN ", stdout);
+			put_key(e.ar.buf + e.rows[k].key);
+			printf(": %s\n", e.ar.buf + e.rows[k].notes);
+			shown++;
+		}
+	}
+	printf("precision=%.4f recall=%.4f f1=%.4f tp=%llu fp=%llu fn=%llu\n",
+	       prec, rec, f1, (unsigned long long)tp, (unsigned long long)fp,
+	       (unsigned long long)fn);
+	free(objbuf);
+	free(fps);
+	free(e.rows);
+	table_release(&e.pairs);
+	table_release(&e.crm);
+	table_release(&e.seen_crm);
+	table_release(&e.seen_target);
+	free(e.ar.buf);
+	return 0;
+
+usage:
+	fputs("usage: linkeval --truth FILE --matches FILE "
+	      "[--kind person|account] [--object A,B] [--errors N]\n", stderr);
+	return 2;
+}
