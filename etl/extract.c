@@ -30,7 +30,7 @@ static const char *const rejects_header[] = {
 
 static const char *const sync_header[] = {
 	"Object", "Mode", "Since", "Read", "Selected", "Rejected",
-	"MaxLastModifiedDate",
+	"MaxLastModifiedDate", "SortedNoDeletes",
 };
 #define NSYNC (sizeof(sync_header) / sizeof(*sync_header))
 #define SYNC_SCHEMA "staged/extract_sync"
@@ -45,6 +45,11 @@ struct object_delta {
 	int has_max;
 	int64_t max_ms;
 	uint64_t read, selected, rejected;
+	/* whether the staged delta is in strictly increasing Id order with
+	 * no deleted record: then a full import's mirror is the delta as
+	 * it is, and the commit copies it instead of sorting it again */
+	int mirror_ready;
+	struct strbuf last_id;
 };
 
 char *fixture_file(const char *dir, const char *object, struct err *err)
@@ -177,6 +182,8 @@ static int stage_file(const struct schema *s, const struct source_file *sf,
 	size_t *vlens = NULL, *map = NULL;
 	uint64_t read = 0, rejected_before = rj->rows;
 	int modified_col = schema_field_index(s, "LastModifiedDate");
+	int id_col = schema_field_index(s, "Id");
+	int deleted_col = schema_field_index(s, "IsDeleted");
 	char *schema_id = xasprintf("%s/%s", s->group, s->name);
 	char *label = xasprintf("extract %s", s->name);
 	enum csvr_status status;
@@ -245,6 +252,16 @@ static int stage_file(const struct schema *s, const struct source_file *sf,
 			continue;
 		if (csvw_row(w, values, vlens, err) < 0)
 			goto out;
+		if (od->mirror_ready &&
+		    ((od->selected && strcmp(od->last_id.buf,
+					     values[id_col]) >= 0) ||
+		     (deleted_col >= 0 &&
+		      strcmp(values[deleted_col], "true") == 0)))
+			od->mirror_ready = 0;
+		if (od->mirror_ready) {
+			strbuf_reset(&od->last_id);
+			strbuf_add(&od->last_id, values[id_col], vlens[id_col]);
+		}
 		od->selected++;
 		if (!od->has_max || modified > od->max_ms) {
 			od->has_max = 1;
@@ -299,6 +316,8 @@ static int stage_object(const struct job_object *obj,
 	w = csvw_open(out, schema_field_names(s), s->nfields, 0, err);
 	if (!w)
 		goto out;
+	od->mirror_ready = od->full;
+	strbuf_init(&od->last_id, 0);
 	for (size_t i = 0; i < nfiles; i++)
 		if (stage_file(s, &files[i], st, w, &rj, od, err) < 0)
 			goto out;
@@ -324,6 +343,7 @@ out:
 	csvw_abort(w);
 	csvw_abort(rj.w);
 	strbuf_release(&rj.record);
+	strbuf_release(&od->last_id);
 	free(rj.rel);
 	free(schema_id);
 	free(out);
@@ -722,6 +742,7 @@ static int write_sync_file(struct stage *st, const struct object_delta *od,
 		v[4] = sel;
 		v[5] = rej;
 		v[6] = max;
+		v[7] = od[i].mirror_ready ? "true" : "false";
 		if (csvw_row(w, v, NULL, err) < 0) {
 			csvw_abort(w);
 			goto out;
@@ -892,6 +913,8 @@ static int read_sync_file(const struct job *job, const struct run *run,
 		memset(d, 0, sizeof(*d));
 		d->schema = obj->schema;
 		d->full = strcmp(row->fields[1], "full") == 0;
+		d->selected = strtoull(row->fields[4], NULL, 10);
+		d->mirror_ready = strcmp(row->fields[7], "true") == 0;
 		d->has_max = row->lens[6] > 0;
 		if (d->has_max && sf_datetime_parse(row->fields[6], row->lens[6],
 						    &d->max_ms) < 0) {
@@ -980,8 +1003,16 @@ static int extract_commit(const struct job *job, const struct run *run,
 			free(mirror);
 			continue;
 		}
-		rc = mirror_merge(s, od[i].full ? NULL : mirror, delta, mirror,
-				  tmp_dir, &ms, err);
+		if (od[i].full && od[i].mirror_ready) {
+			/* sorted, unique, nothing deleted: the delta is the
+			 * mirror, byte for byte */
+			memset(&ms, 0, sizeof(ms));
+			ms.delta_rows = ms.upserts = ms.rows = od[i].selected;
+			rc = fs_copy_atomic(delta, mirror, 0644, err);
+		} else {
+			rc = mirror_merge(s, od[i].full ? NULL : mirror, delta,
+					  mirror, tmp_dir, &ms, err);
+		}
 		free(delta);
 		free(mirror);
 		if (rc < 0)
