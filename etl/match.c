@@ -29,6 +29,14 @@
 #define NF_MAX 24  /* canonical fields per model */
 #define TOP_K 3    /* candidates per CRM record in the audit file */
 
+/* sort_array() that accepts an empty array (a NULL base is undefined). */
+static void sort_array(void *base, size_t n, size_t size,
+		       int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 /* ---- an arena of strings that never move ------------------------------- */
 
 struct arena {
@@ -375,7 +383,7 @@ static void index_build(const struct model *md, struct index *ix)
 			ix->n++;
 		}
 	}
-	qsort(ix->k, ix->n, sizeof(*ix->k), bkey_cmp);
+	sort_array(ix->k, ix->n, sizeof(*ix->k), bkey_cmp);
 }
 
 /* First entry with (hash, rule) or ix->n. */
@@ -766,7 +774,7 @@ static void corrections_dedupe(struct corrections *cs)
 
 	for (size_t i = 0; i < cs->n; i++)
 		cs->c[i].seq = i;
-	qsort(cs->c, cs->n, sizeof(*cs->c), corr_by_id_seq);
+	sort_array(cs->c, cs->n, sizeof(*cs->c), corr_by_id_seq);
 	for (size_t i = 0; i < cs->n; i++) {
 		if (i + 1 < cs->n && strcmp(cs->c[i].id, cs->c[i + 1].id) == 0) {
 			correction_free(&cs->c[i]);
@@ -825,14 +833,15 @@ static struct id_ix *id_index(const struct side *s)
 		ix[i].id = s->r[i].id;
 		ix[i].rec = (uint32_t)i;
 	}
-	qsort(ix, s->n, sizeof(*ix), id_ix_cmp);
+	sort_array(ix, s->n, sizeof(*ix), id_ix_cmp);
 	return ix;
 }
 
 static long id_find(const struct id_ix *ix, size_t n, const char *id)
 {
 	struct id_ix key = { id, 0 };
-	const struct id_ix *hit = bsearch(&key, ix, n, sizeof(*ix), id_ix_cmp);
+	const struct id_ix *hit = n ? bsearch(&key, ix, n, sizeof(*ix),
+					      id_ix_cmp) : NULL;
 
 	return hit ? (long)hit->rec : -1;
 }
@@ -893,8 +902,8 @@ static int forbidden(const struct links *l, uint32_t crm, uint32_t dir)
 {
 	struct edge key = { crm, dir, 0 };
 
-	return bsearch(&key, l->forbid, l->nforbid, sizeof(key),
-		       forbid_cmp) != NULL;
+	return l->nforbid && bsearch(&key, l->forbid, l->nforbid, sizeof(key),
+				     forbid_cmp) != NULL;
 }
 
 /* Whether correction `c` concerns this model's CRM objects. */
@@ -946,7 +955,7 @@ static int resolve(struct model *md, const struct corrections *cs,
 		if (model_has_object(md, cs->c[i].object))
 			mine[nmine++] = &cs->c[i];
 	/* per (CRM record, profile) the most recent correction decides */
-	qsort(mine, nmine, sizeof(*mine), corr_by_pair);
+	sort_array(mine, nmine, sizeof(*mine), corr_by_pair);
 	for (size_t i = 0; i < nmine; i++) {
 		const struct correction *c = mine[i];
 		long crm, dir;
@@ -1014,8 +1023,8 @@ static int resolve(struct model *md, const struct corrections *cs,
 		man[nman].id = c->id;
 		nman++;
 	}
-	qsort(l->forbid, l->nforbid, sizeof(*l->forbid), forbid_cmp);
-	qsort(man, nman, sizeof(*man), manual_cmp);
+	sort_array(l->forbid, l->nforbid, sizeof(*l->forbid), forbid_cmp);
+	sort_array(man, nman, sizeof(*man), manual_cmp);
 	for (size_t i = 0; i < nman; i++) {
 		struct manual *m = &man[i];
 
@@ -1028,7 +1037,7 @@ static int resolve(struct model *md, const struct corrections *cs,
 					      &md->dir.r[m->dir]);
 	}
 	edge_model = md;
-	qsort(p->e, p->n, sizeof(*p->e), edge_cmp);
+	sort_array(p->e, p->n, sizeof(*p->e), edge_cmp);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct edge *e = &p->e[i];
 
@@ -1080,7 +1089,7 @@ static uint32_t *crm_order(const struct model *md)
 	for (size_t i = 0; i < md->crm.n; i++)
 		o[i] = (uint32_t)i;
 	order_model = md;
-	qsort(o, md->crm.n, sizeof(*o), order_cmp);
+	sort_array(o, md->crm.n, sizeof(*o), order_cmp);
 	return o;
 }
 

@@ -139,7 +139,8 @@ static void chunk_seal(struct chunk *c, const struct cols *cols)
 			p += strlen(p) + 1;
 		c->e[i].id = p;
 	}
-	qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
+	if (c->n > 1)
+		qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
 }
 
 static void chunk_row(const struct chunk *c, size_t i, const struct cols *cols,

@@ -344,7 +344,8 @@ static void manifest_render(struct stage *st, struct strbuf *sb)
 	char hex[SHA256_HEX_LEN + 1];
 	size_t body;
 
-	qsort(st->entries, st->n, sizeof(*st->entries), entry_cmp);
+	if (st->n > 1)
+		qsort(st->entries, st->n, sizeof(*st->entries), entry_cmp);
 	strbuf_addstr(sb, "kind,path,schema,rows,rejected,bytes,sha256\n");
 	for (size_t i = 0; i < st->n; i++) {
 		const struct manifest_entry *e = &st->entries[i];
