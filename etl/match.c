@@ -652,6 +652,35 @@ static void corrections_release(struct corrections *cs)
 }
 
 /*
+ * Appends a row (source_file, source_line, reason, record) to the file
+ * `*w`, opening it at `path` on first use: the shape of rejects and of
+ * unapplied corrections.  `file` is reduced to its base name, stable
+ * wherever the job lives.
+ */
+static int note_row(struct csv_writer **w, const char *path,
+		    const char *file, uint64_t line, const char *why,
+		    const char *record, struct err *err)
+{
+	static const char *const header[] = {
+		"source_file", "source_line", "reason", "record",
+	};
+	const char *v[4];
+	char num[24];
+
+	if (!*w) {
+		*w = csvw_open(path, header, 4, 0, err);
+		if (!*w)
+			return -1;
+	}
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)line);
+	v[0] = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	v[1] = num;
+	v[2] = why;
+	v[3] = record;
+	return csvw_row(*w, v, NULL, err);
+}
+
+/*
  * Reads corrections from `path` (state/overrides.csv or the directory's
  * overrides input).  A row that cannot be used goes to `rj` with its
  * reason; nothing is dropped silently.
@@ -701,28 +730,10 @@ static int load_corrections(const char *path, struct corrections *cs,
 					 "not a datetime", v[6]);
 		}
 		if (*why) {
-			const char *rv[4];
-			char line[24];
-
-			if (!*rj) {
-				static const char *const h[] = {
-					"source_file", "source_line", "reason",
-					"record",
-				};
-
-				*rj = csvw_open(rj_path, h, 4, 0, err);
-				if (!*rj)
-					goto out;
-			}
-			snprintf(line, sizeof(line), "%llu",
-				 (unsigned long long)row->line);
-			rv[0] = strrchr(path, '/') ? strrchr(path, '/') + 1 :
-				path;
-			rv[1] = line;
-			rv[2] = why;
-			rv[3] = row->nfields ? row->fields[0] : "";
 			(*rejected)++;
-			if (csvw_row(*rj, rv, NULL, err) < 0)
+			if (note_row(rj, rj_path, path, row->line, why,
+				     row->nfields ? row->fields[0] : "",
+				     err) < 0)
 				goto out;
 			continue;
 		}
@@ -984,35 +995,17 @@ static int resolve(struct model *md, const struct corrections *cs,
 				c->object) != 0)
 			why = "CrmObject does not match the record's object";
 		if (why) {
-			const char *rv[4];
-			char line[24], record[512];
+			char record[512];
 
-			if (!*rj) {
-				static const char *const h[] = {
-					"source_file", "source_line", "reason",
-					"record",
-				};
-
-				*rj = csvw_open(rj_path, h, 4, 0, err);
-				if (!*rj)
-					goto out;
-			}
-			snprintf(line, sizeof(line), "%llu",
-				 (unsigned long long)c->line);
 			snprintf(record, sizeof(record), "%s,%s,%s,%s,%s",
 				 c->id, c->action, c->object, c->crm_id,
 				 c->target);
-			/* the base name: stable wherever the job lives */
-			rv[0] = strrchr(c->source, '/') ?
-				strrchr(c->source, '/') + 1 : c->source;
-			rv[1] = line;
-			rv[2] = why;
-			rv[3] = record;
 			(*unapplied)++;
 			log_info("correction %s (%s %s %s -> %s): %s", c->id,
 				 c->action, c->object, c->crm_id, c->target,
 				 why);
-			if (csvw_row(*rj, rv, NULL, err) < 0)
+			if (note_row(rj, rj_path, c->source, c->line, why,
+				     record, err) < 0)
 				goto out;
 			continue;
 		}
