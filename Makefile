@@ -108,7 +108,8 @@ check:
 		LDFLAGS="$(SAN_FLAGS)" all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	CRMSYNC=build-asan/crmsync BUILD=build-asan tests/run.sh $(T)
+	CRMSYNC=build-asan/crmsync BUILD=build-asan \
+		TRASH=$(CURDIR)/tests/trash-asan tests/run.sh $(T)
 
 bench: all
 	BUILD=$(BUILD) tests/bench/run.sh

@@ -1049,6 +1049,40 @@ static const char *const *canon_names(const struct match_model *m)
 	return m->ncrm == 2 ? people_fields : account_fields;
 }
 
+/*
+ * A lookup through a reference field, Salesforce style: "Account.Name"
+ * from a Contact reads the Name of the Account its AccountId names.  The
+ * object must have the reference field <Rel>Id and <Rel> must be a
+ * schema with the field.
+ */
+static int parse_lookup(const struct jctx *c, const struct ynode *n,
+			const struct schema *s, const char *text,
+			const char *dot, struct match_source *src, size_t i)
+{
+	char *rel = xstrndup(text, (size_t)(dot - text));
+	char *ref = xasprintf("%sId", rel);
+	const struct schema *parent = schema_find("salesforce", rel);
+	int ri = schema_field_index(s, ref);
+	int fi = parent ? schema_field_index(parent, dot + 1) : -1;
+	int ret = 0;
+
+	if (ri < 0 || s->fields[ri].type != FT_REFERENCE || !parent)
+		ret = jerr(c, n, "'%s' is not a lookup schema %s/%s can make: "
+			   "it has no reference field '%s' to a known object",
+			   shown(n), s->group, s->name, ref);
+	else if (fi < 0)
+		ret = jerr(c, n, "field '%s' is not in schema %s/%s",
+			   dot + 1, parent->group, parent->name);
+	else {
+		src->index[i] = ri;
+		src->lookup_schema[i] = parent;
+		src->lookup_index[i] = fi;
+	}
+	free(ref);
+	free(rel);
+	return ret;
+}
+
 /* Reads one `Object: Field` or `Object: [Field, Fallback]` entry. */
 static int parse_source_fields(const struct jctx *c, const struct ynode *v,
 			       const char *what, const struct schema *s,
@@ -1068,10 +1102,21 @@ static int parse_source_fields(const struct jctx *c, const struct ynode *v,
 	}
 	src->fields = xcalloc(n, sizeof(*src->fields));
 	src->index = xcalloc(n, sizeof(*src->index));
+	src->lookup_schema = xcalloc(n, sizeof(*src->lookup_schema));
+	src->lookup_index = xcalloc(n, sizeof(*src->lookup_index));
 	for (i = 0; i < n; i++) {
+		const char *dot;
+
 		if (scalar(c, items[i], what, &text))
 			return -1;
 		src->fields[src->nfields++] = text;
+		src->lookup_index[i] = -1;
+		dot = strchr(text, '.');
+		if (dot) {
+			if (parse_lookup(c, items[i], s, text, dot, src, i) < 0)
+				return -1;
+			continue;
+		}
 		idx = schema_field_index(s, text);
 		if (idx < 0) {
 			const char *h = schema_suggest_field(s, text);
@@ -1621,6 +1666,8 @@ static void model_free(struct match_model *m)
 				free(s->fields[j]);
 			free(s->fields);
 			free(s->index);
+			free(s->lookup_schema);
+			free(s->lookup_index);
 		}
 	}
 	free(m->fields);

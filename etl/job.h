@@ -109,7 +109,13 @@ enum match_method {
 struct match_source {
 	size_t nfields;   /* 0: the object does not feed this field */
 	char **fields;    /* fallbacks: the first non-empty value wins */
-	int *index;       /* index of each in the object's schema */
+	int *index;       /* index of each in the object's schema; for a
+			   * lookup, of the reference field (AccountId) */
+	/* lookups through a reference, "Account.Name" from a Contact:
+	 * the parent's schema and the field's index in it (NULL / -1 for
+	 * a plain field) */
+	const struct schema **lookup_schema;
+	int *lookup_index;
 };
 
 /* A canonical field ("last_name") and where each object keeps it. */

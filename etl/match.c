@@ -94,6 +94,27 @@ static void side_release(struct side *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Values of one field of a parent object by Id, for lookups such as a
+ * Contact's "Account.Name": sorted by Id for bsearch. */
+struct lookup_entry {
+	const char *id;
+	const char *value;
+};
+
+struct lookup {
+	const struct schema *schema;
+	int field;
+	struct lookup_entry *e;
+	size_t n;
+	struct arena arena;
+};
+
+static int lookup_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lookup_entry *)a)->id,
+		      ((const struct lookup_entry *)b)->id);
+}
+
 /* What the stage knows about one model. */
 struct model {
 	const struct match_model *m;
@@ -104,6 +125,9 @@ struct model {
 	int cmp_first, cmp_last;    /* comparisons of the names, or -1 */
 	struct side crm, dir;
 	uint64_t skipped;
+	/* parent values read through lookups ("Account.Name") */
+	struct lookup *lookups;
+	size_t nlookups;
 };
 
 /* Whether the model maps any field of CRM object `obj`: an object it
@@ -114,6 +138,24 @@ static int object_used(const struct model *md, size_t obj)
 		if (md->m->fields[f].src[obj].nfields)
 			return 1;
 	return 0;
+}
+
+/* The value of field `field` of the `schema` record `id`, or NULL. */
+static const char *lookup_value(const struct model *md,
+				const struct schema *schema, int field,
+				const char *id)
+{
+	for (size_t i = 0; i < md->nlookups; i++) {
+		const struct lookup *l = &md->lookups[i];
+		struct lookup_entry key = { id, NULL };
+		const struct lookup_entry *hit;
+
+		if (l->schema != schema || l->field != field || !l->n)
+			continue;
+		hit = bsearch(&key, l->e, l->n, sizeof(key), lookup_cmp);
+		return hit ? hit->value : NULL;
+	}
+	return NULL;
 }
 
 /* The raw value of canonical field `f` for object `obj` in `row`: the
@@ -129,6 +171,18 @@ static const char *raw_value(const struct model *md, size_t f, unsigned obj,
 	for (size_t k = 0; k < src->nfields; k++) {
 		int col = src->index[k];
 
+		if (src->lookup_schema && src->lookup_schema[k] && col >= 0 &&
+		    (size_t)col < row->nfields && row->lens[col]) {
+			const char *v = lookup_value(md, src->lookup_schema[k],
+						     src->lookup_index[k],
+						     row->fields[col]);
+
+			if (v && *v) {
+				*len = strlen(v);
+				return v;
+			}
+			continue;
+		}
 		if (col >= 0 && (size_t)col < row->nfields &&
 		    row->lens[col]) {
 			*len = row->lens[col];
@@ -1321,6 +1375,98 @@ static void model_release(struct model *md)
 {
 	side_release(&md->crm);
 	side_release(&md->dir);
+	for (size_t i = 0; i < md->nlookups; i++) {
+		free(md->lookups[i].e);
+		arena_release(&md->lookups[i].arena);
+	}
+	free(md->lookups);
+	md->lookups = NULL;
+	md->nlookups = 0;
+}
+
+/* Reads, from the mirror, the parent values every lookup of the model
+ * needs (each distinct parent field once). */
+static int load_lookups(struct model *md, const char *state,
+			struct stage *st, struct err *err)
+{
+	size_t alloc = 0;
+
+	for (size_t f = 0; f < md->m->nfields; f++) {
+		for (size_t obj = 0; obj < md->m->ncrm; obj++) {
+			const struct match_source *src =
+				&md->m->fields[f].src[obj];
+
+			for (size_t k = 0; k < src->nfields; k++) {
+				const struct schema *ps = src->lookup_schema ?
+					src->lookup_schema[k] : NULL;
+				int pf = ps ? src->lookup_index[k] : -1;
+				struct lookup *l;
+				struct csv_reader *r;
+				const struct csv_row *row;
+				enum csvr_status status;
+				char *path, *schema_id;
+				char sha[SHA256_HEX_LEN + 1];
+				int id_col, known = 0;
+				size_t ealloc = 0;
+
+				if (!ps)
+					continue;
+				for (size_t i = 0; i < md->nlookups; i++)
+					known |= md->lookups[i].schema == ps &&
+						 md->lookups[i].field == pf;
+				if (known)
+					continue;
+				XGROW(md->lookups, alloc, md->nlookups + 1);
+				l = &md->lookups[md->nlookups++];
+				memset(l, 0, sizeof(*l));
+				l->schema = ps;
+				l->field = pf;
+				id_col = schema_field_index(ps, "Id");
+				path = xasprintf("%s/mirror/%s.csv.gz", state,
+						 ps->name);
+				r = csvr_open(path, CSVR_GZIP, err);
+				if (!r) {
+					err_prefix(err, "lookup %s.%s", ps->name,
+						   ps->fields[pf].name);
+					free(path);
+					return -1;
+				}
+				while ((status = csvr_next(r, &row, err)) ==
+				       CSVR_ROW) {
+					if ((size_t)pf >= row->nfields ||
+					    id_col < 0)
+						continue;
+					XGROW(l->e, ealloc, l->n + 1);
+					l->e[l->n].id = arena_dup(&l->arena,
+						row->fields[id_col],
+						row->lens[id_col]);
+					l->e[l->n].value = arena_dup(&l->arena,
+						row->fields[pf],
+						row->lens[pf]);
+					l->n++;
+				}
+				schema_id = xasprintf("salesforce/%s",
+						      ps->name);
+				if (status != CSVR_EOF ||
+				    (st && (csvr_sha256_hex(r, sha) < 0 ||
+					    stage_add_input(st, path, schema_id,
+							    csvr_records(r), 0,
+							    csvr_bytes_read(r),
+							    sha, err) < 0))) {
+					free(schema_id);
+					csvr_close(r);
+					free(path);
+					return -1;
+				}
+				free(schema_id);
+				csvr_close(r);
+				free(path);
+				sort_array(l->e, l->n, sizeof(*l->e),
+					   lookup_cmp);
+			}
+		}
+	}
+	return 0;
 }
 
 /* Loads both sides of a model: the CRM mirror and the directory file. */
@@ -1330,6 +1476,8 @@ static int load_model(const struct job *job, struct model *md,
 	char *state = job_state_dir(job);
 	int ret = -1;
 
+	if (load_lookups(md, state, st, err) < 0)
+		goto out;
 	if (md->m->nfields > NF_MAX) {
 		err_set(err, ERR_CONFIG, "%s: match.%s maps %zu fields, at most "
 			"%d are supported", job->path, md->label,

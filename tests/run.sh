@@ -52,7 +52,7 @@ done
 passed=0
 failed=0
 failures=""
-TRASH=$ROOT/tests/trash
+TRASH=${TRASH:-$ROOT/tests/trash}
 mkdir -p "$TRASH"
 
 selected() {
