@@ -1428,6 +1428,7 @@ static void qrow(FILE *fp, const char *const *f, int n)
 	putc_unlocked('\n', fp);
 }
 
+__attribute__((format(printf, 1, 2), noreturn))
 static void die(const char *fmt, ...)
 {
 	va_list ap;
