@@ -30,7 +30,7 @@ static const char *const rejects_header[] = {
 
 static const char *const sync_header[] = {
 	"Object", "Mode", "Since", "Read", "Selected", "Rejected",
-	"MaxLastModifiedDate", "SortedNoDeletes",
+	"MaxLastModifiedDate", "SortedById", "Deleted",
 };
 #define NSYNC (sizeof(sync_header) / sizeof(*sync_header))
 #define SYNC_SCHEMA "staged/extract_sync"
@@ -45,10 +45,12 @@ struct object_delta {
 	int has_max;
 	int64_t max_ms;
 	uint64_t read, selected, rejected;
-	/* whether the staged delta is in strictly increasing Id order with
-	 * no deleted record: then a full import's mirror is the delta as
-	 * it is, and the commit copies it instead of sorting it again */
-	int mirror_ready;
+	/* whether the staged delta is in strictly increasing Id order (as
+	 * the Bulk API usually sends it), and how many of its records are
+	 * deleted: a full import's mirror is then the delta less those,
+	 * written in one pass instead of sorted again */
+	int sorted;
+	uint64_t deleted;
 	struct strbuf last_id;
 };
 
@@ -252,13 +254,12 @@ static int stage_file(const struct schema *s, const struct source_file *sf,
 			continue;
 		if (csvw_row(w, values, vlens, err) < 0)
 			goto out;
-		if (od->mirror_ready &&
-		    ((od->selected && strcmp(od->last_id.buf,
-					     values[id_col]) >= 0) ||
-		     (deleted_col >= 0 &&
-		      strcmp(values[deleted_col], "true") == 0)))
-			od->mirror_ready = 0;
-		if (od->mirror_ready) {
+		if (deleted_col >= 0 && strcmp(values[deleted_col], "true") == 0)
+			od->deleted++;
+		if (od->sorted && od->selected &&
+		    strcmp(od->last_id.buf, values[id_col]) >= 0)
+			od->sorted = 0;
+		if (od->sorted) {
 			strbuf_reset(&od->last_id);
 			strbuf_add(&od->last_id, values[id_col], vlens[id_col]);
 		}
@@ -316,7 +317,8 @@ static int stage_object(const struct job_object *obj,
 	w = csvw_open(out, schema_field_names(s), s->nfields, 0, err);
 	if (!w)
 		goto out;
-	od->mirror_ready = od->full;
+	od->sorted = 1;
+	od->deleted = 0;
 	strbuf_init(&od->last_id, 0);
 	for (size_t i = 0; i < nfiles; i++)
 		if (stage_file(s, &files[i], st, w, &rj, od, err) < 0)
@@ -723,6 +725,7 @@ static int write_sync_file(struct stage *st, const struct object_delta *od,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		char since[32] = "", max[32] = "", read[24], sel[24], rej[24];
+		char del[24];
 		const char *v[NSYNC];
 
 		if (od[i].has_since)
@@ -742,7 +745,10 @@ static int write_sync_file(struct stage *st, const struct object_delta *od,
 		v[4] = sel;
 		v[5] = rej;
 		v[6] = max;
-		v[7] = od[i].mirror_ready ? "true" : "false";
+		v[7] = od[i].sorted ? "true" : "false";
+		snprintf(del, sizeof(del), "%llu",
+			 (unsigned long long)od[i].deleted);
+		v[8] = del;
 		if (csvw_row(w, v, NULL, err) < 0) {
 			csvw_abort(w);
 			goto out;
@@ -914,7 +920,8 @@ static int read_sync_file(const struct job *job, const struct run *run,
 		d->schema = obj->schema;
 		d->full = strcmp(row->fields[1], "full") == 0;
 		d->selected = strtoull(row->fields[4], NULL, 10);
-		d->mirror_ready = strcmp(row->fields[7], "true") == 0;
+		d->sorted = strcmp(row->fields[7], "true") == 0;
+		d->deleted = strtoull(row->fields[8], NULL, 10);
 		d->has_max = row->lens[6] > 0;
 		if (d->has_max && sf_datetime_parse(row->fields[6], row->lens[6],
 						    &d->max_ms) < 0) {
@@ -1003,12 +1010,15 @@ static int extract_commit(const struct job *job, const struct run *run,
 			free(mirror);
 			continue;
 		}
-		if (od[i].full && od[i].mirror_ready) {
+		if (od[i].full && od[i].sorted && !od[i].deleted) {
 			/* sorted, unique, nothing deleted: the delta is the
 			 * mirror, byte for byte */
 			memset(&ms, 0, sizeof(ms));
 			ms.delta_rows = ms.upserts = ms.rows = od[i].selected;
 			rc = fs_copy_atomic(delta, mirror, 0644, err);
+		} else if (od[i].full && od[i].sorted) {
+			/* sorted and unique: drop the deleted, one pass */
+			rc = mirror_from_sorted(s, delta, mirror, &ms, err);
 		} else {
 			rc = mirror_merge(s, od[i].full ? NULL : mirror, delta,
 					  mirror, tmp_dir, &ms, err);

@@ -487,3 +487,65 @@ out:
 	row_release(&best);
 	return ret;
 }
+
+int mirror_from_sorted(const struct schema *s, const char *delta,
+		       const char *out, struct mirror_stats *stats,
+		       struct err *err)
+{
+	struct csv_reader *r = NULL;
+	struct csv_writer *w = NULL;
+	struct strbuf last = STRBUF_INIT;
+	const struct csv_row *row;
+	enum csvr_status st;
+	struct cols cols;
+	int ret = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	if (find_cols(s, &cols, err) < 0)
+		return -1;
+	r = csvr_open(delta, CSVR_GZIP, err);
+	if (!r)
+		goto out;
+	if (csvr_header(r)->nfields != cols.n) {
+		err_set(err, ERR_DATA, "'%s' line 1: header does not match "
+			"schema %s/%s", delta, s->group, s->name);
+		goto out;
+	}
+	w = csvw_open(out, schema_field_names(s), cols.n, 0, err);
+	if (!w)
+		goto out;
+	while ((st = csvr_next(r, &row, err)) == CSVR_ROW) {
+		const char *id = row->fields[cols.id];
+
+		stats->delta_rows++;
+		if (stats->delta_rows > 1 && strcmp(last.buf, id) >= 0) {
+			err_set(err, ERR_SOFTWARE, "'%s' line %llu: Id '%s' is "
+				"out of order", delta,
+				(unsigned long long)row->line, id);
+			goto out;
+		}
+		strbuf_reset(&last);
+		strbuf_add(&last, id, row->lens[cols.id]);
+		if (strcmp(row->fields[cols.deleted], "true") == 0) {
+			stats->deletes++;
+			continue;
+		}
+		if (csvw_row(w, (const char *const *)row->fields, row->lens,
+			     err) < 0)
+			goto out;
+		stats->rows++;
+		stats->upserts++;
+	}
+	if (st != CSVR_EOF) {
+		if (st == CSVR_BADROW)
+			err->cls = ERR_DATA;
+		goto out;
+	}
+	ret = csvw_commit(w, &stats->info, err);
+	w = NULL;
+out:
+	csvw_abort(w);
+	csvr_close(r);
+	strbuf_release(&last);
+	return ret;
+}

@@ -39,6 +39,16 @@ int mirror_merge(const struct schema *s, const char *old_mirror,
 		 const char *delta, const char *out, const char *tmpdir,
 		 struct mirror_stats *stats, struct err *err);
 
+/*
+ * Writes to `out` the mirror of a full import whose delta is already in
+ * strictly increasing Id order: the delta's rows less the deleted ones,
+ * in one pass.  The caller has checked the order (the extract stage
+ * records it); a row out of order is ERR_SOFTWARE.
+ */
+int mirror_from_sorted(const struct schema *s, const char *delta,
+		       const char *out, struct mirror_stats *stats,
+		       struct err *err);
+
 /* Bytes of delta held in memory before a sorted chunk is spilled; tests
  * lower it to exercise the spill path. */
 extern size_t mirror_chunk_bytes;
