@@ -52,6 +52,10 @@ struct object_delta {
 	int sorted;
 	uint64_t deleted;
 	struct strbuf last_id;
+	/* full imports: the mirror written beside the delta while it is
+	 * staged, in state/pending/<run>/, valid while `sorted` holds */
+	char *mirror_path;
+	struct csv_writer *mirror_w;
 };
 
 char *fixture_file(const char *dir, const char *object, struct err *err)
@@ -262,7 +266,15 @@ static int stage_file(const struct schema *s, const struct source_file *sf,
 		if (od->sorted) {
 			strbuf_reset(&od->last_id);
 			strbuf_add(&od->last_id, values[id_col], vlens[id_col]);
+		} else if (od->mirror_w) {
+			/* out of order: the commit will sort instead */
+			csvw_abort(od->mirror_w);
+			od->mirror_w = NULL;
 		}
+		if (od->mirror_w && (deleted_col < 0 ||
+				     strcmp(values[deleted_col], "true")) &&
+		    csvw_row(od->mirror_w, values, vlens, err) < 0)
+			goto out;
 		od->selected++;
 		if (!od->has_max || modified > od->max_ms) {
 			od->has_max = 1;
@@ -320,10 +332,29 @@ static int stage_object(const struct job_object *obj,
 	od->sorted = 1;
 	od->deleted = 0;
 	strbuf_init(&od->last_id, 0);
+	if (od->full && od->mirror_path) {
+		char *dir = fs_dirname(od->mirror_path);
+		int rc = fs_mkdirs(dir, 0700, err);
+
+		free(dir);
+		if (rc < 0)
+			goto out;
+		od->mirror_w = csvw_open(od->mirror_path,
+					 schema_field_names(s), s->nfields, 0,
+					 err);
+		if (!od->mirror_w)
+			goto out;
+	}
 	for (size_t i = 0; i < nfiles; i++)
 		if (stage_file(s, &files[i], st, w, &rj, od, err) < 0)
 			goto out;
 	od->rejected = rj.rows;
+	if (od->mirror_w) {
+		ret = csvw_commit(od->mirror_w, NULL, err);
+		od->mirror_w = NULL;
+		if (ret < 0)
+			goto out;
+	}
 	ret = csvw_commit(w, &info, err);
 	w = NULL;
 	if (ret < 0)
@@ -344,6 +375,8 @@ out:
 		err_prefix(err, "extract %s", obj->name);
 	csvw_abort(w);
 	csvw_abort(rj.w);
+	csvw_abort(od->mirror_w);
+	od->mirror_w = NULL;
 	strbuf_release(&rj.record);
 	strbuf_release(&od->last_id);
 	free(rj.rel);
@@ -763,6 +796,16 @@ out:
 	return ret;
 }
 
+/* state/pending/<run>: mirrors written while a full import is staged. */
+static char *pending_dir(const struct job *job, const struct run *run)
+{
+	char *state = job_state_dir(job);
+	char *dir = xasprintf("%s/pending/%s", state, run->id);
+
+	free(state);
+	return dir;
+}
+
 /* The Salesforce side of a run: HTTP client, session, Bulk API. */
 struct connector {
 	struct http_client *http;
@@ -804,6 +847,7 @@ static int extract_stage(const struct job *job, const struct run *run,
 	struct sync_state ss = SYNC_STATE_INIT;
 	struct object_delta *od = NULL;
 	struct stage *st = NULL;
+	char *pending = NULL;
 	size_t n = 0;
 	int ret = -1, begun;
 
@@ -816,6 +860,9 @@ static int extract_stage(const struct job *job, const struct run *run,
 		return 0;
 	}
 	if (sync_state_load(job, &ss, err) < 0)
+		goto out;
+	pending = pending_dir(job, run);
+	if (fs_remove_tree(pending, err) < 0)
 		goto out;
 	if (job->source.kind == SOURCE_SALESFORCE &&
 	    connector_open(job, conn, err) < 0)
@@ -833,6 +880,8 @@ static int extract_stage(const struct job *job, const struct run *run,
 		d->schema = obj->schema;
 		e = sync_state_get(&ss, obj->name, 0);
 		d->full = opt->full || !e || !e->has_watermark;
+		d->mirror_path = xasprintf("%s/%s.csv.gz", pending,
+					   obj->name);
 		if (!d->full) {
 			int64_t since = e->watermark_ms -
 					job->source.lookback_seconds * 1000;
@@ -877,7 +926,10 @@ out:
 		res->api_calls = http_requests(conn->http);
 	stage_abandon(st);
 	sync_state_release(&ss);
+	for (size_t i = 0; od && i < n; i++)
+		free(od[i].mirror_path);
 	free(od);
+	free(pending);
 	return ret;
 }
 
@@ -982,6 +1034,8 @@ static int extract_commit(const struct job *job, const struct run *run,
 	char *state = job_state_dir(job);
 	char *mirror_dir = xasprintf("%s/mirror", state);
 	char *tmp_dir = xasprintf("%s/tmp", state);
+	char *pending = pending_dir(job, run);
+	char *pending_root = xasprintf("%s/pending", state);
 	int64_t now = clock_now_ms();
 	size_t n = 0;
 	int ret = -1, changed = 0;
@@ -1001,6 +1055,7 @@ static int extract_commit(const struct job *job, const struct run *run,
 		char *delta = xasprintf("%s/extract/%s.csv.gz", run->dir,
 					s->name);
 		char *mirror = xasprintf("%s/%s.csv.gz", mirror_dir, s->name);
+		char *ready = xasprintf("%s/%s.csv.gz", pending, s->name);
 		struct mirror_stats ms;
 		int rc;
 
@@ -1008,9 +1063,17 @@ static int extract_commit(const struct job *job, const struct run *run,
 			/* committed before an interruption */
 			free(delta);
 			free(mirror);
+			free(ready);
 			continue;
 		}
-		if (od[i].full && od[i].sorted && !od[i].deleted) {
+		if (od[i].full && od[i].sorted && fs_exists(ready)) {
+			/* written while the delta was staged: publish it */
+			memset(&ms, 0, sizeof(ms));
+			ms.delta_rows = od[i].selected;
+			ms.rows = ms.upserts = od[i].selected - od[i].deleted;
+			ms.deletes = od[i].deleted;
+			rc = fs_publish(ready, mirror, err);
+		} else if (od[i].full && od[i].sorted && !od[i].deleted) {
 			/* sorted, unique, nothing deleted: the delta is the
 			 * mirror, byte for byte */
 			memset(&ms, 0, sizeof(ms));
@@ -1025,6 +1088,7 @@ static int extract_commit(const struct job *job, const struct run *run,
 		}
 		free(delta);
 		free(mirror);
+		free(ready);
 		if (rc < 0)
 			goto out;
 		if (od[i].has_max &&
@@ -1053,8 +1117,12 @@ out:
 		err_prefix(err, "cannot commit run '%s' into '%s'", run->id,
 			   state);
 	fs_remove_tree(tmp_dir, NULL);
+	if (ret == 0)
+		fs_remove_tree(pending_root, NULL);
 	sync_state_release(&ss);
 	free(od);
+	free(pending_root);
+	free(pending);
 	free(tmp_dir);
 	free(mirror_dir);
 	free(state);
