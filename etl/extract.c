@@ -505,17 +505,39 @@ static char *build_soql(const struct schema *s, const struct object_delta *od)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* A results page spooled to a file. */
+/*
+ * A results page spooled to a file, its records counted on the way (a
+ * line end outside quotes ends a non-empty record; the header is the
+ * first), so the count is checked against Sforce-NumberOfRecords without
+ * reading the page again.
+ */
 struct spool {
 	FILE *f;
 	const char *path;
 	struct err *err;
+	int in_quote, line_has_data;
+	uint64_t lines;
 };
 
 static int spool_write(void *ctx, const void *data, size_t len)
 {
 	struct spool *sp = ctx;
+	const unsigned char *p = data;
 
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (c == '"') {
+			sp->in_quote = !sp->in_quote;
+			sp->line_has_data = 1;
+		} else if ((c == '\n' || c == '\r') && !sp->in_quote) {
+			if (sp->line_has_data)
+				sp->lines++;
+			sp->line_has_data = 0;
+		} else {
+			sp->line_has_data = 1;
+		}
+	}
 	if (fwrite(data, 1, len, sp->f) != len)
 		return err_errno(sp->err, ERR_IO, errno, "cannot write '%s'",
 				 sp->path);
@@ -526,6 +548,8 @@ static int spool_reset(void *ctx)
 {
 	struct spool *sp = ctx;
 
+	sp->in_quote = sp->line_has_data = 0;
+	sp->lines = 0;
 	rewind(sp->f);
 	if (ftruncate(fileno(sp->f), 0) < 0)
 		return err_errno(sp->err, ERR_IO, errno, "cannot truncate "
@@ -533,22 +557,15 @@ static int spool_reset(void *ctx)
 	return 0;
 }
 
-/* Records in a spooled page (a malformed record counts; the stage
- * rejects it later with its line). */
-static int count_records(const char *path, long long *n, struct err *err)
+/* Records in the spooled page, or -1 when a quote never closed (the
+ * body was cut short). */
+static long long spool_records(const struct spool *sp)
 {
-	struct csv_reader *r = csvr_open(path, CSVR_PLAIN, err);
-	const struct csv_row *row;
-	enum csvr_status st;
+	uint64_t lines = sp->lines + (sp->line_has_data ? 1 : 0);
 
-	if (!r)
+	if (sp->in_quote)
 		return -1;
-	while ((st = csvr_next(r, &row, err)) == CSVR_ROW ||
-	       st == CSVR_BADROW)
-		;
-	*n = (long long)csvr_records(r);
-	csvr_close(r);
-	return st == CSVR_EOF ? 0 : -1;
+	return lines ? (long long)lines - 1 : 0;
 }
 
 /* Fetches page p->pages + 1 into `dir`, checking its record count. */
@@ -558,7 +575,7 @@ static int fetch_page(struct bulk_ctx *b, const struct job *job,
 {
 	char *final = xasprintf("%s/page-%06ld.csv", dir, p->pages + 1);
 	char *tmp = fs_tmp_name(final);
-	struct spool sp = { NULL, tmp, err };
+	struct spool sp = { NULL, tmp, err, 0, 0, 0 };
 	char *next = NULL;
 	long long want = -1, got = -1;
 	int ret = -1;
@@ -583,8 +600,8 @@ static int fetch_page(struct bulk_ctx *b, const struct job *job,
 		}
 		fclose(sp.f);
 		sp.f = NULL;
-		if (count_records(tmp, &got, err) == 0 &&
-		    (want < 0 || got == want))
+		got = spool_records(&sp);
+		if (got >= 0 && (want < 0 || got == want))
 			break;
 		if (attempt == 1) {
 			if (got >= 0 && want >= 0 && got != want)
@@ -594,8 +611,10 @@ static int fetch_page(struct bulk_ctx *b, const struct job *job,
 					object, p->pages + 1, p->job_id, got,
 					want);
 			else
-				err_prefix(err, "%s: page %ld of query job %s",
-					   object, p->pages + 1, p->job_id);
+				err_set(err, ERR_TEMPFAIL, "%s: page %ld of "
+					"query job %s ends inside a quoted "
+					"value (the body was cut short)",
+					object, p->pages + 1, p->job_id);
 			goto out;
 		}
 		log_info("%s: page %ld of query job %s is damaged, fetching it "
