@@ -28,7 +28,7 @@ struct sha256 *sha256_new(void)
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
 		/* only fails on allocation */
-		xrealloc(NULL, (size_t)-1);
+		xalloc_die();
 	}
 	return h;
 }

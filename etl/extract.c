@@ -899,9 +899,10 @@ static int extract_stage(const struct job *job, const struct run *run,
 		d->schema = obj->schema;
 		e = sync_state_get(&ss, obj->name, 0);
 		d->full = opt->full || !e || !e->has_watermark;
-		d->mirror_path = xasprintf("%s/%s.csv.gz", pending,
-					   obj->name);
-		if (!d->full) {
+		if (d->full) {
+			d->mirror_path = xasprintf("%s/%s.csv.gz", pending,
+						   obj->name);
+		} else {
 			int64_t since = e->watermark_ms -
 					job->source.lookback_seconds * 1000;
 
@@ -1092,14 +1093,9 @@ static int extract_commit(const struct job *job, const struct run *run,
 			ms.rows = ms.upserts = od[i].selected - od[i].deleted;
 			ms.deletes = od[i].deleted;
 			rc = fs_publish(ready, mirror, err);
-		} else if (od[i].full && od[i].sorted && !od[i].deleted) {
-			/* sorted, unique, nothing deleted: the delta is the
-			 * mirror, byte for byte */
-			memset(&ms, 0, sizeof(ms));
-			ms.delta_rows = ms.upserts = ms.rows = od[i].selected;
-			rc = fs_copy_atomic(delta, mirror, 0644, err);
 		} else if (od[i].full && od[i].sorted) {
-			/* sorted and unique: drop the deleted, one pass */
+			/* resumed after the pending file was published or
+			 * lost: the same result, read from the delta */
 			rc = mirror_from_sorted(s, delta, mirror, &ms, err);
 		} else {
 			rc = mirror_merge(s, od[i].full ? NULL : mirror, delta,

@@ -153,58 +153,6 @@ out:
 	return ret;
 }
 
-int fs_copy_atomic(const char *src, const char *dst, mode_t mode,
-		   struct err *err)
-{
-	char *tmp = fs_tmp_name(dst);
-	char buf[1 << 16];
-	int in = -1, out = -1, ret = -1;
-
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		err_errno(err, err_class_of_errno(errno), errno,
-			  "cannot open '%s'", src);
-		goto out;
-	}
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (out < 0) {
-		err_errno(err, ERR_CANTCREAT, errno, "cannot create '%s'", tmp);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_errno(err, ERR_IO, errno, "cannot read '%s'", src);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (fs_write_full(out, buf, (size_t)n) < 0) {
-			err_errno(err, ERR_IO, errno, "cannot write '%s'", tmp);
-			goto out;
-		}
-	}
-	if (fsync(out) < 0 || close(out) < 0) {
-		out = -1;
-		err_errno(err, ERR_IO, errno, "cannot write '%s'", tmp);
-		goto out;
-	}
-	out = -1;
-	ret = fs_publish(tmp, dst, err);
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (ret < 0)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
 int fs_read_all(const char *path, char **data, size_t *len, struct err *err)
 {
 	struct strbuf sb = STRBUF_INIT;

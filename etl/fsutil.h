@@ -35,10 +35,6 @@ int fs_publish(const char *tmp, const char *path, struct err *err);
 int fs_write_atomic(const char *path, const void *data, size_t len,
 		    mode_t mode, struct err *err);
 
-/* Copies `src` to `dst` atomically (temporary file, fsync, rename). */
-int fs_copy_atomic(const char *src, const char *dst, mode_t mode,
-		   struct err *err);
-
 /* Reads a whole (small) file; *data is NUL-terminated and the caller
  * frees it.  ERR_NOINPUT when absent. */
 int fs_read_all(const char *path, char **data, size_t *len, struct err *err);

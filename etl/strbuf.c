@@ -46,7 +46,7 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 	size_t need = sb->len + extra + 1;
 
 	if (need < sb->len)
-		xrealloc(NULL, (size_t)-1); /* overflow: reported as OOM */
+		xalloc_die(); /* size overflow: reported as OOM */
 	if (fresh)
 		sb->buf = NULL;
 	XGROW(sb->buf, sb->alloc, need);

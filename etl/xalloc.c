@@ -10,7 +10,7 @@
 
 #include "xalloc.h"
 
-static void oom(void)
+__attribute__((noreturn)) static void oom(void)
 {
 	static const char msg[] = "crmsync: out of memory\n";
 
@@ -18,6 +18,11 @@ static void oom(void)
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(70);
 	_exit(70);
+}
+
+void xalloc_die(void)
+{
+	oom();
 }
 
 void *xmalloc(size_t size)

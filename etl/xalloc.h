@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+/* Prints "crmsync: out of memory" and exits 70; for allocators other than
+ * malloc (OpenSSL's, say) that report exhaustion themselves. */
+__attribute__((noreturn)) void xalloc_die(void);
+
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
