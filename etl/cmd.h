@@ -44,6 +44,10 @@ extern const struct cmd commands[];
 int cmd_run(int argc, char **argv, struct err *err);
 int cmd_extract(int argc, char **argv, struct err *err);
 int cmd_match(int argc, char **argv, struct err *err);
+int cmd_load(int argc, char **argv, struct err *err);
+int cmd_lookup(int argc, char **argv, struct err *err);
+int cmd_report(int argc, char **argv, struct err *err);
+int cmd_purge(int argc, char **argv, struct err *err);
 int cmd_explain(int argc, char **argv, struct err *err);
 int cmd_check(int argc, char **argv, struct err *err);
 int cmd_status(int argc, char **argv, struct err *err);
@@ -75,6 +79,10 @@ int cmd_usage_error(struct err *err, const char *cmdname, const char *fmt,
 struct run;
 struct match_result;
 void log_match_result(const struct run *run, const struct match_result *mr);
+
+/* Logs the outcome line of a load stage (cmd_load.c). */
+struct load_result;
+void log_load_result(const struct run *run, const struct load_result *lr);
 
 /* Parses a non-negative integer option value. */
 int cmd_parse_long(const char *opt, const char *value, long *out,

@@ -1,7 +1,8 @@
 /*
  * cmd_run.c - `crmsync run` and `crmsync extract`.
  *
- * `run` carries a run through every stage this build has and finishes
+ * `run` carries a run through every stage this build has (extract,
+ * match, load) and finishes
  * it (run.csv); when the latest run of the job was interrupted it is
  * resumed rather than a new one started, so a crash costs nothing but
  * the rerun.  `extract` runs only the extract stage, in a new run.
@@ -13,6 +14,7 @@
 
 #include "cmd.h"
 #include "extract.h"
+#include "load.h"
 #include "match.h"
 #include "log.h"
 #include "sf_auth.h"
@@ -23,8 +25,9 @@ static const char run_help[] =
 	"\n"
 	"Runs every stage that is due for the job: extract (CRM records\n"
 	"changed since the last successful sync, merged into the mirror),\n"
-	"then match (links to directory profiles and company pages) when\n"
-	"the job has a match model.\n"
+	"then match (links to directory profiles and company pages) and load\n"
+	"(badges, contact info, auto-saves and seat map into the store,\n"
+	"state/store.db) when the job has a match model.\n"
 	"The latest run is resumed when it did not finish; its completed\n"
 	"stages are skipped.\n"
 	"\n"
@@ -176,7 +179,7 @@ static struct run *pick_run(const struct job *job, const struct run_opts *o,
 
 static int do_run(int argc, char **argv, int whole, struct err *err)
 {
-	const char *stages[3] = { "extract", NULL, NULL };
+	const char *stages[4] = { "extract", NULL, NULL, NULL };
 	uint64_t overrides_rejected = 0;
 	size_t nstages = 1;
 	struct extract_options eo;
@@ -237,6 +240,18 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 		log_match_result(run, &mr);
 		overrides_rejected = mr.overrides_rejected;
 		stages[nstages++] = "match";
+	}
+	if (whole && (job->settings->people.enabled ||
+		      job->settings->accounts.enabled)) {
+		struct load_result lr;
+
+		log_set_context(job->name, run->id, "load");
+		if (load_run(job, run, &lr, err) < 0) {
+			err_prefix(err, "run %s", run->id);
+			goto out;
+		}
+		log_load_result(run, &lr);
+		stages[nstages++] = "load";
 	}
 	if (whole) {
 		log_set_context(job->name, run->id, NULL);

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fsutil.h"
+#include "load.h"
 #include "stage.h"
+#include "store.h"
 #include "syncstate.h"
 #include "timeutil.h"
 
@@ -17,7 +20,76 @@ static const char status_help[] =
 	"Prints, for each object of the job, the time of the last successful\n"
 	"sync, its watermark (the greatest LastModifiedDate merged into the\n"
 	"mirror; the next incremental extract starts there, less the\n"
-	"look-back) and the records in the mirror; then the latest run.\n";
+	"look-back) and the records in the mirror; then the latest run; then\n"
+	"the store's figures: links by CRM object, people in CRM, saves, the\n"
+	"seat map and the last load.\n";
+
+/* One number from the store, or -1. */
+static long long store_count(struct store *s, const char *sql, const char *arg)
+{
+	sqlite3_stmt *q = store_prepare(s, sql, NULL);
+	long long n = -1;
+
+	if (q && arg)
+		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+/* The store figures (R30-R34). */
+static int print_store(const struct job *job, struct err *err)
+{
+	static const char *const objects[] = { "Lead", "Contact", "Account" };
+	char *path = load_store_path(job);
+	struct store *s = NULL;
+	sqlite3_stmt *q;
+
+	if (!fs_exists(path)) {
+		printf("\nstore %s: none yet (no load has run)\n", path);
+		free(path);
+		return 0;
+	}
+	free(path);
+	if (load_open_store(job, &s, NULL, err) < 0)
+		return -1;
+	printf("\nstore %s (schema version %ld)\n", store_path(s),
+	       store_version(s, "core", NULL));
+	printf("  links by object:");
+	for (size_t i = 0; i < 3; i++)
+		printf(" %s %lld%s", objects[i], store_count(s, "SELECT count(*) "
+		       "FROM links WHERE crm_object = ?", objects[i]),
+		       i < 2 ? "," : "\n");
+	printf("  people in CRM: %lld; company pages in CRM: %lld\n",
+	       store_count(s, "SELECT count(*) FROM in_crm WHERE kind = "
+			   "'person'", NULL),
+	       store_count(s, "SELECT count(*) FROM in_crm WHERE kind = "
+			   "'account'", NULL));
+	printf("  saves: %lld for %lld users\n",
+	       store_count(s, "SELECT count(*) FROM saves", NULL),
+	       store_count(s, "SELECT count(DISTINCT user_id) FROM saves",
+			   NULL));
+	printf("  seats: %lld, mapped %lld (%lld by name), unmapped %lld\n",
+	       store_count(s, "SELECT count(*) FROM seats", NULL),
+	       store_count(s, "SELECT count(*) FROM seats WHERE user_id IS "
+			   "NOT NULL", NULL),
+	       store_count(s, "SELECT count(*) FROM seats WHERE mapped_by = "
+			   "'name'", NULL),
+	       store_count(s, "SELECT count(*) FROM seats WHERE user_id IS "
+			   "NULL", NULL));
+	q = store_prepare(s, "SELECT run_id, generation FROM loads ORDER BY "
+			  "generation DESC LIMIT 1", NULL);
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		printf("  last load: run %s (generation %lld)\n",
+		       (const char *)sqlite3_column_text(q, 0),
+		       (long long)sqlite3_column_int64(q, 1));
+	else
+		printf("  last load: none\n");
+	sqlite3_finalize(q);
+	store_close(s);
+	return 0;
+}
 
 int cmd_status(int argc, char **argv, struct err *err)
 {
@@ -63,6 +135,8 @@ int cmd_status(int argc, char **argv, struct err *err)
 		       "unfinished (the next 'crmsync run' resumes it)");
 	else
 		printf("\nno runs yet\n");
+	if (print_store(job, err) < 0)
+		goto out;
 	ret = EXIT_OK;
 out:
 	run_free(latest);

@@ -1,6 +1,6 @@
 /*
- * crypto.h - the OpenSSL wrapper: digests now; JWT signing and
- * AES-256-GCM join it as the connector and encryption at rest land.
+ * crypto.h - the OpenSSL wrapper: digests, JWT signing (RS256) and the
+ * AES-256-GCM encryption of PII at rest (R4).
  * The only file of etl/ that includes <openssl/...>.
  */
 #ifndef CRMSYNC_CRYPTO_H
@@ -49,5 +49,48 @@ void base64url_append(struct strbuf *sb, const void *data, size_t len);
 /* Fills `buf` with `len` random bytes from the OS (ERR_SOFTWARE when it
  * cannot). */
 int random_bytes(void *buf, size_t len, struct err *err);
+
+/* ---- PII at rest (R4) ------------------------------------------------ */
+
+/*
+ * The job's key (security.encryption_key_file): a file holding 64
+ * hexadecimal digits (256 bits; `openssl rand -hex 32`), surrounding
+ * whitespace ignored, not readable by group or others.
+ *
+ * A value is encrypted with AES-256-GCM under the key and written as
+ *   "enc1:" base64(nonce[12] || ciphertext || tag[16])
+ * with `context` (what the value is, "email:<profile id>") as additional
+ * authenticated data, so a ciphertext moved to another row or column
+ * fails to decrypt.  The nonce is HMAC-SHA256(nonce key, context || 0 ||
+ * plaintext) cut to 96 bits, the nonce key being SHA-256 of "crmsync
+ * pii nonce" and the key: the same value in the same place always gives
+ * the same text (staged files stay deterministic and the load stage can
+ * diff without decrypting), and two different plaintexts never share a
+ * nonce.  Equal values in the same context are visibly equal; nothing
+ * else is revealed.
+ */
+struct pii_key;
+
+/* Reads the key file.  ERR_CONFIG naming the file (never its contents)
+ * when it is missing, malformed or readable by others. */
+int pii_key_load(const char *path, struct pii_key **out, struct err *err);
+/* Wipes and frees; NULL is a no-op. */
+void pii_key_free(struct pii_key *k);
+
+/* A fingerprint of the key (HMAC of a fixed text), stored beside the
+ * data so that another key is refused instead of yielding garbage. */
+void pii_key_check(const struct pii_key *k, char hex[SHA256_HEX_LEN + 1]);
+
+/* Appends the encrypted form of `plain` (`len` bytes) to `out`. */
+void pii_encrypt(const struct pii_key *k, const char *context,
+		 const char *plain, size_t len, struct strbuf *out);
+
+/* Appends the plaintext of `text` (an "enc1:" value) to `out`; ERR_DATA
+ * when it is malformed or does not authenticate under `context`. */
+int pii_decrypt(const struct pii_key *k, const char *context,
+		const char *text, struct strbuf *out, struct err *err);
+
+/* 1 when `text` has the form of an encrypted value. */
+int pii_is_encrypted(const char *text);
 
 #endif

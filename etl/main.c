@@ -28,6 +28,14 @@ const struct cmd commands[] = {
 	  "the mirror" },
 	{ "match", cmd_match, "link CRM records to directory profiles and "
 	  "company pages" },
+	{ "load", cmd_load, "apply a run's matches to the store (badges, "
+	  "contact info, saves, seats)" },
+	{ "lookup", cmd_lookup, "what the store holds for a profile, company "
+	  "page or CRM record" },
+	{ "report", cmd_report, "CRM users and roles for seat assignment "
+	  "(--seats)" },
+	{ "purge", cmd_purge, "delete every staged file and the store of a "
+	  "job (R5)" },
 	{ "explain", cmd_explain, "why a CRM record or profile matched, or "
 	  "did not" },
 	{ "check", cmd_check, "validate a job file and its inputs without "

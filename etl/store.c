@@ -60,6 +60,7 @@ static const char *const core_steps[STORE_CORE_VERSION] = {
 	"  crm_object TEXT NOT NULL,\n"
 	"  crm_id TEXT NOT NULL,\n"
 	"  opportunity_id TEXT NOT NULL,\n"
+	"  opportunity_name TEXT,\n"
 	"  amount REAL,\n"
 	"  seat_id TEXT,\n"
 	"  run_id TEXT NOT NULL,\n"

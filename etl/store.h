@@ -31,7 +31,7 @@
  *   seats(seat_id, user_id, mapped_by 'email'|'name'|NULL, seat_email,
  *         seat_name, user_name, run_id)      the seat map (R34)
  *   saves(user_id, kind, target_id, crm_object, crm_id, opportunity_id,
- *         amount, seat_id, run_id)           the auto-save ledger (R33):
+ *         opportunity_name, amount, seat_id, run_id)           the auto-save ledger (R33):
  *         rows are only ever inserted; triggers refuse DELETE and UPDATE
  *   loads(run_id, generation, ...)           one row per applied load
  *   meta(key, value)                         instance_url, key_check,

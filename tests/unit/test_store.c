@@ -85,8 +85,8 @@ static void test_create(void)
 
 	/* R33: saves are never removed nor changed */
 	ok(store_exec(s, "INSERT INTO saves VALUES ('005A', 'person', 'M1', "
-		      "'Contact', '003000000000001AAA', '006A', 10, 'S1', "
-		      "'r1')", &err) == 0, "a save is inserted");
+		      "'Contact', '003000000000001AAA', '006A', 'Opp', 10, "
+		      "'S1', 'r1')", &err) == 0, "a save is inserted");
 	ok(store_exec(s, "DELETE FROM saves", &err) < 0 &&
 	   strstr(err.msg, "never removed"), "deleting a save is refused");
 	err_clear(&err);
