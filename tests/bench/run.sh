@@ -43,7 +43,7 @@ case $BUILD in
 *) CRMSYNC=$ROOT/$BUILD/crmsync ;;
 esac
 
-SECTIONS="csv extract match"
+SECTIONS="csv extract match load"
 
 VERDICTS=""
 ERRORS=0
@@ -517,6 +517,91 @@ bench_match() {
 	m=$(ls -d "$RUN"/restaurants/restaurants/runs/*/match | head -1)
 	match_quality "Fodors-Zagats" "$m/x" account_matches.csv.gz \
 		"$ROOT/build/datasets/restaurants/truth.csv" account "" "" 0.97
+}
+
+#
+# bench_load: BENCH_LOAD_ROWS (1000000) links with contact info loaded
+# into an empty store, then a second run where 5 % of the contacts have a
+# new phone.  The floor is sqlite3's own .import of the same links rows
+# into a table of the same layout (same CREATE TABLE and index).  Setup
+# (awk data, crmsync extract + match) is not timed.
+#
+load_orgs() { # DIR N
+	awk -v n="$2" -v d="$1" 'BEGIN {
+		h = "\"Id\",\"AccountId\",\"CreatedDate\",\"Department\",\"Description\",\"Email\",\"Fax\",\"FirstName\",\"LastActivityDate\",\"LastName\",\"LastModifiedDate\",\"LastReferencedDate\",\"LastViewedDate\",\"LeadSource\",\"MailingStreet\",\"MailingCity\",\"MailingCountry\",\"MailingState\",\"Name\",\"Phone\",\"Title\",\"IsDeleted\"";
+		print h > (d "/org1/Contact.csv"); print h > (d "/org2/Contact.csv");
+		print "MemberId,FirstName,LastName,Title,CompanyName,CompanyPageId,Email,EmailSha256,Phone,City,State,Country,ProfileUrl" > (d "/members.csv");
+		f = "\"%s\",\"\",\"2026-01-01T00:00:00.000Z\",\"\",\"\",\"%s\",\"\",\"First%d\",\"\",\"Last%d\",\"%s\",\"\",\"\",\"\",\"\",\"Lyon\",\"France\",\"\",\"First%d Last%d\",\"%s\",\"\",\"false\"\n";
+		for (i = 1; i <= n; i++) {
+			id = sprintf("0035g%010dAAA", i);
+			mail = sprintf("p%d@corp%d.example", i, i % 997);
+			printf f, id, mail, i, i, "2026-11-01T00:00:00.000Z", i, i, "+33 4 00 00 " i > (d "/org1/Contact.csv");
+			if (i % 20 == 0)
+				printf f, id, mail, i, i, "2026-11-20T00:00:00.000Z", i, i, "+33 4 99 99 " i > (d "/org2/Contact.csv");
+			else
+				printf f, id, mail, i, i, "2026-11-01T00:00:00.000Z", i, i, "+33 4 00 00 " i > (d "/org2/Contact.csv");
+			printf "M%08d,First%d,Last%d,,,,%s,,,Lyon,,France,\n", i, i, i, mail > (d "/members.csv");
+		}
+	}'
+	gzip -f -n "$1/members.csv"
+}
+
+bench_load() {
+	case $RUN in /*) ;; *) RUN=$ROOT/$RUN ;; esac
+	n=${BENCH_LOAD_ROWS:-1000000}
+	d=$RUN/load
+	mkdir -p "$d/org1" "$d/org2"
+	load_orgs "$d" "$n"
+	cat >"$d/job.yaml" <<YAML
+job: {name: lb}
+staging: {root: $d/st}
+source: {kind: fixture, dir: $d/org}
+objects: [Contact]
+directory: {members: $d/members.csv.gz}
+match:
+  people:
+    threshold: 5
+    fields:
+      email: {Contact: Email, members: Email}
+    blocking:
+      - [email]
+    comparisons:
+      email:
+        method: email
+        levels: [{min: 1.0, weight: 10}]
+YAML
+	ln -sfn org1 "$d/org"
+	CRMSYNC_NOW=2026-11-28T12:00:00Z "$CRMSYNC" -q extract --run-id r1 "$d/job.yaml" &&
+	"$CRMSYNC" -q match --run-id r1 "$d/job.yaml" ||
+		{ verdict ERROR "load: setup of run 1 failed"; return; }
+	st=$d/st/lb/state
+	M_PREP="rm -rf '$st/store.db' '$st/store.db-wal' '$st/store.db-shm' '$d/st/lb/runs/r1/load'" \
+		measure load_first "'$CRMSYNC' -q load --run-id r1 '$d/job.yaml'" || return
+	first=$M_WALL
+	first_cpu=$M_CPU
+	first_rss=$M_RSS
+	cp "$st/store.db" "$d/store1.db"
+	# the floor: .import of the same rows into the same table layout
+	sqlite3 "$d/store1.db" ".schema links" | grep -v '^CREATE VIEW' >"$d/schema.sql"
+	sqlite3 -csv "$d/store1.db" "SELECT * FROM links" >"$d/links.csv"
+	measure load_floor "rm -f '$d/floor.db'; sqlite3 '$d/floor.db' '.read $d/schema.sql' 'PRAGMA journal_mode=WAL' '.import --csv $d/links.csv links'" >/dev/null || return
+	floor=$M_WALL
+	# run 2: 5 % new phones
+	ln -sfn org2 "$d/org"
+	CRMSYNC_NOW=2026-11-29T12:00:00Z "$CRMSYNC" -q extract --run-id r2 "$d/job.yaml" &&
+	"$CRMSYNC" -q match --run-id r2 "$d/job.yaml" ||
+		{ verdict ERROR "load: setup of run 2 failed"; return; }
+	M_PREP="rm -rf '$st/store.db-wal' '$st/store.db-shm' '$d/st/lb/runs/r2/load'; cp '$d/store1.db' '$st/store.db'" \
+		measure load_incr "'$CRMSYNC' -q load --run-id r2 '$d/job.yaml'" || return
+	incr=$M_WALL
+	changed=$("$CRMSYNC" cat "$d/st/lb/runs/r2/load/summary.csv.gz" | sed -n 2p | cut -d, -f7)
+	r1=$(fmt '%.2f' "$first / $floor")
+	r2=$(fmt '%.2f' "$first / $incr")
+	echo "load first  $n links with contact info  sqlite3 .import $floor s  crmsync $first s (cpu $first_cpu s, peak RSS $(fmt '%.0f' "$first_rss / 1024") MiB)  ratio $r1 (target <= 1.5)"
+	echo "load incr   $changed contact rows changed (5 %)  crmsync $incr s  first/incremental $r2 (target >= 5)"
+	# three decimals, so that no rounding decides a verdict
+	check "load first/.import time ratio" "$(fmt '%.3f' "$first / $floor")" "<=" 1.5
+	check "load first/incremental time ratio" "$(fmt '%.3f' "$first / $incr")" ">=" 5
 }
 
 cleanup() {
