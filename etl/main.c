@@ -28,6 +28,8 @@ const struct cmd commands[] = {
 	  "the mirror" },
 	{ "match", cmd_match, "link CRM records to directory profiles and "
 	  "company pages" },
+	{ "export", cmd_export, "one writeback cycle: activities to "
+	  "Salesforce Tasks and Notes" },
 	{ "explain", cmd_explain, "why a CRM record or profile matched, or "
 	  "did not" },
 	{ "check", cmd_check, "validate a job file and its inputs without "
