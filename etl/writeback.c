@@ -765,7 +765,6 @@ static void decide(struct cycle *c, struct rule_stmts *rs,
 
 		sha256_update(h, d->request.buf, d->request.len);
 		sha256_final_hex(h, d->key);
-		sha256_free(h);
 	}
 	d->state = "pending";
 	if (!*who && d->kind == K_TASK)
@@ -802,7 +801,8 @@ static int decide_all(struct cycle *c, struct err *err)
 			     err);
 	sel = prep(c->db, "SELECT activity_id, type, seat_id, member_id, "
 		   "company_page_id, occurred_at, subject, body, duration, "
-		   "state FROM wb_activities WHERE state IN ('new', 'held') "
+		   "state, reason FROM wb_activities WHERE state IN ('new', "
+		   "'held') "
 		   "ORDER BY activity_id", err);
 	upd = prep(c->db, "UPDATE wb_activities SET state = ?2, reason = ?3, "
 		   "sobject = ?4, header = ?5, request = ?6, row_key = ?7, "
@@ -822,7 +822,8 @@ static int decide_all(struct cycle *c, struct err *err)
 		decide(c, &rs, a, &d);
 		pending = strcmp(d.state, "pending") == 0;
 		if (strcmp(d.state, "held") == 0 &&
-		    strcmp(col_text(sel, 9), "held") == 0) {
+		    strcmp(col_text(sel, 9), "held") == 0 &&
+		    strcmp(col_text(sel, 10), d.reason) == 0) {
 			c->res->held++;
 			continue; /* nothing new to say */
 		}
@@ -1008,7 +1009,6 @@ static int on_result(void *ctx, enum ingest_result which, char *const *header,
 		}
 		sha256_update(h, s->line.buf, s->line.len);
 		sha256_final_hex(h, hex);
-		sha256_free(h);
 		key = hex;
 	}
 	while (lo < hi) {
