@@ -318,6 +318,21 @@ static struct csv_reader *open_input(const char *path, const char *name,
 	return r;
 }
 
+/* The reason of a malformed record without the "'<file>' line <N>: "
+ * the rejects file says in its own columns; clears `err`. */
+static void bad_row_reason(struct err *err, const struct csv_row *row,
+			   char *why, size_t wl)
+{
+	char mark[40];
+	const char *p;
+
+	snprintf(mark, sizeof(mark), " line %llu: ",
+		 (unsigned long long)row->line);
+	p = strstr(err->msg, mark);
+	snprintf(why, wl, "%s", p ? p + strlen(mark) : err->msg);
+	err_clear(err);
+}
+
 /* Checks every field of a row against the schema; why[] empty if fine. */
 static void check_fields(const struct schema *s, const size_t *map,
 			 const struct csv_row *row, char *why, size_t wl)
@@ -385,8 +400,7 @@ static int read_seats(struct cycle *c, struct err *err)
 		if (st == CSVR_ERROR)
 			goto out;
 		if (st == CSVR_BADROW) {
-			snprintf(why, sizeof(why), "%s", err->msg);
-			err_clear(err);
+			bad_row_reason(err, row, why, sizeof(why));
 		} else {
 			check_fields(s, map, row, why, sizeof(why));
 		}
@@ -475,8 +489,7 @@ static int read_activities(struct cycle *c, struct err *err)
 			goto out;
 		c->res->read++;
 		if (st == CSVR_BADROW) {
-			snprintf(why, sizeof(why), "%s", err->msg);
-			err_clear(err);
+			bad_row_reason(err, row, why, sizeof(why));
 		} else {
 			check_fields(s, map, row, why, sizeof(why));
 		}
@@ -549,7 +562,7 @@ struct decision {
 };
 
 struct rule_stmts {
-	sqlite3_stmt *seat, *user, *link, *pref_at, *pref_first;
+	sqlite3_stmt *seat, *link, *pref_at, *pref_first;
 };
 
 /* One link's CRM object and Id; 0 when not linked. */
@@ -640,7 +653,6 @@ static void decide(struct cycle *c, struct rule_stmts *rs,
 	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
 	const char *const *order;
 	const struct schema *s;
-	const char *owner;
 	char date[11];
 	size_t n = 0;
 
@@ -656,8 +668,11 @@ static void decide(struct cycle *c, struct rule_stmts *rs,
 	}
 	/* owner: the seat's CRM user (R42) */
 	bind_texts(rs->seat, 1, &a[A_SEAT]);
-	if (sqlite3_step(rs->seat) == SQLITE_ROW)
+	if (sqlite3_step(rs->seat) == SQLITE_ROW) {
 		snprintf(user, sizeof(user), "%s", col_text(rs->seat, 0));
+		/* mapped by email: the seat's email is the user's */
+		snprintf(email, sizeof(email), "%s", col_text(rs->seat, 1));
+	}
 	sqlite3_reset(rs->seat);
 	if (!*user) {
 		d->state = "held";
@@ -665,11 +680,6 @@ static void decide(struct cycle *c, struct rule_stmts *rs,
 			 "user in the seat map yet", a[A_SEAT]);
 		return;
 	}
-	owner = user;
-	bind_texts(rs->user, 1, &owner);
-	if (sqlite3_step(rs->user) == SQLITE_ROW)
-		snprintf(email, sizeof(email), "%s", col_text(rs->user, 0));
-	sqlite3_reset(rs->user);
 	if (!job_user_listed(js->writeback.users, js->writeback.nusers,
 			     *email ? email : NULL, user)) {
 		snprintf(d->reason, sizeof(d->reason), "user %s is not enabled "
@@ -777,7 +787,7 @@ static void decide(struct cycle *c, struct rule_stmts *rs,
 /* Decides every 'new' and 'held' activity, in one transaction. */
 static int decide_all(struct cycle *c, struct err *err)
 {
-	struct rule_stmts rs = { NULL, NULL, NULL, NULL, NULL };
+	struct rule_stmts rs = { NULL, NULL, NULL, NULL };
 	sqlite3_stmt *sel = NULL, *upd = NULL;
 	struct decision d;
 	int ret = -1, rc;
@@ -787,10 +797,9 @@ static int decide_all(struct cycle *c, struct err *err)
 	strbuf_init(&d.request, 0);
 	if (store_begin(c->store, err) < 0)
 		goto out;
-	rs.seat = prep(c->db, "SELECT user_id FROM seats WHERE seat_id = ?1 "
-		       "AND user_id IS NOT NULL", err);
-	rs.user = prep(c->db, "SELECT email FROM crm_users WHERE user_id = "
-		       "?1", err);
+	rs.seat = prep(c->db, "SELECT user_id, CASE mapped_by WHEN 'email' "
+		       "THEN seat_email END FROM seats WHERE seat_id = ?1 AND "
+		       "user_id IS NOT NULL", err);
 	rs.link = prep(c->db, "SELECT crm_object, crm_id FROM links WHERE "
 		       "kind = ?1 AND target_id = ?2", err);
 	rs.pref_at = prep(c->db, "SELECT preference, types FROM wb_prefs "
@@ -808,7 +817,7 @@ static int decide_all(struct cycle *c, struct err *err)
 		   "sobject = ?4, header = ?5, request = ?6, row_key = ?7, "
 		   "cut = ?8, updated_run_id = ?9 WHERE activity_id = ?1",
 		   err);
-	if (!rs.seat || !rs.user || !rs.link || !rs.pref_at ||
+	if (!rs.seat || !rs.link || !rs.pref_at ||
 	    !rs.pref_first || !sel || !upd)
 		goto rollback;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
@@ -862,7 +871,6 @@ out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(rs.seat);
-	sqlite3_finalize(rs.user);
 	sqlite3_finalize(rs.link);
 	sqlite3_finalize(rs.pref_at);
 	sqlite3_finalize(rs.pref_first);
