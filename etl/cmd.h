@@ -56,6 +56,7 @@ int cmd_cat(int argc, char **argv, struct err *err);
 int cmd_help(int argc, char **argv, struct err *err);
 int cmd_revoke(int argc, char **argv, struct err *err);
 int cmd_connect(int argc, char **argv, struct err *err);
+int cmd_export(int argc, char **argv, struct err *err);
 
 /* ---- helpers shared by the commands (cmd_common.c) ---------------------- */
 
@@ -83,6 +84,9 @@ void log_match_result(const struct run *run, const struct match_result *mr);
 /* Logs the outcome line of a load stage (cmd_load.c). */
 struct load_result;
 void log_load_result(const struct run *run, const struct load_result *lr);
+/* Logs the outcome line of an export cycle (cmd_export.c). */
+struct export_result;
+void log_export_result(const struct run *run, const struct export_result *r);
 
 /* Parses a non-negative integer option value. */
 int cmd_parse_long(const char *opt, const char *value, long *out,

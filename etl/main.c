@@ -36,6 +36,8 @@ const struct cmd commands[] = {
 	  "(--seats)" },
 	{ "purge", cmd_purge, "delete every staged file and the store of a "
 	  "job (R5)" },
+	{ "export", cmd_export, "one writeback cycle: activities to "
+	  "Salesforce Tasks and Notes" },
 	{ "explain", cmd_explain, "why a CRM record or profile matched, or "
 	  "did not" },
 	{ "check", cmd_check, "validate a job file and its inputs without "

@@ -52,6 +52,12 @@ static int call(struct bulk_ctx *b, struct http_request *req,
 	return 0;
 }
 
+int bulk_call(struct bulk_ctx *b, struct http_request *req,
+	      struct http_response *resp, struct err *err)
+{
+	return call(b, req, resp, err);
+}
+
 static json_t *json_answer(const struct http_response *resp, const char *what,
 			   struct err *err)
 {

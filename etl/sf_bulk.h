@@ -61,6 +61,14 @@ int bulk_query_delete(struct bulk_ctx *b, const char *job_id,
 		      struct err *err);
 
 /*
+ * Sends `req` (a path on the instance) on the session after the budget
+ * check and notes the Sforce-Limit-Info of the answer; returns as
+ * sf_call().  For the other Bulk API clients (sf_ingest.c).
+ */
+int bulk_call(struct bulk_ctx *b, struct http_request *req,
+	      struct http_response *resp, struct err *err);
+
+/*
  * Checks the API budget from the last Sforce-Limit-Info seen: fails with
  * ERR_TEMPFAIL once api_used reaches budget_share of api_max, so a sync
  * never eats the org's whole daily allowance.
