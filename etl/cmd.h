@@ -49,6 +49,7 @@ int cmd_lookup(int argc, char **argv, struct err *err);
 int cmd_report(int argc, char **argv, struct err *err);
 int cmd_purge(int argc, char **argv, struct err *err);
 int cmd_explain(int argc, char **argv, struct err *err);
+int cmd_train(int argc, char **argv, struct err *err);
 int cmd_check(int argc, char **argv, struct err *err);
 int cmd_status(int argc, char **argv, struct err *err);
 int cmd_verify(int argc, char **argv, struct err *err);

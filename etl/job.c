@@ -975,7 +975,8 @@ static int parse_roi(const struct jctx *c, const struct ynode *rn,
 
 struct model_nodes {
 	double threshold;
-	const struct ynode *fields, *blocking, *comparisons;
+	long max_block_pairs;
+	const struct ynode *fields, *blocking, *comparisons, *prior;
 };
 
 static const struct keydef model_keys[] = {
@@ -985,6 +986,9 @@ static const struct keydef model_keys[] = {
 	K("blocking", VK_NODE, KF_REQUIRED, struct model_nodes, blocking),
 	K("comparisons", VK_NODE, KF_REQUIRED, struct model_nodes,
 	  comparisons),
+	K("prior", VK_NODE, 0, struct model_nodes, prior),
+	KR("max_block_pairs", VK_LONG, struct model_nodes, max_block_pairs,
+	   0, 1000000000000L),
 	KEND
 };
 
@@ -1011,6 +1015,7 @@ static const struct keydef else_keys[] = {
 
 struct comparison_parse {
 	const struct ynode *method, *levels, *else_, *missing;
+	int term_frequency;
 };
 
 static const struct keydef comparison_keys[] = {
@@ -1018,6 +1023,8 @@ static const struct keydef comparison_keys[] = {
 	K("levels", VK_NODE, KF_REQUIRED, struct comparison_parse, levels),
 	K("else", VK_NODE, 0, struct comparison_parse, else_),
 	K("missing", VK_NODE, 0, struct comparison_parse, missing),
+	K("term_frequency", VK_BOOL, 0, struct comparison_parse,
+	  term_frequency),
 	KEND
 };
 
@@ -1267,6 +1274,11 @@ static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 		     "got %s", what, ynode_kind(bn));
 		goto out;
 	}
+	if (bn->n > MATCH_MAX_RULES) {
+		jerr(c, bn, "'%s' has %zu rules, at most %d are supported",
+		     what, bn->n, MATCH_MAX_RULES);
+		goto out;
+	}
 	m->blocking = xcalloc(bn->n, sizeof(*m->blocking));
 	for (i = 0; i < bn->n; i++) {
 		const struct ynode *r = bn->items[i];
@@ -1282,6 +1294,11 @@ static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 		if (!n || r->type == YNODE_MAPPING) {
 			jerr(c, r, "a rule in '%s' must be a field or a list "
 			     "of fields", what);
+			goto out;
+		}
+		if (n > MATCH_MAX_RULE_KEYS) {
+			jerr(c, r, "a rule in '%s' has %zu keys, at most %d "
+			     "are supported", what, n, MATCH_MAX_RULE_KEYS);
 			goto out;
 		}
 		b->keys = xcalloc(n, sizeof(*b->keys));
@@ -1357,7 +1374,7 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 	for (i = 0; i < cn->n; i++) {
 		const struct ynode *k = cn->pairs[i].key;
 		struct match_comparison *cmp = &m->comparisons[i];
-		struct comparison_parse cp = { NULL, NULL, NULL, NULL };
+		struct comparison_parse cp = { NULL, NULL, NULL, NULL, 0 };
 		struct level_parse ep = { -1, 0, 0, 0, -1 };
 		char *lw;
 
@@ -1383,6 +1400,15 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 			goto out;
 		}
 		free(lw);
+		cmp->term_frequency = cp.term_frequency;
+		if (cp.term_frequency && !(cmp->levels[0].m > 0)) {
+			lw = xasprintf("%s.term_frequency", what);
+			jerr(c, cp.levels->items[0], "'%s' needs m and u on "
+			     "the first level (its u is replaced by the "
+			     "value's frequency), not a weight", lw);
+			free(lw);
+			goto out;
+		}
 		if (cp.else_) {
 			lw = xasprintf("%s.else", what);
 			if (walk(c, cp.else_, lw, else_keys, &ep) ||
@@ -1415,15 +1441,50 @@ out:
 	return ret;
 }
 
+/* `<path>.prior`: auto, none, or the probability that two records
+ * taken at random match. */
+static int parse_prior(const struct jctx *c, const struct ynode *n,
+		       const char *path, struct match_model *m)
+{
+	char *what = xasprintf("%s.prior", path), *text = NULL;
+	int ret = -1;
+
+	if (scalar(c, n, what, &text))
+		goto out;
+	if (!strcmp(text, "auto")) {
+		m->prior = PRIOR_AUTO;
+	} else if (!strcmp(text, "none")) {
+		m->prior = PRIOR_NONE;
+	} else if (isalpha((unsigned char)*text)) {
+		jerr(c, n, "expected auto, none or a probability for '%s', "
+		     "got '%s'", what, text);
+		goto out;
+	} else {
+		if (set_double(c, n, what, text, 1e-15, 0.5,
+			       &m->prior_probability))
+			goto out;
+		m->prior = PRIOR_GIVEN;
+	}
+	ret = 0;
+out:
+	free(text);
+	free(what);
+	return ret;
+}
+
 /* One model (match.people or match.accounts) into `m`, whose objects
  * are already set; fields first, then blocking and comparisons. */
 static int parse_model(const struct jctx *c, const struct ynode *mn,
 		       const char *path, struct match_model *m)
 {
-	struct model_nodes nodes = { 0, NULL, NULL, NULL };
+	struct model_nodes nodes = { 0, MATCH_DEFAULT_MAX_BLOCK_PAIRS, NULL,
+				     NULL, NULL, NULL };
 	size_t i;
 
 	if (walk(c, mn, path, model_keys, &nodes))
+		return -1;
+	m->prior = PRIOR_AUTO;
+	if (nodes.prior && parse_prior(c, nodes.prior, path, m))
 		return -1;
 	for (i = 0; i < m->nobjects; i++) {
 		m->schemas[i] = schema_find(i < m->ncrm ? "salesforce" :
@@ -1434,6 +1495,7 @@ static int parse_model(const struct jctx *c, const struct ynode *mn,
 	}
 	m->enabled = 1;
 	m->threshold = nodes.threshold;
+	m->max_block_pairs = (uint64_t)nodes.max_block_pairs;
 	if (parse_model_fields(c, nodes.fields, path, m) ||
 	    parse_blocking(c, nodes.blocking, path, m) ||
 	    parse_comparisons(c, nodes.comparisons, path, m))

@@ -20,6 +20,7 @@
 #define CRMSYNC_JOB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "errors.h"
 #include "schema.h"
@@ -141,6 +142,10 @@ struct match_comparison {
 	struct match_level *levels;
 	double else_weight;    /* no level held */
 	double missing_weight; /* either side empty (default 0) */
+	/* term_frequency: the strictest level's u is the frequency of the
+	 * value among the directory's values (a common name says less than
+	 * a rare one, as in Splink); that level then needs m */
+	int term_frequency;
 };
 
 /* How a blocking key is derived from a normalised value. */
@@ -153,16 +158,28 @@ enum block_transform {
 /* A blocking rule: pairs agreeing on all `keys` (normalised, non-empty,
  * transformed) become candidates; the candidate set is the union over
  * the rules. */
+#define MATCH_MAX_RULES 32     /* blocking rules per model */
+#define MATCH_MAX_RULE_KEYS 8  /* keys per blocking rule */
+#define MATCH_DEFAULT_MAX_BLOCK_PAIRS 10000
+
 struct match_blocking {
 	size_t nkeys;
 	size_t *keys;      /* indexes into match_model.fields[] */
 	enum block_transform *transforms; /* one per key */
 };
 
+/* How the prior odds that two records match are set (match.*.prior). */
+enum match_prior {
+	PRIOR_AUTO,  /* 1 / the larger side's record count (default) */
+	PRIOR_NONE,  /* no prior: scores are bare sums of weights */
+	PRIOR_GIVEN, /* prior_probability */
+};
+
 /* The scoring model for one side: people (Lead, Contact -> members) or
- * accounts (Account -> companies).  A pair's score is the sum of its
- * comparisons' weights (a log2 Bayes factor, Fellegi-Sunter style); it
- * links when the score is >= threshold (one-to-one resolution after). */
+ * accounts (Account -> companies).  A pair's score is its match weight:
+ * log2 of the prior odds plus the sum of its comparisons' weights (log2
+ * Bayes factors, Fellegi-Sunter as in Splink); it links when the score
+ * is >= threshold (one-to-one resolution after). */
 struct match_model {
 	int enabled;       /* 0 when the job has no such section */
 	size_t nobjects;   /* CRM objects then the directory dataset */
@@ -171,6 +188,10 @@ struct match_model {
 	const struct schema *schemas[MATCH_MAX_OBJECTS];
 	size_t ncrm;       /* objects[0..ncrm) are CRM objects */
 	double threshold;
+	enum match_prior prior;
+	double prior_probability; /* PRIOR_GIVEN: in (0, 1) */
+	uint64_t max_block_pairs; /* blocks holding more pairs are
+				   * skipped; 0: no limit */
 	size_t nfields;
 	struct match_field *fields;
 	size_t nblocking;

@@ -38,6 +38,8 @@ const struct cmd commands[] = {
 	  "job (R5)" },
 	{ "export", cmd_export, "one writeback cycle: activities to "
 	  "Salesforce Tasks and Notes" },
+	{ "train", cmd_train, "estimate the match weights from the data and "
+	  "print a job-file fragment" },
 	{ "explain", cmd_explain, "why a CRM record or profile matched, or "
 	  "did not" },
 	{ "check", cmd_check, "validate a job file and its inputs without "

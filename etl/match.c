@@ -10,9 +10,11 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csvio.h"
 #include "fsutil.h"
@@ -26,7 +28,7 @@
 #include "timeutil.h"
 #include "xalloc.h"
 
-#define NF_MAX 24  /* canonical fields per model */
+#define NF_MAX 16  /* canonical fields per model */
 #define TOP_K 3    /* candidates per CRM record in the audit file */
 
 /* sort_array() that accepts an empty array (a NULL base is undefined). */
@@ -45,12 +47,15 @@ struct arena {
 	size_t used, cap;
 };
 
+/* Copies `len` bytes of `s`, NUL-terminated; the copy's length is kept
+ * in the two bytes before it (vlen()), 65535 meaning "that or more". */
 static const char *arena_dup(struct arena *a, const char *s, size_t len)
 {
+	uint16_t short_len = len > 65535 ? 65535 : (uint16_t)len;
 	char *p;
 
-	if (a->used + len + 1 > a->cap) {
-		size_t cap = len + 1 > (1u << 20) ? len + 1 : (1u << 20);
+	if (a->used + len + 3 > a->cap) {
+		size_t cap = len + 3 > (1u << 20) ? len + 3 : (1u << 20);
 
 		XGROW(a->blocks, a->alloc, a->nblocks + 1);
 		a->blocks[a->nblocks++] = xmalloc(cap);
@@ -58,10 +63,29 @@ static const char *arena_dup(struct arena *a, const char *s, size_t len)
 		a->cap = cap;
 	}
 	p = a->blocks[a->nblocks - 1] + a->used;
+	memcpy(p, &short_len, 2);
+	p += 2;
 	memcpy(p, s, len);
 	p[len] = '\0';
-	a->used += len + 1;
+	a->used += len + 3;
 	return p;
+}
+
+/* The length of a string arena_dup() made. */
+static size_t vlen(const char *v)
+{
+	uint16_t n;
+
+	memcpy(&n, v - 2, 2);
+	return n == 65535 ? strlen(v) : n;
+}
+
+/* 1 when two arena strings are equal. */
+static int vequal(const char *x, const char *y)
+{
+	size_t n = vlen(x);
+
+	return n == vlen(y) && !memcmp(x, y, n);
 }
 
 static void arena_release(struct arena *a)
@@ -79,7 +103,14 @@ struct rec {
 	const char *v[NF_MAX];  /* normalised values; NULL: none */
 	const char *hash;       /* SHA-256 of the email, when known */
 	unsigned obj;           /* index into the model's objects */
+	unsigned char meta[NF_MAX]; /* value_meta() of each value */
 };
+
+/* What value_meta() tells of a value, so that pairs need not work it
+ * out again and again. */
+#define META_SCRIPT 0x0f    /* enum norm_script of a text value */
+#define META_CODE 0x10      /* a region given as a code */
+#define META_PERSONAL 0x20  /* an email at a personal domain */
 
 struct side {
 	struct rec *r;
@@ -123,11 +154,21 @@ struct model {
 	int email_field;            /* -1 when none */
 	int country_field;          /* -1 when none */
 	int cmp_first, cmp_last;    /* comparisons of the names, or -1 */
+	int swap_key[MATCH_MAX_RULES][2]; /* find_swap_keys() */
 	struct side crm, dir;
 	uint64_t skipped;
 	/* parent values read through lookups ("Account.Name") */
 	struct lookup *lookups;
 	size_t nlookups;
+	double prior;               /* log2 prior odds, in every score */
+	/* term frequencies: comparison i with term_frequency has slot
+	 * tf_slot[i] >= 0; tf_count[c * ntf + slot] is the number of
+	 * directory records holding CRM record c's value, out of
+	 * tf_total[slot] directory records with a value */
+	int tf_slot[NF_MAX];
+	size_t ntf;
+	uint32_t *tf_count;
+	uint64_t tf_total[NF_MAX];
 };
 
 /* Whether the model maps any field of CRM object `obj`: an object it
@@ -194,55 +235,204 @@ static const char *raw_value(const struct model *md, size_t f, unsigned obj,
 	return NULL;
 }
 
-/* Normalises one row into a record of `side`. */
-static void add_record(struct model *md, struct side *side, unsigned obj,
-		       const char *id, const struct csv_row *row,
-		       struct strbuf *tmp)
+/* The meta byte of normalised value `v` of field `f`. */
+static unsigned char value_meta(const struct model *md, size_t f,
+				const char *v)
 {
-	struct rec *r;
-	const char *country = NULL;
-	char *country_copy = NULL;
-	size_t len;
+	const char *at;
+
+	if ((int)f == md->email_field)
+		return (at = strchr(v, '@')) && norm_email_personal(at + 1) ?
+		       META_PERSONAL : 0;
+	switch (md->kind[f]) {
+	case PREP_TEXT:
+	case PREP_FIRST_NAME:
+		return (unsigned char)norm_script_of(v);
+	case PREP_REGION:
+		return prep_region_code(v) ? META_CODE : 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Loading runs on threads: the reading thread copies the raw values each
+ * record needs into a batch, and workers normalise whole batches (the
+ * costly part: Unicode folding, phones, domains) into the batch's own
+ * records and arena.  Batches join the side in reading order, so the
+ * records come out in file order whatever the threads did.
+ */
+#define LOAD_BATCH 8192   /* rows per batch */
+#define NO_VALUE SIZE_MAX
+
+struct load_batch {
+	size_t n;
+	struct strbuf raw;     /* raw values, each NUL-terminated */
+	size_t *at;            /* per row, nat offsets into raw (NO_VALUE):
+				* id, country, then one per field */
+	unsigned char *sha;    /* per row and field: value is a hashed email */
+	unsigned obj;
+	struct rec *r;         /* the records, once normalised */
+	struct arena arena;    /* their strings */
+	int done;              /* under the queue's lock */
+};
+
+struct load_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t more;   /* a batch was queued, or closed was set */
+	pthread_cond_t done;   /* a batch was normalised */
+	struct load_batch **all; /* every batch, in reading order */
+	size_t nall, alloc;
+	size_t next;           /* first batch no worker has taken */
+	int closed;
+	const struct model *md;
+};
+
+/* Normalises batch `b` (the worker owns it meanwhile). */
+static void normalise_batch(const struct model *md, struct load_batch *b)
+{
+	size_t nf = md->m->nfields, nat = 2 + nf;
+	struct strbuf tmp = STRBUF_INIT;
+
+	b->r = xcalloc(b->n ? b->n : 1, sizeof(*b->r));
+	for (size_t i = 0; i < b->n; i++) {
+		const size_t *at = &b->at[i * nat];
+		struct rec *r = &b->r[i];
+		const char *country = at[1] == NO_VALUE ? NULL :
+				      b->raw.buf + at[1];
+
+		r->obj = b->obj;
+		r->id = arena_dup(&b->arena, b->raw.buf + at[0],
+				  strlen(b->raw.buf + at[0]));
+		for (size_t f = 0; f < nf; f++) {
+			const char *raw;
+			size_t len;
+
+			if (at[2 + f] == NO_VALUE)
+				continue;
+			raw = b->raw.buf + at[2 + f];
+			len = strlen(raw);
+			if (b->sha[i * nf + f]) {
+				/* a hashed email: only the hash compares */
+				strbuf_reset(&tmp);
+				for (size_t k = 0; k < len; k++)
+					strbuf_addch(&tmp, raw[k] >= 'A' &&
+						     raw[k] <= 'F' ? raw[k] + 32
+								   : raw[k]);
+				r->hash = arena_dup(&b->arena, tmp.buf,
+						    tmp.len);
+				continue;
+			}
+			if ((int)f == md->email_field) {
+				prep_email_hash(raw, len, &tmp);
+				if (tmp.len)
+					r->hash = arena_dup(&b->arena, tmp.buf,
+							    tmp.len);
+			}
+			prep_value(md->kind[f], raw, len, country, &tmp);
+			if (!tmp.len)
+				continue;
+			r->v[f] = arena_dup(&b->arena, tmp.buf, tmp.len);
+			r->meta[f] = value_meta(md, f, r->v[f]);
+		}
+	}
+	strbuf_release(&tmp);
+	strbuf_release(&b->raw);
+	free(b->at);
+	free(b->sha);
+	b->at = NULL;
+	b->sha = NULL;
+}
+
+static void *load_worker(void *arg)
+{
+	struct load_queue *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		struct load_batch *b;
+
+		while (q->next == q->nall && !q->closed)
+			pthread_cond_wait(&q->more, &q->lock);
+		if (q->next == q->nall)
+			break;
+		b = q->all[q->next++];
+		pthread_mutex_unlock(&q->lock);
+		normalise_batch(q->md, b);
+		pthread_mutex_lock(&q->lock);
+		b->done = 1;
+		pthread_cond_broadcast(&q->done);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+/* Moves batch `b`'s records and strings into `side`; frees `b`. */
+static void side_adopt(struct side *side, struct load_batch *b)
+{
+	struct arena *a = &side->arena, *from = &b->arena;
+
+	if (b->n) {
+		XGROW(side->r, side->alloc, side->n + b->n);
+		memcpy(side->r + side->n, b->r, b->n * sizeof(*b->r));
+		side->n += b->n;
+	}
+	if (from->nblocks) {
+		/* the side's open block stays the last one, to be filled */
+		XGROW(a->blocks, a->alloc, a->nblocks + from->nblocks);
+		if (a->nblocks) {
+			char *open_block = a->blocks[a->nblocks - 1];
+
+			memcpy(a->blocks + a->nblocks - 1, from->blocks,
+			       from->nblocks * sizeof(*from->blocks));
+			a->nblocks += from->nblocks;
+			a->blocks[a->nblocks - 1] = open_block;
+		} else {
+			memcpy(a->blocks, from->blocks,
+			       from->nblocks * sizeof(*from->blocks));
+			a->nblocks = from->nblocks;
+			a->used = a->cap = 0;
+		}
+	}
+	free(from->blocks);
+	free(b->r);
+	free(b);
+}
+
+/* Copies what row `row` feeds into batch `b`. */
+static void batch_add(const struct model *md, struct load_batch *b,
+		      unsigned obj, const char *id, const struct csv_row *row)
+{
+	size_t nf = md->m->nfields, nat = 2 + nf, len;
+	size_t *at;
 	int sha;
 
-	XGROW(side->r, side->alloc, side->n + 1);
-	r = &side->r[side->n++];
-	memset(r, 0, sizeof(*r));
-	r->obj = obj;
-	r->id = arena_dup(&side->arena, id, strlen(id));
+	at = &b->at[b->n * nat];  /* room for LOAD_BATCH rows */
+	at[0] = b->raw.len;
+	strbuf_add(&b->raw, id, strlen(id) + 1);
+	at[1] = NO_VALUE;
 	if (md->country_field >= 0) {
 		const char *c = raw_value(md, (size_t)md->country_field, obj,
 					  row, &len, &sha);
 
-		if (c)
-			country = country_copy = xstrndup(c, len);
+		if (c) {
+			at[1] = b->raw.len;
+			strbuf_add(&b->raw, c, len);
+			strbuf_addch(&b->raw, '\0');
+		}
 	}
-	for (size_t f = 0; f < md->m->nfields; f++) {
+	for (size_t f = 0; f < nf; f++) {
 		const char *raw = raw_value(md, f, obj, row, &len, &sha);
 
+		at[2 + f] = NO_VALUE;
+		b->sha[b->n * nf + f] = (unsigned char)sha;
 		if (!raw)
 			continue;
-		if (sha) {
-			/* a hashed email: only the hash can be compared */
-			strbuf_reset(tmp);
-			for (size_t i = 0; i < len; i++)
-				strbuf_addch(tmp, raw[i] >= 'A' && raw[i] <= 'F'
-						  ? raw[i] + 32 : raw[i]);
-			r->hash = arena_dup(&side->arena, tmp->buf, tmp->len);
-			continue;
-		}
-		if ((int)f == md->email_field) {
-			prep_email_hash(raw, len, tmp);
-			if (tmp->len)
-				r->hash = arena_dup(&side->arena, tmp->buf,
-						    tmp->len);
-		}
-		prep_value(md->kind[f], raw, len, country, tmp);
-		if (!tmp->len)
-			continue;
-		r->v[f] = arena_dup(&side->arena, tmp->buf, tmp->len);
+		at[2 + f] = b->raw.len;
+		strbuf_add(&b->raw, raw, len);
+		strbuf_addch(&b->raw, '\0');
 	}
-	free(country_copy);
+	b->n++;
 }
 
 static int is_true(const struct csv_row *row, int col)
@@ -250,13 +440,52 @@ static int is_true(const struct csv_row *row, int col)
 	return col >= 0 && strcmp(row->fields[col], "true") == 0;
 }
 
+/* Hands the batch being filled to the workers (or, with none, normalises
+ * it here); joins the finished batches at the head to `side`. */
+static void queue_flush(struct load_queue *q, struct load_batch **cur,
+			struct side *side, size_t *joined, int threaded)
+{
+	if (*cur) {
+		if (!threaded) {
+			normalise_batch(q->md, *cur);
+			(*cur)->done = 1;
+		}
+		pthread_mutex_lock(&q->lock);
+		XGROW(q->all, q->alloc, q->nall + 1);
+		q->all[q->nall++] = *cur;
+		if (!threaded)
+			q->next = q->nall;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->lock);
+		*cur = NULL;
+	}
+	/* join what is done, in order; never hold more than a few batches
+	 * ahead of the workers */
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (*joined < q->nall && q->all[*joined]->done) {
+			struct load_batch *b = q->all[*joined];
+
+			q->all[(*joined)++] = NULL;
+			pthread_mutex_unlock(&q->lock);
+			side_adopt(side, b);
+			pthread_mutex_lock(&q->lock);
+		}
+		if (q->nall - *joined < 8 || q->closed)
+			break;
+		pthread_cond_wait(&q->done, &q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+static size_t match_threads(void);
+
 /* Reads one input file (a mirror file or a directory file) into `side`. */
 static int load_file(struct model *md, struct side *side, unsigned obj,
 		     const char *path, struct stage *st, struct err *err)
 {
 	const struct schema *s = md->m->schemas[obj];
 	struct csv_reader *r = csvr_open(path, staged_read_flags(path), err);
-	struct strbuf tmp = STRBUF_INIT;
 	const struct csv_row *row;
 	char sha[SHA256_HEX_LEN + 1];
 	size_t *map = NULL;
@@ -267,8 +496,17 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	char *schema_id = xasprintf("%s/%s", s->group, s->name);
 	uint64_t rows = 0;
 	enum csvr_status status;
+	struct load_queue q;
+	struct load_batch *cur = NULL;
+	size_t nthreads = match_threads(), started = 0, joined = 0;
+	pthread_t th[64];
 	int ret = -1;
 
+	memset(&q, 0, sizeof(q));
+	pthread_mutex_init(&q.lock, NULL);
+	pthread_cond_init(&q.more, NULL);
+	pthread_cond_init(&q.done, NULL);
+	q.md = md;
 	if (!r)
 		goto out;
 	map = xcalloc(s->nfields, sizeof(*map));
@@ -283,6 +521,12 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 				"the order of schema %s", path, schema_id);
 			goto out;
 		}
+	}
+	/* the reading thread keeps a core; the others normalise */
+	for (size_t i = 0; i + 1 < nthreads && i < 64; i++) {
+		if (pthread_create(&th[i], NULL, load_worker, &q))
+			break;
+		started++;
 	}
 	while ((status = csvr_next(r, &row, err)) != CSVR_EOF) {
 		if (status == CSVR_ERROR)
@@ -301,15 +545,53 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 			md->skipped++;
 			continue;
 		}
-		add_record(md, side, obj, row->fields[key_col], row, &tmp);
+		if (!cur) {
+			size_t nf = md->m->nfields;
+
+			cur = xcalloc(1, sizeof(*cur));
+			strbuf_init(&cur->raw, LOAD_BATCH * 64);
+			cur->obj = obj;
+			cur->at = xmalloc(LOAD_BATCH * (2 + nf) *
+					  sizeof(*cur->at));
+			cur->sha = xmalloc(LOAD_BATCH * (nf ? nf : 1));
+		}
+		batch_add(md, cur, obj, row->fields[key_col], row);
+		if (cur->n == LOAD_BATCH)
+			queue_flush(&q, &cur, side, &joined, started > 0);
 	}
+	queue_flush(&q, &cur, side, &joined, started > 0);
 	if (st && (csvr_sha256_hex(r, sha) < 0 ||
 		   stage_add_input(st, path, schema_id, rows, 0,
 				   csvr_bytes_read(r), sha, err) < 0))
 		goto out;
 	ret = 0;
 out:
-	strbuf_release(&tmp);
+	pthread_mutex_lock(&q.lock);
+	q.closed = 1;
+	pthread_cond_broadcast(&q.more);
+	pthread_mutex_unlock(&q.lock);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	/* every batch is normalised now; join them (or drop them on error) */
+	for (; joined < q.nall; joined++) {
+		if (ret == 0) {
+			side_adopt(side, q.all[joined]);
+			continue;
+		}
+		free(q.all[joined]->r);
+		arena_release(&q.all[joined]->arena);
+		free(q.all[joined]);
+	}
+	if (cur) {
+		strbuf_release(&cur->raw);
+		free(cur->at);
+		free(cur->sha);
+		free(cur);
+	}
+	free(q.all);
+	pthread_mutex_destroy(&q.lock);
+	pthread_cond_destroy(&q.more);
+	pthread_cond_destroy(&q.done);
 	csvr_close(r);
 	free(map);
 	free(schema_id);
@@ -317,12 +599,6 @@ out:
 }
 
 /* ---- blocking ------------------------------------------------------------- */
-
-struct bkey {
-	uint64_t hash;
-	uint32_t rule;
-	uint32_t rec;
-};
 
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
@@ -364,43 +640,75 @@ static const char *key_value(const struct model *md, const struct rec *r,
 	return NULL;
 }
 
-/* Hash of rule `rule` for record `r`, or 0 when a key is empty. */
+/*
+ * Hash of rule `rule`'s key for record `r` (the rule's number is mixed
+ * in, so keys of two rules never meet), or 0 when a key is empty.  A
+ * rule keyed on both names, untransformed, hashes them in byte order:
+ * a record whose names were entered the wrong way round shares the
+ * block.  Records are in one block when their hashes are equal: with 64
+ * bits, a false meeting is a ~2^-64 event, and only costs a scored pair.
+ */
 static uint64_t rule_hash(const struct model *md, size_t rule,
 			  const struct rec *r)
 {
 	const struct match_blocking *b = &md->m->blocking[rule];
 	uint64_t h = 14695981039346656037ULL ^ (rule * 0x9e3779b97f4a7c15ULL);
-	char buf[16];
+	const char *v[MATCH_MAX_RULE_KEYS];
+	char buf[MATCH_MAX_RULE_KEYS][16];
+	int k1 = md->swap_key[rule][0], k2 = md->swap_key[rule][1];
 
-	for (size_t k = 0; k < b->nkeys; k++) {
-		const char *v = key_value(md, r, b->keys[k], b->transforms[k],
-					  buf, sizeof(buf));
-
-		if (!v)
+	for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
+		v[k] = key_value(md, r, b->keys[k], b->transforms[k], buf[k],
+				 sizeof(buf[k]));
+		if (!v[k])
 			return 0;
-		h = fnv1a(h, v);
+	}
+	if (k1 >= 0 && strcmp(v[k1], v[k2]) > 0) {
+		const char *t = v[k1];
+
+		v[k1] = v[k2];
+		v[k2] = t;
+	}
+	for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
+		h = fnv1a(h, v[k]);
 		h = fnv1a(h, "\x1f");
 	}
 	return h ? h : 1;
 }
 
-static int same_block(const struct model *md, size_t rule,
-		      const struct rec *a, const struct rec *b)
+/* Which rules pair swapped names: md->swap_key[rule] = the positions of
+ * the first and last name keys, or -1. */
+static void find_swap_keys(struct model *md)
 {
-	const struct match_blocking *bl = &md->m->blocking[rule];
-	char ba[16], bb[16];
+	int ff = md->cmp_first >= 0 ?
+		 (int)md->m->comparisons[md->cmp_first].field_index : -1;
+	int fl = md->cmp_last >= 0 ?
+		 (int)md->m->comparisons[md->cmp_last].field_index : -1;
 
-	for (size_t k = 0; k < bl->nkeys; k++) {
-		const char *x = key_value(md, a, bl->keys[k],
-					  bl->transforms[k], ba, sizeof(ba));
-		const char *y = key_value(md, b, bl->keys[k],
-					  bl->transforms[k], bb, sizeof(bb));
+	for (size_t rule = 0; rule < md->m->nblocking && rule < MATCH_MAX_RULES;
+	     rule++) {
+		const struct match_blocking *b = &md->m->blocking[rule];
+		int kf = -1, kl = -1;
 
-		if (!x || !y || strcmp(x, y) != 0)
-			return 0;
+		for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
+			if (b->transforms[k] != BT_NONE)
+				continue;
+			if ((int)b->keys[k] == ff)
+				kf = (int)k;
+			if ((int)b->keys[k] == fl)
+				kl = (int)k;
+		}
+		md->swap_key[rule][0] = kf >= 0 && kl >= 0 ? kf : -1;
+		md->swap_key[rule][1] = kf >= 0 && kl >= 0 ? kl : -1;
 	}
-	return 1;
 }
+
+/* A (key hash, CRM record) entry of the CRM side's blocks. */
+struct bkey {
+	uint64_t hash;
+	uint32_t rule;
+	uint32_t rec;
+};
 
 static int bkey_cmp(const void *a, const void *b)
 {
@@ -408,95 +716,144 @@ static int bkey_cmp(const void *a, const void *b)
 
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
-	if (x->rule != y->rule)
-		return x->rule < y->rule ? -1 : 1;
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
 }
 
-struct index {
-	struct bkey *k;
+#define NO_BLOCK UINT32_MAX
+
+/*
+ * The blocks of the CRM side: block g holds the CRM records
+ * recs[start[g] .. start[g + 1]) (ascending) of rule rule[g]; a hash
+ * table finds a block from a key hash.
+ */
+struct blocks {
+	uint64_t *slot_hash;   /* 0: empty slot */
+	uint32_t *slot_block;
+	size_t mask;
+	uint32_t *start;       /* n + 1 */
+	uint32_t *rule;
+	uint32_t *recs;
 	size_t n;
 };
 
-static void index_build(const struct model *md, struct index *ix)
+static void blocks_build(const struct model *md, struct blocks *bl)
 {
-	size_t alloc = 0;
+	struct bkey *k = NULL;
+	size_t nk = 0, alloc = 0, cap;
 
-	ix->k = NULL;
-	ix->n = 0;
+	memset(bl, 0, sizeof(*bl));
 	for (size_t i = 0; i < md->crm.n; i++) {
 		for (size_t rule = 0; rule < md->m->nblocking; rule++) {
 			uint64_t h = rule_hash(md, rule, &md->crm.r[i]);
 
 			if (!h)
 				continue;
-			XGROW(ix->k, alloc, ix->n + 1);
-			ix->k[ix->n].hash = h;
-			ix->k[ix->n].rule = (uint32_t)rule;
-			ix->k[ix->n].rec = (uint32_t)i;
-			ix->n++;
+			XGROW(k, alloc, nk + 1);
+			k[nk].hash = h;
+			k[nk].rule = (uint32_t)rule;
+			k[nk].rec = (uint32_t)i;
+			nk++;
 		}
 	}
-	sort_array(ix->k, ix->n, sizeof(*ix->k), bkey_cmp);
+	sort_array(k, nk, sizeof(*k), bkey_cmp);
+	bl->recs = xmalloc((nk ? nk : 1) * sizeof(*bl->recs));
+	bl->start = xmalloc((nk + 1) * sizeof(*bl->start));
+	bl->rule = xmalloc((nk ? nk : 1) * sizeof(*bl->rule));
+	for (cap = 16; cap < 2 * nk; cap *= 2)
+		;
+	bl->mask = cap - 1;
+	bl->slot_hash = xcalloc(cap, sizeof(*bl->slot_hash));
+	bl->slot_block = xmalloc(cap * sizeof(*bl->slot_block));
+	for (size_t i = 0; i < nk; i++) {
+		if (!i || k[i].hash != k[i - 1].hash) {
+			size_t s;
+
+			for (s = k[i].hash & bl->mask; bl->slot_hash[s];
+			     s = (s + 1) & bl->mask)
+				;
+			bl->slot_hash[s] = k[i].hash;
+			bl->slot_block[s] = (uint32_t)bl->n;
+			bl->start[bl->n] = (uint32_t)i;
+			bl->rule[bl->n] = k[i].rule;
+			bl->n++;
+		}
+		bl->recs[i] = k[i].rec;
+	}
+	bl->start[bl->n] = (uint32_t)nk;
+	free(k);
 }
 
-/* First entry with (hash, rule) or ix->n. */
-static size_t index_find(const struct index *ix, uint64_t hash, uint32_t rule)
+/* The block of key hash `h`, or NO_BLOCK. */
+static uint32_t blocks_find(const struct blocks *bl, uint64_t h)
 {
-	size_t lo = 0, hi = ix->n;
+	for (size_t s = h & bl->mask; bl->slot_hash[s]; s = (s + 1) & bl->mask)
+		if (bl->slot_hash[s] == h)
+			return bl->slot_block[s];
+	return NO_BLOCK;
+}
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct bkey *k = &ix->k[mid];
-
-		if (k->hash < hash || (k->hash == hash && k->rule < rule))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+static void blocks_release(struct blocks *bl)
+{
+	free(bl->slot_hash);
+	free(bl->slot_block);
+	free(bl->start);
+	free(bl->rule);
+	free(bl->recs);
+	memset(bl, 0, sizeof(*bl));
 }
 
 /* ---- scoring ----------------------------------------------------------------- */
 
-/* 1 when two different addresses are one personal (gmail.com) and one
- * not, or both personal. */
-static int personal_vs_other(const char *x, const char *y)
-{
-	const char *dx = strchr(x, '@'), *dy = strchr(y, '@');
+/*
+ * Weight of comparison `c` for the values `x` and `y` (meta bytes `mx`
+ * and `my`; and, for the email, the hashes); *sim gets the similarity,
+ * or -1 when a side is missing.  `tf_u`, when > 0, is the share of
+ * directory records holding x: when the two values are equal it stands
+ * for the strictest level's u.  Values that cannot be compared count as
+ * missing: names in two scripts (nothing says whether '鈴木' is
+ * 'Suzuki'), a region code against a region name, and a personal
+ * address (gmail.com) against another address, which says nothing
+ * about whether the people are the same.
+ */
+enum { LEVEL_MISSING = -2, LEVEL_ELSE = -1 };
 
-	if (!dx || !dy || strcmp(x, y) == 0)
-		return 0;
-	return norm_email_personal(dx + 1) || norm_email_personal(dy + 1);
-}
-
-/* Weight of comparison `c` for the values `x` and `y` (and, for the
- * email, the hashes); *sim gets the similarity, or -1 when a side is
- * missing. */
-static double compare_values(const struct model *md,
-			     const struct match_comparison *c, const char *x,
-			     const char *y, const char *xh, const char *yh,
-			     double *sim)
+static int compare_level(const struct model *md,
+			 const struct match_comparison *c, const char *x,
+			 const char *y, unsigned mx, unsigned my,
+			 const char *xh, const char *yh, double *sim)
 {
 	size_t f = c->field_index;
 	double s;
 
 	*sim = -1;
-	if ((int)f == md->email_field && x && y &&
-	    personal_vs_other(x, y)) {
-		/* a gmail address against a work one says nothing about
-		 * whether the people are the same */
-		return c->missing_weight;
+	if (x && y) {
+		switch (md->kind[f]) {
+		case PREP_TEXT:
+		case PREP_FIRST_NAME:
+			if ((mx & META_SCRIPT) != (my & META_SCRIPT))
+				return LEVEL_MISSING;
+			break;
+		case PREP_REGION:
+			if ((mx & META_CODE) != (my & META_CODE))
+				return LEVEL_MISSING;
+			break;
+		case PREP_EMAIL:
+			if (((mx | my) & META_PERSONAL) && !vequal(x, y))
+				return LEVEL_MISSING;
+			break;
+		default:
+			break;
+		}
 	}
 	if ((int)f == md->email_field && (!x || !y)) {
 		/* hashes only compare equal or not */
 		if (!xh || !yh)
-			return c->missing_weight;
-		s = strcmp(xh, yh) == 0;
+			return LEVEL_MISSING;
+		s = vequal(xh, yh);
 	} else {
 		if (!x || !y)
-			return c->missing_weight;
-		s = prep_compare(c->method, md->kind[f], x, y,
+			return LEVEL_MISSING;
+		s = prep_compare(c->method, x, vlen(x), y, vlen(y),
 				 c->method == MM_LEVENSHTEIN && c->nlevels ?
 				 c->levels[c->nlevels - 1].max_distance : 0);
 	}
@@ -506,21 +863,61 @@ static double compare_values(const struct model *md,
 
 		if (c->method == MM_LEVENSHTEIN ? s <= (double)lv->max_distance
 						: s >= lv->min)
-			return lv->weight;
+			return (int)l;
 	}
-	return c->else_weight;
+	return LEVEL_ELSE;
+}
+
+static double compare_values(const struct model *md,
+			     const struct match_comparison *c, const char *x,
+			     const char *y, unsigned mx, unsigned my,
+			     const char *xh, const char *yh, double tf_u,
+			     double *sim, int *level)
+{
+	int l = compare_level(md, c, x, y, mx, my, xh, yh, sim);
+	const struct match_level *lv;
+
+	*level = l;
+	if (l == LEVEL_MISSING)
+		return c->missing_weight;
+	if (l == LEVEL_ELSE)
+		return c->else_weight;
+	lv = &c->levels[l];
+	if (l == 0 && tf_u > 0 && lv->m > 0 &&
+	    ((int)c->field_index == md->email_field ?
+	     (xh && yh && vequal(xh, yh)) : (x && y && vequal(x, y))))
+		return log2(lv->m / tf_u);
+	return lv->weight;
+}
+
+/* The term-frequency u of comparison `i` for CRM record `a`, or 0. */
+static double tf_u(const struct model *md, size_t i, const struct rec *a)
+{
+	int slot = md->tf_slot[i];
+	size_t c = (size_t)(a - md->crm.r);
+	uint64_t total, n;
+
+	if (slot < 0 || !md->tf_count)
+		return 0;
+	total = md->tf_total[slot];
+	n = md->tf_count[c * md->ntf + (size_t)slot];
+	if (!total)
+		return 0;
+	/* a value the directory holds once is as rare as it gets */
+	return (double)(n ? n : 1) / (double)total;
 }
 
 /*
- * Every comparison's weight (and similarity) for the pair; returns the
- * total.  First and last names are also tried crossed, and the crossed
+ * Every comparison's weight (and similarity) for the pair of CRM record
+ * `a` and directory record `b`; returns the match weight, the model's
+ * prior plus the weights.  First and last names are also tried crossed, and the crossed
  * reading is kept when it scores better: directories and CRMs both
  * hold people whose names were entered the wrong way round.  *swapped
  * tells which reading won.
  */
 static double pair_weights(const struct model *md, const struct rec *a,
 			   const struct rec *b, double *w, double *sim,
-			   int *swapped)
+			   int *lvl, int *swapped)
 {
 	const struct match_model *m = md->m;
 	double total = 0;
@@ -530,19 +927,23 @@ static double pair_weights(const struct model *md, const struct rec *a,
 		size_t f = m->comparisons[i].field_index;
 
 		w[i] = compare_values(md, &m->comparisons[i], a->v[f],
-				      b->v[f], a->hash, b->hash, &sim[i]);
+				      b->v[f], a->meta[f], b->meta[f],
+				      a->hash, b->hash, tf_u(md, i, a),
+				      &sim[i], &lvl[i]);
 		total += w[i];
 	}
 	if (md->cmp_first >= 0 && md->cmp_last >= 0) {
 		const struct match_comparison *cf = &m->comparisons[md->cmp_first];
 		const struct match_comparison *cl = &m->comparisons[md->cmp_last];
 		double sf, sl;
-		double wf = compare_values(md, cf, a->v[cf->field_index],
-					   b->v[cl->field_index], NULL, NULL,
-					   &sf);
-		double wl = compare_values(md, cl, a->v[cl->field_index],
-					   b->v[cf->field_index], NULL, NULL,
-					   &sl);
+		int lf, ll;
+		size_t ff = cf->field_index, fl = cl->field_index;
+		double wf = compare_values(md, cf, a->v[ff], b->v[fl],
+					   a->meta[ff], b->meta[fl], NULL,
+					   NULL, 0, &sf, &lf);
+		double wl = compare_values(md, cl, a->v[fl], b->v[ff],
+					   a->meta[fl], b->meta[ff], NULL,
+					   NULL, 0, &sl, &ll);
 		double before = w[md->cmp_first] + w[md->cmp_last];
 
 		if (wf + wl > before) {
@@ -551,30 +952,33 @@ static double pair_weights(const struct model *md, const struct rec *a,
 			w[md->cmp_last] = wl;
 			sim[md->cmp_first] = sf;
 			sim[md->cmp_last] = sl;
+			lvl[md->cmp_first] = lf;
+			lvl[md->cmp_last] = ll;
 			*swapped = 1;
 		}
 	}
-	return total;
+	return total + md->prior;
 }
 
 static double score_pair(const struct model *md, const struct rec *a,
 			 const struct rec *b)
 {
 	double w[NF_MAX], sim[NF_MAX];
-	int swapped;
+	int lvl[NF_MAX], swapped;
 
-	return pair_weights(md, a, b, w, sim, &swapped);
+	return pair_weights(md, a, b, w, sim, lvl, &swapped);
 }
 
-/* "email=13.136;last_name=8.732" or, with sims, "email=1.000:13.136";
- * "names=swapped" ends it when the names were read crossed. */
+/* "email=13.136;last_name=8.732;prior=-16.610" or, with sims,
+ * "email=1.000:13.136;...": the weights and the prior add up to the
+ * score; "names=swapped" ends it when the names were read crossed. */
 static void describe_pair(const struct model *md, const struct rec *a,
 			  const struct rec *b, int sims, struct strbuf *out)
 {
 	double w[NF_MAX], sim[NF_MAX];
-	int swapped;
+	int lvl[NF_MAX], swapped;
 
-	pair_weights(md, a, b, w, sim, &swapped);
+	pair_weights(md, a, b, w, sim, lvl, &swapped);
 	strbuf_reset(out);
 	for (size_t i = 0; i < md->m->ncomparisons; i++) {
 		const struct match_comparison *c = &md->m->comparisons[i];
@@ -589,6 +993,7 @@ static void describe_pair(const struct model *md, const struct rec *a,
 			strbuf_addf(out, "%s=%.3f:%.3f", c->field, sim[i],
 				    w[i]);
 	}
+	strbuf_addf(out, ";prior=%.3f", md->prior);
 	if (swapped)
 		strbuf_addstr(out, ";names=swapped");
 }
@@ -629,55 +1034,281 @@ static void top_add(struct top *t, uint32_t dir, double score)
 	t->dir[i] = dir;
 }
 
-struct pairs {
-	struct edge *e;
-	size_t n, alloc;
-	struct top *top;   /* per CRM record */
-	uint64_t scored;
+/* What blocking did for one rule. */
+struct rule_stats {
+	uint64_t blocks;         /* CRM-side blocks */
+	uint64_t pairs;          /* pairs scored, first found by this rule */
+	uint64_t capped_blocks;  /* blocks over max_block_pairs, skipped */
+	uint64_t capped_pairs;   /* the pairs those blocks held */
 };
 
-/* Scores every candidate pair; keeps those >= threshold. */
-static void find_pairs(const struct model *md, struct pairs *p)
+/* How many pairs showed each comparison pattern (for `crmsync train`): a
+ * pattern packs each comparison's level code in 4 bits (level_code()). */
+struct patterns {
+	uint64_t *key;           /* 0: empty slot (a pattern is never 0) */
+	uint64_t *count;
+	size_t cap, n;
+};
+
+struct pairs {
+	struct edge *e;          /* pairs >= threshold */
+	size_t n, alloc;
+	struct top *top;         /* per CRM record */
+	uint64_t scored;
+	struct rule_stats rules[MATCH_MAX_RULES];
+	struct patterns *patterns; /* NULL, or where to count patterns */
+};
+
+/* 0 missing, 1 else, 2 + l for level l. */
+static unsigned level_code(int level)
 {
-	struct index ix;
-	uint32_t *stamp = xcalloc(md->crm.n + 1, sizeof(*stamp));
+	return level == LEVEL_MISSING ? 0 : level == LEVEL_ELSE ? 1 :
+	       2 + (unsigned)level;
+}
 
-	index_build(md, &ix);
-	p->top = xcalloc(md->crm.n + 1, sizeof(*p->top));
-	for (size_t d = 0; d < md->dir.n; d++) {
+/* The pattern of levels `lvl`; the top bit keeps it non-zero. */
+static uint64_t pattern_of(const struct model *md, const int *lvl)
+{
+	uint64_t key = 1ULL << 63;
+
+	for (size_t i = 0; i < md->m->ncomparisons; i++)
+		key |= (uint64_t)level_code(lvl[i]) << (4 * i);
+	return key;
+}
+
+static void patterns_add(struct patterns *pt, uint64_t key, uint64_t n)
+{
+	size_t s;
+
+	if (2 * (pt->n + 1) > pt->cap) {
+		struct patterns old = *pt;
+
+		pt->cap = old.cap ? 2 * old.cap : 1024;
+		pt->key = xcalloc(pt->cap, sizeof(*pt->key));
+		pt->count = xcalloc(pt->cap, sizeof(*pt->count));
+		pt->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.key[i])
+				patterns_add(pt, old.key[i], old.count[i]);
+		free(old.key);
+		free(old.count);
+	}
+	for (s = (key * 0x9e3779b97f4a7c15ULL) >> 20 & (pt->cap - 1);
+	     pt->key[s] && pt->key[s] != key; s = (s + 1) & (pt->cap - 1))
+		;
+	if (!pt->key[s]) {
+		pt->key[s] = key;
+		pt->n++;
+	}
+	pt->count[s] += n;
+}
+
+static void patterns_release(struct patterns *pt)
+{
+	free(pt->key);
+	free(pt->count);
+	memset(pt, 0, sizeof(*pt));
+}
+
+/* One thread's share of find_pairs(): directory records [from, to). */
+struct pair_worker {
+	const struct model *md;
+	const struct blocks *bl;
+	uint32_t *dir_block;     /* [d * nrules + rule]: block or NO_BLOCK */
+	const unsigned char *capped;
+	size_t from, to;
+	int pass;                /* 0: find blocks and count; 1: score */
+	uint32_t *hits;          /* pass 0: directory records per block */
+	struct pairs out;        /* pass 1 */
+	uint32_t *stamp;
+	struct patterns patterns; /* pass 1, when training */
+	int training;
+};
+
+static void *pair_worker_run(void *arg)
+{
+	struct pair_worker *w = arg;
+	const struct model *md = w->md;
+	size_t nrules = md->m->nblocking;
+
+	for (size_t d = w->from; d < w->to; d++) {
 		const struct rec *b = &md->dir.r[d];
+		uint32_t *db = &w->dir_block[d * nrules];
 
-		for (size_t rule = 0; rule < md->m->nblocking; rule++) {
-			uint64_t h = rule_hash(md, rule, b);
+		if (w->pass == 0) {
+			for (size_t rule = 0; rule < nrules; rule++) {
+				uint64_t h = rule_hash(md, rule, b);
 
-			if (!h)
+				db[rule] = h ? blocks_find(w->bl, h) : NO_BLOCK;
+				if (db[rule] != NO_BLOCK)
+					w->hits[db[rule]]++;
+			}
+			continue;
+		}
+		for (size_t rule = 0; rule < nrules; rule++) {
+			uint32_t g = db[rule];
+
+			if (g == NO_BLOCK || w->capped[g])
 				continue;
-			for (size_t i = index_find(&ix, h, (uint32_t)rule);
-			     i < ix.n && ix.k[i].hash == h &&
-			     ix.k[i].rule == rule; i++) {
-				uint32_t c = ix.k[i].rec;
-				const struct rec *a = &md->crm.r[c];
+			for (uint32_t i = w->bl->start[g]; i < w->bl->start[g + 1];
+			     i++) {
+				uint32_t c = w->bl->recs[i];
 				double score;
 
-				if (stamp[c] == d + 1 ||
-				    !same_block(md, rule, a, b))
+				if (w->stamp[c] == d + 1)
 					continue;
-				stamp[c] = (uint32_t)(d + 1);
-				score = score_pair(md, a, b);
-				p->scored++;
-				top_add(&p->top[c], (uint32_t)d, score);
+				w->stamp[c] = (uint32_t)(d + 1);
+				if (w->training) {
+					double wt[NF_MAX], sim[NF_MAX];
+					int lvl[NF_MAX], swapped;
+
+					score = pair_weights(md, &md->crm.r[c], b,
+							     wt, sim, lvl,
+							     &swapped);
+					patterns_add(&w->patterns,
+						     pattern_of(md, lvl), 1);
+				} else {
+					score = score_pair(md, &md->crm.r[c], b);
+				}
+				w->out.scored++;
+				w->out.rules[rule].pairs++;
+				top_add(&w->out.top[c], (uint32_t)d, score);
 				if (score < md->m->threshold)
 					continue;
-				XGROW(p->e, p->alloc, p->n + 1);
-				p->e[p->n].crm = c;
-				p->e[p->n].dir = (uint32_t)d;
-				p->e[p->n].score = score;
-				p->n++;
+				XGROW(w->out.e, w->out.alloc, w->out.n + 1);
+				w->out.e[w->out.n].crm = c;
+				w->out.e[w->out.n].dir = (uint32_t)d;
+				w->out.e[w->out.n].score = score;
+				w->out.n++;
 			}
 		}
 	}
-	free(ix.k);
-	free(stamp);
+	return NULL;
+}
+
+/* Runs pass `pass` of the workers, on threads when there are several. */
+static void run_workers(struct pair_worker *w, size_t nw, int pass)
+{
+	pthread_t *t = xcalloc(nw, sizeof(*t));
+	size_t started = 1;
+
+	for (size_t i = 0; i < nw; i++)
+		w[i].pass = pass;
+	for (size_t i = 1; i < nw; i++) {
+		if (pthread_create(&t[i], NULL, pair_worker_run, &w[i]))
+			break;   /* out of threads: the caller's thread goes on */
+		started++;
+	}
+	pair_worker_run(&w[0]);
+	for (size_t i = started; i < nw; i++)
+		pair_worker_run(&w[i]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* Threads for the match stage: CRMSYNC_THREADS, else the online CPUs. */
+static size_t match_threads(void)
+{
+	const char *env = getenv("CRMSYNC_THREADS");
+	long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (size_t)n;
+}
+
+/*
+ * Scores every candidate pair: the directory records are split between
+ * threads, each with its own pairs, top candidates and stamps, merged
+ * in thread order afterwards.  What is kept does not depend on the
+ * split: edges are sorted by resolve(), and top_add() orders by (score,
+ * directory record).  A block holding more than max_block_pairs pairs
+ * is skipped (and counted): a key that common ('john' + 's') pairs
+ * everyone with everyone, and the other rules still pair the records
+ * that agree on something rarer.
+ */
+static void find_pairs(const struct model *md, struct pairs *p)
+{
+	size_t nrules = md->m->nblocking, nw = match_threads();
+	struct patterns *patterns = p->patterns;
+	struct blocks bl;
+	struct pair_worker *w;
+	unsigned char *capped;
+	uint32_t *dir_block;
+
+	memset(p, 0, sizeof(*p));
+	p->patterns = patterns;
+	p->top = xcalloc(md->crm.n + 1, sizeof(*p->top));
+	blocks_build(md, &bl);
+	if (nw > md->dir.n / 1024 + 1)
+		nw = md->dir.n / 1024 + 1;
+	w = xcalloc(nw, sizeof(*w));
+	dir_block = xmalloc((md->dir.n * nrules + 1) * sizeof(*dir_block));
+	capped = xcalloc(bl.n + 1, 1);
+	for (size_t i = 0; i < nw; i++) {
+		w[i].md = md;
+		w[i].bl = &bl;
+		w[i].dir_block = dir_block;
+		w[i].capped = capped;
+		w[i].from = md->dir.n * i / nw;
+		w[i].to = md->dir.n * (i + 1) / nw;
+		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
+		w[i].training = patterns != NULL;
+	}
+	run_workers(w, nw, 0);
+	for (size_t g = 0; g < bl.n; g++) {
+		uint64_t hits = 0, crm = bl.start[g + 1] - bl.start[g];
+		struct rule_stats *rs = &p->rules[bl.rule[g]];
+
+		for (size_t i = 0; i < nw; i++)
+			hits += w[i].hits[g];
+		rs->blocks++;
+		if (md->m->max_block_pairs && crm * hits > md->m->max_block_pairs) {
+			capped[g] = 1;
+			rs->capped_blocks++;
+			rs->capped_pairs += crm * hits;
+		}
+	}
+	for (size_t i = 0; i < nw; i++) {
+		free(w[i].hits);
+		w[i].hits = NULL;
+		w[i].stamp = xcalloc(md->crm.n + 1, sizeof(*w[i].stamp));
+		w[i].out.top = i ? xcalloc(md->crm.n + 1, sizeof(struct top))
+				 : p->top;
+	}
+	run_workers(w, nw, 1);
+	for (size_t i = 0; i < nw; i++) {
+		struct pairs *o = &w[i].out;
+
+		if (o->n) {
+			XGROW(p->e, p->alloc, p->n + o->n);
+			memcpy(p->e + p->n, o->e, o->n * sizeof(*o->e));
+			p->n += o->n;
+		}
+		p->scored += o->scored;
+		for (size_t r = 0; r < nrules; r++)
+			p->rules[r].pairs += o->rules[r].pairs;
+		if (patterns) {
+			for (size_t k = 0; k < w[i].patterns.cap; k++)
+				if (w[i].patterns.key[k])
+					patterns_add(patterns,
+						     w[i].patterns.key[k],
+						     w[i].patterns.count[k]);
+			patterns_release(&w[i].patterns);
+		}
+		if (i) {
+			for (size_t c = 0; c < md->crm.n; c++)
+				for (unsigned k = 0; k < o->top[c].n; k++)
+					top_add(&p->top[c], o->top[c].dir[k],
+						o->top[c].score[k]);
+			free(o->top);
+		}
+		free(o->e);
+		free(w[i].stamp);
+	}
+	free(w);
+	free(dir_block);
+	free(capped);
+	blocks_release(&bl);
 }
 
 /* ---- manual corrections (R22) ------------------------------------------------ */
@@ -1201,7 +1832,7 @@ static int write_outputs(struct model *md, const struct pairs *p,
 			 struct csv_writer *rate, struct csv_writer *hist,
 			 struct match_side_result *res, struct err *err)
 {
-	static const double bands[] = { 0, 5, 10, 15, 20, 25, 30 };
+	static const double bands[] = { -20, -10, -5, 0, 5, 10, 20 };
 	enum { NBANDS = sizeof(bands) / sizeof(bands[0]) + 2 };
 	int person = strcmp(md->label, "people") == 0;
 	char *mname = xasprintf("%s_matches.csv.gz",
@@ -1343,6 +1974,68 @@ out:
 	return ret;
 }
 
+/* A rule as the job file gives it: "last_name:phonetic first_name:initial". */
+static void rule_text(const struct model *md, size_t rule, struct strbuf *out)
+{
+	const struct match_blocking *bl = &md->m->blocking[rule];
+
+	strbuf_reset(out);
+	for (size_t k = 0; k < bl->nkeys; k++)
+		strbuf_addf(out, "%s%s%s", k ? " " : "",
+			    md->m->fields[bl->keys[k]].name,
+			    bl->transforms[k] == BT_PHONETIC ? ":phonetic" :
+			    bl->transforms[k] == BT_INITIAL ? ":initial" : "");
+}
+
+/* The match_blocking rows of one model. */
+static int write_blocking(const struct model *md, const struct pairs *p,
+			  struct csv_writer *w, struct err *err)
+{
+	double all = (double)md->crm.n * (double)md->dir.n;
+	struct rule_stats total = { 0, 0, 0, 0 };
+	struct strbuf name = STRBUF_INIT;
+	int ret = -1;
+
+	for (size_t r = 0; r <= md->m->nblocking; r++) {
+		const struct rule_stats *rs = r < md->m->nblocking ?
+					      &p->rules[r] : &total;
+		char n[4][24], ratio[32];
+		const char *v[7];
+
+		if (r < md->m->nblocking) {
+			rule_text(md, r, &name);
+			total.blocks += rs->blocks;
+			total.capped_blocks += rs->capped_blocks;
+			total.capped_pairs += rs->capped_pairs;
+			total.pairs += rs->pairs;
+		} else {
+			strbuf_reset(&name);
+			strbuf_addstr(&name, "all");
+		}
+		snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)rs->blocks);
+		snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)rs->pairs);
+		snprintf(n[2], sizeof(n[2]), "%llu",
+			 (unsigned long long)rs->capped_blocks);
+		snprintf(n[3], sizeof(n[3]), "%llu",
+			 (unsigned long long)rs->capped_pairs);
+		snprintf(ratio, sizeof(ratio), "%.9f",
+			 all > 0 ? 1 - (double)rs->pairs / all : 0.0);
+		v[0] = md->label;
+		v[1] = name.buf;
+		v[2] = n[0];
+		v[3] = n[1];
+		v[4] = n[2];
+		v[5] = n[3];
+		v[6] = ratio;
+		if (csvw_row(w, v, NULL, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	strbuf_release(&name);
+	return ret;
+}
+
 /* ---- the stage ---------------------------------------------------------------- */
 
 
@@ -1362,6 +2055,7 @@ static void model_init(struct model *md, const struct match_model *m,
 		if (!strcmp(m->comparisons[i].field, "last_name"))
 			md->cmp_last = (int)i;
 	}
+	find_swap_keys(md);
 	for (size_t f = 0; f < m->nfields && f < NF_MAX; f++) {
 		md->kind[f] = prep_kind_of(m->fields[f].name);
 		if (strcmp(m->fields[f].name, "email") == 0)
@@ -1373,6 +2067,8 @@ static void model_init(struct model *md, const struct match_model *m,
 
 static void model_release(struct model *md)
 {
+	free(md->tf_count);
+	md->tf_count = NULL;
 	side_release(&md->crm);
 	side_release(&md->dir);
 	for (size_t i = 0; i < md->nlookups; i++) {
@@ -1470,6 +2166,120 @@ static int load_lookups(struct model *md, const char *state,
 }
 
 /* Loads both sides of a model: the CRM mirror and the directory file. */
+/* The prior log-odds: with one true partner per record at most, two
+ * records taken at random match with probability 1 / (larger side). */
+static void set_prior(struct model *md)
+{
+	size_t n = md->crm.n > md->dir.n ? md->crm.n : md->dir.n;
+	double p;
+
+	switch (md->m->prior) {
+	case PRIOR_NONE:
+		md->prior = 0;
+		return;
+	case PRIOR_GIVEN:
+		p = md->m->prior_probability;
+		break;
+	case PRIOR_AUTO:
+	default:
+		p = n > 1 ? 1.0 / (double)n : 0.5;
+		break;
+	}
+	md->prior = log2(p / (1 - p));
+}
+
+/* The value comparison `i` counts terms of: the email's hash, so that
+ * clear and hashed addresses are one term. */
+static const char *term_of(const struct model *md, size_t i,
+			   const struct rec *r)
+{
+	size_t f = md->m->comparisons[i].field_index;
+
+	return (int)f == md->email_field ? r->hash : r->v[f];
+}
+
+/*
+ * Term frequencies (Splink's term-frequency adjustment): for every
+ * comparison with term_frequency, how many directory records hold each
+ * CRM record's value.  The table is keyed by the CRM side's values, the
+ * smaller side, and the directory is streamed through it.
+ */
+static void count_terms(struct model *md)
+{
+	const struct match_model *m = md->m;
+	uint64_t *keys = NULL;
+	uint32_t *slots = NULL;
+	size_t cap, mask;
+
+	md->ntf = 0;
+	for (size_t i = 0; i < m->ncomparisons; i++)
+		md->tf_slot[i] = m->comparisons[i].term_frequency ?
+				 (int)md->ntf++ : -1;
+	if (!md->ntf || !md->crm.n)
+		return;
+	md->tf_count = xcalloc(md->crm.n * md->ntf, sizeof(*md->tf_count));
+	for (cap = 16; cap < 2 * md->crm.n; cap *= 2)
+		;
+	mask = cap - 1;
+	keys = xmalloc(cap * sizeof(*keys));
+	slots = xmalloc(cap * sizeof(*slots));
+	for (size_t i = 0; i < m->ncomparisons; i++) {
+		int slot = md->tf_slot[i];
+		uint64_t total = 0;
+
+		if (slot < 0)
+			continue;
+		/* distinct CRM values -> their count (0 = empty bucket) */
+		memset(keys, 0, cap * sizeof(*keys));
+		for (size_t c = 0; c < md->crm.n; c++) {
+			const char *v = term_of(md, i, &md->crm.r[c]);
+			uint64_t h;
+			size_t b;
+
+			if (!v)
+				continue;
+			h = fnv1a(14695981039346656037ULL, v) | 1;
+			for (b = h & mask; keys[b] && keys[b] != h;
+			     b = (b + 1) & mask)
+				;
+			if (!keys[b]) {
+				keys[b] = h;
+				slots[b] = 0;
+			}
+		}
+		for (size_t d = 0; d < md->dir.n; d++) {
+			const char *v = term_of(md, i, &md->dir.r[d]);
+			uint64_t h;
+			size_t b;
+
+			if (!v)
+				continue;
+			total++;
+			h = fnv1a(14695981039346656037ULL, v) | 1;
+			for (b = h & mask; keys[b] && keys[b] != h;
+			     b = (b + 1) & mask)
+				;
+			if (keys[b] && slots[b] < UINT32_MAX)
+				slots[b]++;
+		}
+		for (size_t c = 0; c < md->crm.n; c++) {
+			const char *v = term_of(md, i, &md->crm.r[c]);
+			uint64_t h;
+			size_t b;
+
+			if (!v)
+				continue;
+			h = fnv1a(14695981039346656037ULL, v) | 1;
+			for (b = h & mask; keys[b] != h; b = (b + 1) & mask)
+				;
+			md->tf_count[c * md->ntf + (size_t)slot] = slots[b];
+		}
+		md->tf_total[slot] = total;
+	}
+	free(keys);
+	free(slots);
+}
+
 static int load_model(const struct job *job, struct model *md,
 		      const char *dir_path, struct stage *st, struct err *err)
 {
@@ -1514,6 +2324,8 @@ static int load_model(const struct job *job, struct model *md,
 	if (load_file(md, &md->dir, (unsigned)md->m->ncrm, dir_path, st,
 		      err) < 0)
 		goto out;
+	set_prior(md);
+	count_terms(md);
 	ret = 0;
 out:
 	if (ret < 0)
@@ -1528,6 +2340,7 @@ int match_run(const struct job *job, const struct run *run,
 	const struct job_settings *set = job->settings;
 	struct corrections cs = { NULL, 0, 0 };
 	struct csv_writer *rate = NULL, *hist = NULL, *rj = NULL, *ua = NULL;
+	struct csv_writer *blk = NULL;
 	struct stage *st = NULL;
 	struct model models[2];
 	char *state = job_state_dir(job);
@@ -1572,13 +2385,16 @@ int match_run(const struct job *job, const struct run *run,
 	rate = open_out(st, "match_rate.csv.gz", "match_rate", err);
 	hist = rate ? open_out(st, "match_histogram.csv.gz",
 			       "match_histogram", err) : NULL;
-	if (!hist)
+	blk = hist ? open_out(st, "match_blocking.csv.gz", "match_blocking",
+			      err) : NULL;
+	if (!blk)
 		goto out;
 	for (int i = 0; i < 2; i++) {
 		struct model *md = &models[i];
 		struct match_side_result *sr = i ? &res->accounts : &res->people;
 		struct pairs p;
 		struct links l;
+		int64_t t0, t1, t2;
 		int rc;
 
 		if (!md->m->enabled)
@@ -1586,21 +2402,33 @@ int match_run(const struct job *job, const struct run *run,
 		memset(&p, 0, sizeof(p));
 		memset(&l, 0, sizeof(l));
 		sr->enabled = 1;
+		t0 = clock_real_ms();
 		if (load_model(job, md, i ? job->directory.companies :
 			       job->directory.members, st, err) < 0)
 			goto out;
+		t1 = clock_real_ms();
 		find_pairs(md, &p);
+		t2 = clock_real_ms();
 		rc = resolve(md, &cs, &p, &l, &ua, ua_path,
 			     &res->corrections_unapplied, err);
 		if (rc == 0)
 			rc = write_outputs(md, &p, &l, st, rate, hist, sr, err);
+		if (rc == 0)
+			rc = write_blocking(md, &p, blk, err);
+		log_debug("match %s: read and normalised in %lld ms, pairs "
+			  "scored in %lld ms, resolved and written in %lld ms",
+			  md->label, (long long)(t1 - t0), (long long)(t2 - t1),
+			  (long long)(clock_real_ms() - t2));
 		sr->crm_records = md->crm.n;
 		sr->crm_skipped = md->skipped;
 		sr->profiles = md->dir.n;
 		sr->pairs = p.scored;
 		log_info("match %s: %zu CRM records, %zu profiles, %llu pairs "
-			 "scored, %llu links (%llu manual)", md->label,
-			 md->crm.n, md->dir.n, (unsigned long long)p.scored,
+			 "scored (reduction ratio %.6f), %llu links (%llu "
+			 "manual)", md->label, md->crm.n, md->dir.n,
+			 (unsigned long long)p.scored,
+			 md->crm.n && md->dir.n ? 1 - (double)p.scored /
+			 ((double)md->crm.n * (double)md->dir.n) : 0.0,
 			 (unsigned long long)sr->links,
 			 (unsigned long long)sr->manual);
 		free(p.e);
@@ -1615,6 +2443,12 @@ int match_run(const struct job *job, const struct run *run,
 		goto out;
 	}
 	rate = NULL;
+	if (close_out(st, blk, "match_blocking.csv.gz", "match_blocking",
+		      err) < 0) {
+		blk = NULL;
+		goto out;
+	}
+	blk = NULL;
 	if (close_out(st, hist, "match_histogram.csv.gz", "match_histogram",
 		      err) < 0) {
 		hist = NULL;
@@ -1657,6 +2491,7 @@ out:
 		err_prefix(err, "match");
 	csvw_abort(rate);
 	csvw_abort(hist);
+	csvw_abort(blk);
 	csvw_abort(rj);
 	csvw_abort(ua);
 	stage_abandon(st);
@@ -1681,30 +2516,24 @@ static long find_id(const struct side *s, const char *id)
 	return -1;
 }
 
-/* Blocking rules `a` and `b` share, as "email, phone" (or "none"). */
+/* Blocking rules `a` and `b` share, as "[email], [phone]" (or "none"). */
 static void shared_rules(const struct model *md, const struct rec *a,
 			 const struct rec *b, struct strbuf *out)
 {
+	struct strbuf rule_name = STRBUF_INIT;
+
 	strbuf_reset(out);
 	for (size_t rule = 0; rule < md->m->nblocking; rule++) {
-		const struct match_blocking *bl = &md->m->blocking[rule];
+		uint64_t h = rule_hash(md, rule, a);
 
-		if (!rule_hash(md, rule, a) || !rule_hash(md, rule, b) ||
-		    !same_block(md, rule, a, b))
+		if (!h || h != rule_hash(md, rule, b))
 			continue;
-		if (out->len)
-			strbuf_addstr(out, ", ");
-		strbuf_addch(out, '[');
-		for (size_t k = 0; k < bl->nkeys; k++)
-			strbuf_addf(out, "%s%s%s", k ? " " : "",
-				    md->m->fields[bl->keys[k]].name,
-				    bl->transforms[k] == BT_PHONETIC ?
-				    ":phonetic" : bl->transforms[k] ==
-				    BT_INITIAL ? ":initial" : "");
-		strbuf_addch(out, ']');
+		rule_text(md, rule, &rule_name);
+		strbuf_addf(out, "%s[%s]", out->len ? ", " : "", rule_name.buf);
 	}
 	if (!out->len)
 		strbuf_addstr(out, "none (never scored by the stage)");
+	strbuf_release(&rule_name);
 }
 
 static void explain_pair(FILE *out, const struct model *md,
@@ -1714,10 +2543,10 @@ static void explain_pair(FILE *out, const struct model *md,
 	const struct rec *a = &md->crm.r[c], *b = &md->dir.r[d];
 	double w[NF_MAX], sim[NF_MAX], total;
 	char buf[160];
-	int swapped;
+	int lvl[NF_MAX], swapped;
 
 	shared_rules(md, a, b, sb);
-	total = pair_weights(md, a, b, w, sim, &swapped);
+	total = pair_weights(md, a, b, w, sim, lvl, &swapped);
 	fprintf(out, "  %s %s ~ %s\n    blocking rules shared: %s\n",
 		md->m->objects[a->obj], a->id, b->id, sb->buf);
 	if (swapped)
@@ -1735,10 +2564,15 @@ static void explain_pair(FILE *out, const struct model *md,
 		fprintf(out, "    %-16s %-28.28s %-28.28s ", cmp->field,
 			x ? x : "-", y ? y : "-");
 		if (sim[i] < 0)
-			fprintf(out, "missing     %+8.3f\n", w[i]);
+			fprintf(out, "%-11s %+8.3f\n", x && y ?
+				"not compar." : "missing", w[i]);
 		else
 			fprintf(out, "sim %6.3f  %+8.3f\n", sim[i], w[i]);
 	}
+	fprintf(out, "    %-16s %-57s             %+8.3f\n", "prior",
+		md->m->prior == PRIOR_NONE ? "none" : md->m->prior ==
+		PRIOR_AUTO ? "auto: 1 / the larger side's records" :
+		"as given", md->prior);
 	fprintf(out, "    score %.3f (threshold %.3f): %s\n", total,
 		md->m->threshold,
 		outcome(md, l, c, d, total, buf, sizeof(buf)));
@@ -1853,4 +2687,231 @@ out:
 	free(saved);
 	free(state);
 	return found ? ret : -1;
+}
+
+/* ---- training (crmsync train) ------------------------------------------------- */
+
+#define TRAIN_MAX_CODES 16
+
+/* A deterministic 64-bit generator (splitmix64). */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The level codes of comparison i, 1 (else) .. 1 + nlevels. */
+static unsigned ncodes(const struct match_comparison *c)
+{
+	return 2 + (unsigned)c->nlevels;
+}
+
+/* Prints probability `v` compactly but exactly enough to paste. */
+static void print_prob(FILE *out, const char *name, double v)
+{
+	fprintf(out, "%s: %.6g", name, v < 1e-12 ? 1e-12 : v > 1 ? 1 : v);
+}
+
+/* Estimates one model's m and u (see match_train()) and prints the
+ * comparisons section. */
+static void train_model(struct model *md, const struct train_options *o,
+			FILE *out)
+{
+	const struct match_model *m = md->m;
+	size_t nc = m->ncomparisons;
+	double u[NF_MAX][TRAIN_MAX_CODES], mm[NF_MAX][TRAIN_MAX_CODES];
+	double lambda = 0.01, matches = 0;
+	uint64_t state = o->seed, sample = 0, blocked = 0;
+	struct patterns pt = { NULL, NULL, 0, 0 };
+	struct pairs p;
+	unsigned iter = 0;
+
+	/* u: the levels' frequencies among random pairs, nearly all of
+	 * which are non-matches */
+	memset(u, 0, sizeof(u));
+	for (uint64_t k = 0; k < o->sample && md->crm.n && md->dir.n; k++) {
+		const struct rec *a = &md->crm.r[next_random(&state) % md->crm.n];
+		const struct rec *b = &md->dir.r[next_random(&state) % md->dir.n];
+		double w[NF_MAX], sim[NF_MAX];
+		int lvl[NF_MAX], swapped;
+
+		pair_weights(md, a, b, w, sim, lvl, &swapped);
+		for (size_t i = 0; i < nc; i++)
+			u[i][level_code(lvl[i])] += 1;
+		sample++;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		double seen = 0;
+
+		for (unsigned k = 1; k < ncodes(&m->comparisons[i]); k++)
+			seen += u[i][k];
+		/* add-half smoothing: a level never seen at random is rare,
+		 * not impossible */
+		for (unsigned k = 1; k < ncodes(&m->comparisons[i]); k++)
+			u[i][k] = (u[i][k] + 0.5) /
+				  (seen + 0.5 * (ncodes(&m->comparisons[i]) - 1));
+	}
+
+	/* m: EM over the blocked pairs' patterns, u held fixed (as Splink
+	 * does after estimating u by random sampling) */
+	memset(&p, 0, sizeof(p));
+	p.patterns = &pt;
+	find_pairs(md, &p);
+	for (size_t i = 0; i < nc; i++) {
+		const struct match_comparison *c = &m->comparisons[i];
+
+		for (unsigned k = 1; k < ncodes(c); k++)
+			mm[i][k] = k == 2 ? 0.9 : 0.1 / (ncodes(c) - 2);
+	}
+	for (size_t s = 0; s < pt.cap; s++)
+		blocked += pt.count[s];
+	for (iter = 0; iter < o->iterations && blocked; iter++) {
+		double acc[NF_MAX][TRAIN_MAX_CODES], seen[NF_MAX];
+		double next_lambda, change = 0;
+
+		memset(acc, 0, sizeof(acc));
+		memset(seen, 0, sizeof(seen));
+		matches = 0;
+		for (size_t s = 0; s < pt.cap; s++) {
+			double lm = log(lambda), lu = log(1 - lambda), pm;
+
+			if (!pt.key[s])
+				continue;
+			for (size_t i = 0; i < nc; i++) {
+				unsigned k = (unsigned)(pt.key[s] >> (4 * i)) & 15;
+
+				if (!k)
+					continue;
+				lm += log(mm[i][k]);
+				lu += log(u[i][k]);
+			}
+			pm = 1 / (1 + exp(lu - lm)) * (double)pt.count[s];
+			matches += pm;
+			for (size_t i = 0; i < nc; i++) {
+				unsigned k = (unsigned)(pt.key[s] >> (4 * i)) & 15;
+
+				if (!k)
+					continue;
+				acc[i][k] += pm;
+				seen[i] += pm;
+			}
+		}
+		for (size_t i = 0; i < nc; i++) {
+			const struct match_comparison *c = &m->comparisons[i];
+
+			for (unsigned k = 1; k < ncodes(c); k++) {
+				double v = seen[i] > 0 ?
+					   (acc[i][k] + 1e-6) /
+					   (seen[i] + 1e-6 * (ncodes(c) - 1)) :
+					   mm[i][k];
+
+				change += fabs(v - mm[i][k]);
+				mm[i][k] = v;
+			}
+		}
+		next_lambda = matches / (double)blocked;
+		if (next_lambda < 1e-9)
+			next_lambda = 1e-9;
+		if (next_lambda > 1 - 1e-9)
+			next_lambda = 1 - 1e-9;
+		change += fabs(next_lambda - lambda);
+		lambda = next_lambda;
+		if (change < 1e-7)
+			break;
+	}
+
+	fprintf(out, "# crmsync train: match.%s, %llu random pairs for u, "
+		"%llu blocked pairs for m, %u EM iterations\n", md->label,
+		(unsigned long long)sample, (unsigned long long)blocked, iter);
+	fprintf(out, "# estimated matches among the blocked pairs: %.0f "
+		"(%.4g of them); probability that two records match: %.4g "
+		"(prior: auto takes %.4g)\n", matches, lambda,
+		md->crm.n && md->dir.n ? matches / ((double)md->crm.n *
+						     (double)md->dir.n) : 0.0,
+		pow(2, md->prior) / (1 + pow(2, md->prior)));
+	fprintf(out, "match:\n  %s:\n    comparisons:\n", md->label);
+	for (size_t i = 0; i < nc; i++) {
+		const struct match_comparison *c = &m->comparisons[i];
+		static const char *const methods[] = { "exact", "jaro_winkler",
+			"levenshtein", "token_set", "phonetic", "email",
+			"phone" };
+
+		fprintf(out, "      %s:\n        method: %s\n", c->field,
+			methods[c->method]);
+		if (c->term_frequency)
+			fprintf(out, "        term_frequency: true\n");
+		fprintf(out, "        levels:\n");
+		for (size_t l = 0; l < c->nlevels; l++) {
+			if (c->method == MM_LEVENSHTEIN)
+				fprintf(out, "          - {max_distance: %ld, ",
+					c->levels[l].max_distance);
+			else
+				fprintf(out, "          - {min: %g, ",
+					c->levels[l].min);
+			print_prob(out, "m", mm[i][2 + l]);
+			fputs(", ", out);
+			print_prob(out, "u", u[i][2 + l]);
+			fputs("}\n", out);
+		}
+		fputs("        else: {", out);
+		print_prob(out, "m", mm[i][1]);
+		fputs(", ", out);
+		print_prob(out, "u", u[i][1]);
+		fputs("}\n", out);
+		if (c->missing_weight != 0)
+			fprintf(out, "        missing: %g\n", c->missing_weight);
+	}
+	free(p.e);
+	free(p.top);
+	patterns_release(&pt);
+}
+
+int match_train(const struct job *job, const struct train_options *o,
+		FILE *out, struct err *err)
+{
+	const struct job_settings *set = job->settings;
+	int ret = -1, done = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const struct match_model *m = i ? &set->accounts : &set->people;
+		const char *label = i ? "accounts" : "people";
+		struct model md;
+
+		if (!m->enabled || (o->model && strcmp(o->model, label)))
+			continue;
+		for (size_t c = 0; c < m->ncomparisons; c++) {
+			if (m->comparisons[c].nlevels + 2 > TRAIN_MAX_CODES) {
+				err_set(err, ERR_CONFIG, "%s: match.%s.comparisons."
+					"%s has %zu levels; train handles at "
+					"most %d", job->path, label,
+					m->comparisons[c].field,
+					m->comparisons[c].nlevels,
+					TRAIN_MAX_CODES - 2);
+				goto out;
+			}
+		}
+		model_init(&md, m, label);
+		if (load_model(job, &md, i ? job->directory.companies :
+			       job->directory.members, NULL, err) < 0) {
+			model_release(&md);
+			goto out;
+		}
+		if (done)
+			fputc('\n', out);
+		train_model(&md, o, out);
+		model_release(&md);
+		done = 1;
+	}
+	if (!done) {
+		err_set(err, ERR_CONFIG, "%s: no match model%s%s to train",
+			job->path, o->model ? " named " : "",
+			o->model ? o->model : "");
+		goto out;
+	}
+	ret = 0;
+out:
+	return ret;
 }

@@ -80,4 +80,25 @@ int match_run(const struct job *job, const struct run *run,
 int match_explain(const struct job *job, const char *crm_id,
 		  const char *target_id, FILE *out, struct err *err);
 
+/* What `crmsync train` estimates with. */
+struct train_options {
+	const char *model;     /* "people" or "accounts"; NULL: both */
+	uint64_t sample;       /* random pairs for u */
+	unsigned iterations;   /* at most this many EM rounds */
+	uint64_t seed;         /* of the random pairs */
+};
+
+/*
+ * `crmsync train`: estimates each comparison level's u from random pairs
+ * of CRM records and profiles (nearly all non-matches), then its m by
+ * expectation-maximisation over the blocked pairs with u held fixed, as
+ * Splink does, and prints to `out` a `match:` fragment with the job's
+ * comparisons and the estimated m and u, to paste into the job file.
+ * Reads the mirror and the directory inputs; writes nothing.  Fails as
+ * match_run() does when an input is missing or malformed, ERR_CONFIG
+ * when there is no such model.
+ */
+int match_train(const struct job *job, const struct train_options *o,
+		FILE *out, struct err *err);
+
 #endif

@@ -21,6 +21,7 @@ static const struct {
 	{ "domain", PREP_DOMAIN },
 	{ "country", PREP_COUNTRY },
 	{ "postal_code", PREP_CODE },
+	{ "state", PREP_REGION },
 	{ "employee_count", PREP_CODE },
 };
 
@@ -46,6 +47,7 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 {
 	switch (kind) {
 	case PREP_TEXT:
+	case PREP_REGION:
 		norm_fold(out, raw, len);
 		return;
 	case PREP_FIRST_NAME: {
@@ -120,12 +122,14 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 	strbuf_reset(out);
 }
 
-double prep_compare(enum match_method method, enum prep_kind kind,
-		    const char *a, const char *b, long cap)
+int prep_region_code(const char *v)
 {
-	size_t alen = strlen(a), blen = strlen(b);
+	return strlen(v) <= 3 && !strchr(v, ' ');
+}
 
-	(void)kind;
+double prep_compare(enum match_method method, const char *a, size_t alen,
+		    const char *b, size_t blen, long cap)
+{
 	switch (method) {
 	case MM_EXACT:
 		return alen == blen && memcmp(a, b, alen) == 0;

@@ -23,6 +23,7 @@ enum prep_kind {
 	PREP_DOMAIN,     /* registrable domain of a website */
 	PREP_COUNTRY,    /* ISO 3166 alpha-2 */
 	PREP_CODE,       /* postal codes, counts: trimmed, upper case */
+	PREP_REGION,     /* states: folded text, a code ('ca') or a name */
 };
 
 /* The normalisation a canonical field gets, from its name. */
@@ -42,10 +43,18 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 void prep_email_hash(const char *raw, size_t len, struct strbuf *out);
 
 /*
- * The similarity of two non-empty normalised values for `method`: 0..1,
- * or the edit distance for MM_LEVENSHTEIN (capped at `cap` + 1).
+ * 1 when a normalised region is a code ('ca', 'nsw', '14': at most 3
+ * characters, no space) rather than a name ('california'): a code and a
+ * name cannot be compared.
  */
-double prep_compare(enum match_method method, enum prep_kind kind,
-		    const char *a, const char *b, long cap);
+int prep_region_code(const char *v);
+
+/*
+ * The similarity of two non-empty normalised values for `method` (`alen`
+ * and `blen` bytes): 0..1, or the edit distance for MM_LEVENSHTEIN
+ * (capped at `cap` + 1).
+ */
+double prep_compare(enum match_method method, const char *a, size_t alen,
+		    const char *b, size_t blen, long cap);
 
 #endif

@@ -1004,3 +1004,51 @@ int norm_phone(const char *s, size_t len, const char *country,
 	out[1 + strlen(c->cc) + nd] = '\0';
 	return 0;
 }
+
+/* ---- scripts ---- */
+
+enum norm_script norm_script_of(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+
+	while (*p) {
+		n = utf8proc_iterate(p, -1, &c);
+		if (n <= 0)
+			return SCRIPT_NONE;
+		p += n;
+		switch (utf8proc_category(c)) {
+		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+		case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+		case UTF8PROC_CATEGORY_LO:
+			break;
+		default:
+			continue;
+		}
+		if (c < 0x0370 || (c >= 0x1E00 && c < 0x1F00) ||
+		    (c >= 0xFF21 && c <= 0xFF5A))
+			return SCRIPT_LATIN;
+		if (c < 0x0400 || (c >= 0x1F00 && c < 0x2000))
+			return SCRIPT_GREEK;
+		if (c < 0x0530)
+			return SCRIPT_CYRILLIC;
+		if (c >= 0x0590 && c < 0x0600)
+			return SCRIPT_HEBREW;
+		if ((c >= 0x0600 && c < 0x0800) || (c >= 0xFB50 && c < 0xFF00))
+			return SCRIPT_ARABIC;
+		if (c >= 0x0900 && c < 0x0D80)
+			return SCRIPT_INDIC;
+		if (c >= 0x0E00 && c < 0x0E80)
+			return SCRIPT_THAI;
+		if ((c >= 0x1100 && c < 0x1200) || (c >= 0x3130 && c < 0x3190) ||
+		    (c >= 0xAC00 && c < 0xD7B0))
+			return SCRIPT_HANGUL;
+		if ((c >= 0x3040 && c < 0x3100) || (c >= 0xFF66 && c < 0xFFA0) ||
+		    (c >= 0x3400 && c < 0xA000) || (c >= 0xF900 && c < 0xFB00) ||
+		    (c >= 0x20000 && c < 0x32000))
+			return SCRIPT_HAN;
+		return SCRIPT_OTHER;
+	}
+	return SCRIPT_NONE;
+}

@@ -53,6 +53,30 @@
  */
 void norm_fold(struct strbuf *out, const char *s, size_t len);
 
+/* The writing system of a name, from its first letter. */
+enum norm_script {
+	SCRIPT_NONE,     /* no letter at all */
+	SCRIPT_LATIN,
+	SCRIPT_GREEK,
+	SCRIPT_CYRILLIC,
+	SCRIPT_HEBREW,
+	SCRIPT_ARABIC,
+	SCRIPT_INDIC,    /* Devanagari to Malayalam */
+	SCRIPT_THAI,
+	SCRIPT_HANGUL,
+	SCRIPT_HAN,      /* Han, Hiragana, Katakana */
+	SCRIPT_OTHER,
+};
+
+/*
+ * The script of the first letter of the UTF-8 string `s` (folded or
+ * not): '鈴木' and 'suzuki' cannot be compared letter by letter, so the
+ * matcher treats names in two scripts as unknown rather than different.
+ * Kana and Han count as one script (Japanese names mix them).  Invalid
+ * UTF-8 gives SCRIPT_NONE.  This function can't fail.
+ */
+enum norm_script norm_script_of(const char *s);
+
 /*
  * The canonical first name for a folded first name (norm_fold output):
  * "bob", "bobby", "rob" -> "robert"; "kate" -> "katherine"; "hans" ->

@@ -147,6 +147,15 @@ static void test_match(void)
 	expect_err(PEOPLE("      phone: {Lead: Phone, members: Phone}\n"),
 		   "13:16: 'match.people.blocking' names field 'email', which "
 		   "is not mapped in 'fields'", "blocking on unmapped field");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n"
+			  "    prior: maybe\n"),
+		   "13:12: expected auto, none or a probability for "
+		   "'match.people.prior', got 'maybe'", "prior not a probability");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n")
+		   "        term_frequency: true\n",
+		   "17:18: 'match.people.comparisons.email.term_frequency' "
+		   "needs m and u on the first level (its u is replaced by the "
+		   "value's frequency), not a weight", "term_frequency needs m");
 	job = load_ok(PEOPLE("      email: {Lead: Email, Contact: Email,"
 			     " members: [Email, EmailSha256]}\n"),
 		      "people model");
@@ -287,8 +296,12 @@ static void test_demo(void)
 	is_str(job->staging_dir, "jobs/../staging/demo", "demo staging");
 	is_int(job->source.kind, SOURCE_FIXTURE, "demo is offline");
 	ok(st->people.enabled && st->accounts.enabled, "both models");
-	ok(st->people.threshold > 0 && st->people.ncomparisons >= 5,
-	   "people model has comparisons");
+	ok(st->people.ncomparisons >= 5, "people model has comparisons");
+	ok(st->people.prior == PRIOR_AUTO && st->people.max_block_pairs ==
+	   MATCH_DEFAULT_MAX_BLOCK_PAIRS, "prior and block cap default");
+	ok(st->people.comparisons[2].term_frequency &&
+	   !st->people.comparisons[0].term_frequency,
+	   "term_frequency read per comparison");
 	ok(st->writeback.enabled && st->writeback.record_type_ids[WB_INMAIL],
 	   "writeback configured");
 	is_str(job->directory.members,
