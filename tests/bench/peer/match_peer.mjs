@@ -365,7 +365,7 @@ phase('setup');
 /* ---- records -------------------------------------------------------------- */
 
 const csv = (f) => `read_csv(${q(f)}, header = true, all_varchar = true,
-	quote = '"', escape = '"')`;
+	delim = ',', quote = '"', escape = '"')`;
 const org = (o) => path.join(opt.org, `${o}.csv`);
 for (const o of ['Lead', 'Contact', 'Account'])
 	if (!fs.existsSync(org(o)))
