@@ -227,16 +227,16 @@ const BT = '`';
 const instance = await DuckDBInstance.create(':memory:', opt.threads ?
 	{ threads: String(opt.threads) } : {});
 const con = await instance.connect();
-/* MATCH_PEER_TRACE=1: each statement's time on stderr */
+/* runs SQL (one or more statements); MATCH_PEER_TRACE=1 prints the
+ * time of each call and its first line on stderr */
 const trace = process.env.MATCH_PEER_TRACE === '1';
 async function run(sql) {
-	if (!trace)
-		return con.run(sql);
-	for (const st of (await con.extractStatements(sql)).count ? [sql] : []) {
-		const t = Date.now();
-		await con.run(st);
-		process.stderr.write(`${((Date.now() - t) / 1000).toFixed(2)}s ${st.trim().split('\n')[0].slice(0, 70)}\n`);
-	}
+	const t = Date.now();
+
+	await con.run(sql);
+	if (trace)
+		process.stderr.write(`${((Date.now() - t) / 1000).toFixed(2)}s ` +
+			`${sql.trim().split('\n')[0].slice(0, 70)}\n`);
 }
 const all = async (sql) => (await con.runAndReadAll(sql)).getRowObjects();
 
@@ -276,17 +276,12 @@ CREATE MACRO soundex(x) AS sdx_of(regexp_replace(x, '[^a-z]', '', 'g'));
 /* nicknames: a first name's first word -> the canonical name of the
  * first line that lists it (a canonical name maps to itself first) */
 {
-	const rows = [];
-	dataLines('nicknames.csv').forEach((line, n) => {
-		const f = line.split(',');
-		rows.push([f[0], f[0], n]);
-	});
-	const base = rows.length;
-	dataLines('nicknames.csv').forEach((line, n) => {
-		const f = line.split(',');
-		f.slice(1).forEach((nick, k) =>
-			rows.push([nick, f[0], base + n * 100 + k]));
-	});
+	const lines = dataLines('nicknames.csv').map((l) => l.split(','));
+	const rows = lines.map((f) => [f[0], f[0]]);
+	for (const f of lines)
+		for (const nick of f.slice(1))
+			rows.push([nick, f[0]]);
+	rows.forEach((r, prio) => r.push(prio));
 	await run(`CREATE TABLE nick_raw(k VARCHAR, canon VARCHAR, prio INTEGER);
 		INSERT INTO nick_raw VALUES ${values(rows)};
 		CREATE TABLE nick AS SELECT fold(k) AS k,
