@@ -12,7 +12,9 @@
 # BENCH_ROWS (5000000), BENCH_REPS (3: each command runs that many times
 # and the best time is kept), BENCH_SEED (1), BENCH_DATA (tests/bench/data,
 # gitignored: generated data is kept there and reused while the generator
-# is unchanged).
+# is unchanged); for the match section BENCH_MATCH_CRM (100k),
+# BENCH_MATCH_PROFILES (1M) and BENCH_PEER_REPS (1: runs of each side of
+# the DuckDB peer comparison).
 #
 # Benchmarks report, they do not gate: a missed target prints FAIL and the
 # script still exits 0.  It exits 1 only when a command fails (then the
@@ -464,7 +466,8 @@ mkdir "$RUN"
 # measured by linkeval against the truth) on the generator's data
 # (BENCH_MATCH_CRM CRM people against BENCH_MATCH_PROFILES profiles) and on
 # the public FEBRL4 and Fodors-Zagats sets, with the wall time and the
-# pairs scored.  The speed and the DuckDB peer of issue 4 are not here yet.
+# pairs scored, and the DuckDB peer of issue 4 side by side on the
+# generated data (match_peer).  The 1 M x 10 M speed target is not here yet.
 #
 match_quality() { # LABEL JOB MATCHES KIND P-TARGET R-TARGET F1-TARGET
 	rundir=$(ls -d "$(dirname "$2")/$3" 2>/dev/null | head -1)
@@ -476,6 +479,81 @@ match_quality() { # LABEL JOB MATCHES KIND P-TARGET R-TARGET F1-TARGET
 	if [ -n "$6" ]; then check "$1 precision" "$p" ">=" "$6"; fi
 	if [ -n "$7" ]; then check "$1 recall" "$r" ">=" "$7"; fi
 	if [ -n "$8" ]; then check "$1 F1" "$f" ">=" "$8"; fi
+}
+
+# f1_of LINKEVAL-LINE: its f1 figure.
+f1_of() {
+	echo "$1" | sed -n 's/.*f1=\([0-9.]*\).*/\1/p'
+}
+
+#
+# match_peer GEN CRM PROFILES: the DuckDB peer of issue 4 on the data of
+# GEN.  Both sides start from the same files on disk (the org CSVs and
+# members.csv.gz) and do the same work, people only: crmsync as `run` of
+# the bench job without its accounts model (extract of every object,
+# mirror, match, staged outputs), the peer as tests/bench/peer/match_peer.mjs
+# (DuckDB SQL: normalise, block, score, one-to-one, write the links).
+# Each side runs BENCH_PEER_REPS times (1: the peer takes minutes at the
+# default size), the best wall time is kept.  Prints both times, CPU,
+# peak RSS, pairs scored, their precision/recall/F1 by linkeval and the
+# ratio duckdb wall / crmsync wall (target >= 5, at equal or better F1).
+#
+match_peer() {
+	_gen=$1
+	_peer=$ROOT/tests/bench/peer
+	_reps=$BENCH_REPS
+	command -v node >/dev/null 2>&1 ||
+		{ verdict ERROR "match peer: node is required"; return; }
+	if [ ! -f "$_peer/node_modules/@duckdb/node-api/package.json" ]; then
+		echo "  installing @duckdb/node-api (npm ci in tests/bench/peer)" >&2
+		if ! (cd "$_peer" && npm ci --no-audit --no-fund) \
+			>"$RUN/npm_peer.out" 2>&1; then
+			verdict ERROR "match peer: npm ci in tests/bench/peer failed, see $RUN/npm_peer.out"
+			return
+		fi
+	fi
+	# the bench job with people only: drop match.accounts (indented
+	# block under match:) and keep everything else
+	awk '/^  accounts:/ { skip = 1; next }
+	     skip && /^(  [^ ]|[^ ])/ { skip = 0 }
+	     !skip' "$RUN/gen.yaml" | sed "s#root: $RUN/st#root: $RUN/stp#" \
+		>"$RUN/people.yaml"
+	BENCH_REPS=${BENCH_PEER_REPS:-1}
+	if ! M_PREP="rm -rf '$RUN/stp'" measure match_people \
+		"'$CRMSYNC' --no-progress run '$RUN/people.yaml'"; then
+		BENCH_REPS=$_reps
+		return
+	fi
+	ow=$M_WALL
+	oc=$M_CPU
+	orss=$M_RSS
+	opairs=$(sed -n 's/.* \([0-9]*\) pairs scored.*/\1/p' "$RUN/match_people.err" | tail -1)
+	m=$(ls -d "$RUN"/stp/demo/runs/*/match | head -1)
+	oline=$("$TOOLS/linkeval" --truth "$_gen/truth.csv" \
+		--matches "$m/person_matches.csv.gz" --kind person | tail -1)
+	if ! measure duckdb "node '$_peer/match_peer.mjs' --job '$RUN/people.yaml' --org '$_gen/org' --members '$_gen/directory/members.csv.gz' --data '$ROOT/data' --out '$RUN/duckdb_links.csv'"; then
+		BENCH_REPS=$_reps
+		return
+	fi
+	BENCH_REPS=$_reps
+	dline=$("$TOOLS/linkeval" --truth "$_gen/truth.csv" \
+		--matches "$RUN/duckdb_links.csv" --kind person | tail -1)
+	dpairs=$(sed -n 's/^pairs_scored //p' "$RUN/duckdb.out")
+	ratio=$(fmt '%.2f' "int($M_WALL / $ow * 100) / 100")
+	of=$(f1_of "$oline")
+	df=$(f1_of "$dline")
+	printf '%-10s %s CRM people x %s profiles, people only, from the same files  duckdb %.2f s  crmsync %.2f s (run: extract + match)  ratio %s (duckdb / crmsync, target >= 5.00)  F1 crmsync %s duckdb %s (target: crmsync >= duckdb)\n' \
+		"match peer" "$2" "$3" "$M_WALL" "$ow" "$ratio" "$of" "$df"
+	printf '           cpu (user + sys): duckdb %s s (%s threads), crmsync %s s; peak RSS duckdb %.1f MiB, crmsync %.1f MiB; pairs scored duckdb %s, crmsync %s\n' \
+		"$M_CPU" "$(sed -n 's/^threads //p' "$RUN/duckdb.out")" "$oc" \
+		"$(fmt '%f' "$M_RSS / 1024")" "$(fmt '%f' "$orss / 1024")" \
+		"${dpairs:-?}" "${opairs:-?}"
+	printf '           duckdb phases (s, wall and cpu):%s\n' \
+		"$(sed -n 's/^seconds_\([a-z_]*\) \(.*\)$/ \1 \2;/p' "$RUN/duckdb.out" | tr -d '\n' | sed 's/;$//')"
+	echo "crmsync people (people-only run): $oline"
+	echo "duckdb people: $dline"
+	check "match peer speed ratio (duckdb / crmsync)" "$ratio" ">=" 5.00
+	check "match peer F1 (crmsync vs duckdb)" "$of" ">=" "$df"
 }
 
 bench_match() {
@@ -500,6 +578,7 @@ bench_match() {
 		"$gen/truth.csv" person 0.995 0.98 ""
 	match_quality "generated accounts" "$m/x" account_matches.csv.gz \
 		"$gen/truth.csv" account 0.99 0.97 ""
+	match_peer "$gen" "$crm" "$profiles"
 
 	sh "$ROOT/tests/datasets/convert.sh" --out "$ROOT/build/datasets" \
 		>"$RUN/convert.out" 2>&1 ||

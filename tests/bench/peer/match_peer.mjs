@@ -1,0 +1,692 @@
+/*
+ * match_peer.mjs - the DuckDB peer of the match benchmark (issue 4, "a
+ * peer side by side"): crmsync's people model written as DuckDB SQL and
+ * run in-process with @duckdb/node-api.
+ *
+ *	node match_peer.mjs --job JOB.yaml --org DIR --members FILE
+ *	                    --data DIR --out FILE [--threads N]
+ *
+ * It reads the same files crmsync reads: the fixture org's Lead.csv,
+ * Contact.csv and Account.csv (Contacts get their company through
+ * Account.Name), the directory's members.csv(.gz), and the tables of
+ * data/ (nicknames, legal forms, noise words, personal mail domains,
+ * countries).  From JOB it takes match.people's threshold and every
+ * comparison's levels and weights (log2(m/u)); the blocking rules and
+ * the comparison methods are written in SQL below, and the script stops
+ * with an error when the job asks for other ones, so the two sides
+ * never silently diverge.
+ *
+ * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
+ *   1. normalise both sides once (fold, nicknames, email, E.164 phone,
+ *      company legal forms, country codes, Soundex keys);
+ *   2. blocking: the union of the 7 rules as equi-joins, pairs deduped;
+ *   3. scoring: Fellegi-Sunter sum of level weights, names also tried
+ *      crossed (kept when better), the threshold;
+ *   4. one-to-one: greedy by (score desc, CrmId, MemberId), computed as
+ *      rounds of "locally dominant" pairs (the best edge of both its CRM
+ *      record and its profile under that total order), which gives the
+ *      same matching as the sequential greedy loop;
+ *   5. the links, sorted, to FILE as CSV (CrmObject, CrmId, MemberId,
+ *      Score): a file tests/tools/linkeval reads.
+ *
+ * Prints one "key value" line per figure on stdout (records, candidate
+ * pairs, pairs at or above the threshold, links, rounds, seconds per
+ * phase).  Exit 0, or 1 with a message on stderr.  The simplifications
+ * against etl/norm.c are listed in tests/bench/README.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+function die(msg) {
+	process.stderr.write(`match_peer: ${msg}\n`);
+	process.exit(1);
+}
+
+/* ---- arguments ------------------------------------------------------------ */
+
+const opt = { threads: 0 };
+for (let i = 2; i < process.argv.length; i++) {
+	const a = process.argv[i];
+	const v = process.argv[i + 1];
+	const key = { '--job': 'job', '--org': 'org', '--members': 'members',
+		'--data': 'data', '--out': 'out', '--threads': 'threads' }[a];
+	if (!key || v === undefined)
+		die(`usage: match_peer.mjs --job JOB --org DIR --members FILE --data DIR --out FILE [--threads N] (at '${a}')`);
+	opt[key] = key === 'threads' ? Number(v) : v;
+	i++;
+}
+for (const k of ['job', 'org', 'members', 'data', 'out'])
+	if (!opt[k])
+		die(`--${k} is required`);
+
+/* ---- the model: match.people of the job file ------------------------------ */
+
+/*
+ * A reader for the one shape the job files use for a model (block YAML
+ * with flow mappings for levels), enough to take the numbers from the
+ * file crmsync reads instead of copying them here.
+ */
+function readPeopleModel(file) {
+	const lines = fs.readFileSync(file, 'utf8').split('\n');
+	const indent = (l) => l.length - l.trimStart().length;
+	const flow = (s, where) => {
+		const m = s.match(/^\{(.*)\}$/);
+		if (!m)
+			die(`${where}: expected a {key: value} mapping, got '${s}'`);
+		const o = {};
+		for (const kv of m[1].split(',')) {
+			const [k, v] = kv.split(':').map((x) => x.trim());
+			o[k] = Number(v);
+		}
+		return o;
+	};
+	const weight = (o, where) => {
+		if ('weight' in o)
+			return o.weight;
+		if (!('m' in o) || !('u' in o))
+			die(`${where}: a level needs weight or m and u`);
+		return Math.log2(o.m / o.u);
+	};
+	let i = lines.findIndex((l) => /^match:\s*$/.test(l));
+	if (i < 0)
+		die(`${file}: no match section`);
+	i = lines.findIndex((l, k) => k > i && /^\s+people:\s*$/.test(l));
+	if (i < 0)
+		die(`${file}: no match.people model`);
+	const base = indent(lines[i]);
+	const model = { threshold: null, blocking: [], comparisons: {} };
+	let section = '', cmp = null;
+	for (i++; i < lines.length; i++) {
+		const raw = lines[i].replace(/\s+#.*$/, '');
+		if (!raw.trim())
+			continue;
+		const ind = indent(raw);
+		const t = raw.trim();
+		const where = `${file}:${i + 1}`;
+		if (ind <= base)
+			break;
+		if (ind === base + 2) {
+			const m = t.match(/^(\w+):\s*(.*)$/);
+			if (!m)
+				die(`${where}: unexpected '${t}'`);
+			section = m[1];
+			if (section === 'threshold')
+				model.threshold = Number(m[2]);
+			continue;
+		}
+		if (section === 'blocking') {
+			const m = t.match(/^-\s*\[(.*)\]$/) || t.match(/^-\s*(.*)$/);
+			model.blocking.push(m[1].split(',').map((x) =>
+				x.trim().replace(/^"|"$/g, '')).join(','));
+		} else if (section === 'comparisons') {
+			let m;
+			if (ind === base + 4 && (m = t.match(/^(\w+):\s*$/))) {
+				cmp = { method: null, levels: [], else: 0,
+					missing: 0 };
+				model.comparisons[m[1]] = cmp;
+			} else if ((m = t.match(/^method:\s*(\w+)$/))) {
+				cmp.method = m[1];
+			} else if ((m = t.match(/^-\s*(\{.*\})$/))) {
+				const o = flow(m[1], where);
+				cmp.levels.push({ min: o.min,
+					max: o.max_distance,
+					w: weight(o, where) });
+			} else if ((m = t.match(/^else:\s*(\{.*\})$/))) {
+				cmp.else = weight(flow(m[1], where), where);
+			} else if ((m = t.match(/^missing:\s*(\S+)$/))) {
+				cmp.missing = Number(m[1]);
+			} else if (!/^levels:\s*$/.test(t)) {
+				die(`${where}: unexpected '${t}'`);
+			}
+		}
+	}
+	if (model.threshold === null)
+		die(`${file}: match.people has no threshold`);
+	return model;
+}
+
+const model = readPeopleModel(opt.job);
+
+/* What the SQL below implements; the job must ask for exactly this. */
+const BLOCKING = [
+	'email', 'phone', 'last_name,first_name', 'last_name,city',
+	'last_name:phonetic,first_name:initial',
+	'first_name:phonetic,last_name:initial', 'last_name,company',
+];
+const METHODS = {
+	email: 'email', phone: 'phone', first_name: 'jaro_winkler',
+	last_name: 'jaro_winkler', company: 'token_set', title: 'token_set',
+	city: 'exact', state: 'exact', country: 'exact',
+};
+if (model.blocking.join(';') !== BLOCKING.join(';'))
+	die(`${opt.job}: the peer implements the blocking rules ` +
+	    `[${BLOCKING.join('] [')}], the job has [${model.blocking.join('] [')}]`);
+for (const [f, m] of Object.entries(METHODS)) {
+	const c = model.comparisons[f];
+	if (!c || c.method !== m)
+		die(`${opt.job}: the peer compares ${f} with ${m}, the job ` +
+		    `with ${c ? c.method : 'nothing'}`);
+}
+for (const f of Object.keys(model.comparisons))
+	if (!(f in METHODS))
+		die(`${opt.job}: the peer has no comparison for ${f}`);
+
+const num = (x) => {
+	if (!Number.isFinite(x))
+		die(`a weight is not finite: ${x}`);
+	return x.toExponential(16); /* a DOUBLE literal, not a DECIMAL */
+};
+
+/*
+ * The weight of comparison `f` as a SQL expression: `sim` is the
+ * similarity expression, `present` says both sides have a value.  Levels
+ * are tried strictest first, as crmsync's compare_values().
+ */
+function weightSql(f, sim, present) {
+	const c = model.comparisons[f];
+	let s = `CASE WHEN NOT (${present}) THEN ${num(c.missing)}`;
+	for (const l of c.levels) {
+		if (l.min === undefined)
+			die(`${f}: the peer takes levels with min only`);
+		s += ` WHEN (${sim}) >= ${num(l.min)} THEN ${num(l.w)}`;
+	}
+	return `${s} ELSE ${num(c.else)} END`;
+}
+
+/* ---- the data tables ------------------------------------------------------ */
+
+function dataLines(name) {
+	const file = path.join(opt.data, name);
+	return fs.readFileSync(file, 'utf8').split('\n')
+		.map((l) => l.replace(/\r$/, ''))
+		.filter((l) => l.trim() && !l.startsWith('#'));
+}
+
+const q = (s) => `'${s.replace(/'/g, "''")}'`;
+const values = (rows) => rows.map((r) => `(${r.map((v) =>
+	typeof v === 'number' ? String(v) : q(v)).join(', ')})`).join(',\n');
+
+/* ---- SQL ------------------------------------------------------------------ */
+
+const t0 = Date.now();
+let tPhase = t0;
+let cPhase = process.cpuUsage();
+const figures = [];
+/* wall and CPU (user + sys, every thread) seconds since the last call */
+function phase(name) {
+	const now = Date.now();
+	const cpu = process.cpuUsage(cPhase);
+	figures.push([`seconds_${name}`, ((now - tPhase) / 1000).toFixed(2) +
+		` cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)}`]);
+	tPhase = now;
+	cPhase = process.cpuUsage();
+}
+
+const BT = '`';
+const instance = await DuckDBInstance.create(':memory:', opt.threads ?
+	{ threads: String(opt.threads) } : {});
+const con = await instance.connect();
+/* runs SQL (one or more statements); MATCH_PEER_TRACE=1 prints the
+ * time of each call and its first line on stderr */
+const trace = process.env.MATCH_PEER_TRACE === '1';
+async function run(sql) {
+	const t = Date.now();
+
+	await con.run(sql);
+	if (trace)
+		process.stderr.write(`${((Date.now() - t) / 1000).toFixed(2)}s ` +
+			`${sql.trim().split('\n')[0].slice(0, 70)}\n`);
+}
+const all = async (sql) => (await con.runAndReadAll(sql)).getRowObjects();
+
+/*
+ * fold(): norm_fold() in SQL: lower case, accents stripped (and the
+ * Latin letters without a separable accent spelled as ASCII), the
+ * apostrophes dropped, every run of other non-letters, non-digits one
+ * space.  fold_amp(): the same with "&" read as "and" (companies).
+ */
+await run(String.raw`
+CREATE MACRO fold_pre(x) AS translate(replace(replace(replace(replace(
+	lower(strip_accents(x)), 'æ', 'ae'), 'œ', 'oe'), 'ß', 'ss'), 'þ', 'th'),
+	'øłđðıħ', 'olddih');
+CREATE MACRO fold_post(x) AS nullif(trim(regexp_replace(
+	regexp_replace(x, '[''${BT}´‘’ʼʹ＇]', '', 'g'),
+	'[^\p{L}\p{N}]+', ' ', 'g')), '');
+CREATE MACRO fold_any(x) AS CASE WHEN strlen(x) = length(x) THEN lower(x)
+	ELSE fold_pre(x) END;
+CREATE MACRO fold(x) AS fold_post(fold_any(x));
+CREATE MACRO fold_amp(x) AS fold_post(replace(fold_any(x), '&', ' and '));
+CREATE MACRO nz(x) AS nullif(trim(x), '');
+CREATE MACRO tokens(x) AS list_distinct(string_split(x, ' '));
+CREATE MACRO shared(a, b) AS len(list_filter(a, x -> list_contains(b, x)));
+CREATE MACRO token_set(a, b) AS shared(a, b) / (len(a) + len(b) - shared(a, b));
+CREATE MACRO sdx_collapse(x) AS
+	regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+	regexp_replace(regexp_replace(x, '1+', '1', 'g'), '2+', '2', 'g'),
+	'3+', '3', 'g'), '4+', '4', 'g'), '5+', '5', 'g'), '6+', '6', 'g');
+CREATE MACRO sdx_of(l) AS CASE WHEN l = '' THEN NULL ELSE
+	upper(l[1]) || rpad(replace(sdx_collapse(translate(
+		l[1] || regexp_replace(l[2:], '[hw]', '', 'g'),
+		'abcdefghijklmnopqrstuvwxyz',
+		'01230120022455012623010202'))[2:], '0', ''), 3, '0')[1:3] END;
+CREATE MACRO soundex(x) AS sdx_of(regexp_replace(x, '[^a-z]', '', 'g'));
+`);
+
+/* nicknames: a first name's first word -> the canonical name of the
+ * first line that lists it (a canonical name maps to itself first) */
+{
+	const lines = dataLines('nicknames.csv').map((l) => l.split(','));
+	const rows = lines.map((f) => [f[0], f[0]]);
+	for (const f of lines)
+		for (const nick of f.slice(1))
+			rows.push([nick, f[0]]);
+	rows.forEach((r, prio) => r.push(prio));
+	await run(`CREATE TABLE nick_raw(k VARCHAR, canon VARCHAR, prio INTEGER);
+		INSERT INTO nick_raw VALUES ${values(rows)};
+		CREATE TABLE nick AS SELECT fold(k) AS k,
+			arg_min(fold(canon), prio) AS canon
+		FROM nick_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
+}
+
+/* countries: folded code or name -> ISO2, calling code, trunk prefix */
+let ccCase;
+let ccTrunk0;
+{
+	const rows = [];
+	const first = new Map();
+	let n = 0;
+	for (const line of dataLines('countries.csv')) {
+		const f = line.split(',');
+		if (f.length < 5)
+			continue;
+		const [iso2, iso3, cc, trunk] = f;
+		for (const k of [iso2, iso3, ...f.slice(4).join(',').split('|')])
+			rows.push([k, iso2, cc, trunk, n++]);
+		if (!first.has(cc))
+			first.set(cc, trunk);
+	}
+	await run(`CREATE TABLE country_raw(k VARCHAR, iso2 VARCHAR,
+			cc VARCHAR, trunk VARCHAR, prio INTEGER);
+		INSERT INTO country_raw VALUES ${values(rows)};
+		CREATE TABLE country AS SELECT fold(k) AS k,
+			arg_min(iso2, prio) AS iso2, arg_min(cc, prio) AS cc,
+			arg_min(trunk, prio) AS trunk
+		FROM country_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
+	/* the length of the calling code a number starts with, shortest
+	 * first as norm_phone() tries them */
+	const byLen = [1, 2, 3].map((k) => [...first.keys()]
+		.filter((c) => c.length === k).map(q).join(', ') || "''");
+	ccCase = (d) => `CASE WHEN ${d}[1:1] IN (${byLen[0]}) THEN 1
+		WHEN ${d}[1:2] IN (${byLen[1]}) THEN 2
+		WHEN ${d}[1:3] IN (${byLen[2]}) THEN 3 END`;
+	ccTrunk0 = [...first].filter(([, t]) => t === '0').map(([c]) => q(c))
+		.join(', ');
+}
+
+/* company legal forms and noise words: one regular expression that
+ * removes any run of them from the end, keeping the first word */
+let companyRe;
+{
+	const phrases = [...dataLines('legal_forms.txt'),
+		...dataLines('noise_words.txt')];
+	await run(`CREATE TABLE phrase_raw(p VARCHAR);
+		INSERT INTO phrase_raw VALUES ${values(phrases.map((p) => [p]))};`);
+	const folded = (await all(`SELECT DISTINCT fold_amp(p) AS p FROM phrase_raw
+		WHERE fold_amp(p) IS NOT NULL ORDER BY length(p) DESC, p`))
+		.map((r) => r.p.replace(/[^\p{L}\p{N} ]/gu, ''));
+	companyRe = `^(\\S.*?)(?: (?:${folded.join('|')}))*$`;
+}
+
+/* personal mailbox domains: exact (and their subdomains) and "name.*" */
+let personalRe;
+{
+	const esc = (s) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+	const lines = dataLines('personal_email_domains.txt')
+		.map((l) => l.trim().toLowerCase());
+	const exact = lines.filter((l) => !l.endsWith('.*')).map(esc);
+	const wild = lines.filter((l) => l.endsWith('.*'))
+		.map((l) => esc(l.slice(0, -2)));
+	personalRe = `(?:^|\\.)(?:${exact.join('|')})$|(?:^|\\.)(?:${wild.join('|')})\\.[a-z]+(?:\\.[a-z]+)?$`;
+}
+
+await run(`
+CREATE MACRO company_norm(x) AS regexp_replace(
+	regexp_replace(fold_amp(x), '^the (.)', '\\1'), ${q(companyRe)}, '\\1');
+CREATE MACRO email_personal(dom) AS regexp_matches(dom, ${q(personalRe)});
+`);
+phase('setup');
+
+/* ---- records -------------------------------------------------------------- */
+
+const csv = (f) => `read_csv(${q(f)}, header = true, all_varchar = true,
+	delim = ',', quote = '"', escape = '"')`;
+const org = (o) => path.join(opt.org, `${o}.csv`);
+for (const o of ['Lead', 'Contact', 'Account'])
+	if (!fs.existsSync(org(o)))
+		die(`missing ${org(o)}`);
+
+/*
+ * raw: one row per CRM person and per profile, the fields as the job
+ * maps them; `side` 0 is the CRM, 1 the directory.  Deleted records are
+ * not in crmsync's mirror, and a converted lead is matched through its
+ * contact.
+ */
+await run(`
+CREATE TABLE raw AS
+WITH acct AS (
+	SELECT Id, nz(Name) AS Name FROM ${csv(org('Account'))}
+	WHERE coalesce(IsDeleted, 'false') <> 'true'
+)
+SELECT 0 AS side, 'Lead' AS obj, Id AS id, nz(FirstName) AS first,
+	nz(LastName) AS last, nz(Email) AS email, NULL::VARCHAR AS email_sha,
+	nz(Phone) AS phone, nz(Title) AS title, nz(Company) AS company,
+	nz(City) AS city, nz(State) AS state, nz(Country) AS country
+FROM ${csv(org('Lead'))}
+WHERE coalesce(IsDeleted, 'false') <> 'true' AND nz(Id) IS NOT NULL
+	AND NOT (coalesce(IsConverted, 'false') = 'true'
+		 AND nz(ConvertedContactId) IS NOT NULL)
+UNION ALL
+SELECT 0, 'Contact', c.Id, nz(c.FirstName), nz(c.LastName), nz(c.Email),
+	NULL, nz(c.Phone), nz(c.Title), a.Name, nz(c.MailingCity),
+	nz(c.MailingState), nz(c.MailingCountry)
+FROM ${csv(org('Contact'))} c LEFT JOIN acct a ON a.Id = c.AccountId
+WHERE coalesce(c.IsDeleted, 'false') <> 'true' AND nz(c.Id) IS NOT NULL
+UNION ALL
+SELECT 1, 'members', MemberId, nz(FirstName), nz(LastName), nz(Email),
+	lower(nz(EmailSha256)), nz(Phone), nz(Title), nz(CompanyName),
+	nz(City), nz(State), nz(Country)
+FROM ${csv(opt.members)}
+WHERE nz(MemberId) IS NOT NULL;
+`);
+phase('read');
+
+/*
+ * rec: the normalised records.  The stages of the CTE are the steps of
+ * etl/norm.c: the email (trimmed, lower case, "Name <addr>" and mailto:
+ * unwrapped, +tag dropped, gmail dots removed) and its SHA-256 for
+ * blocking (of the trimmed, lower-case address, as the directory hashes
+ * it); the phone to E.164 with the record's country when it has no
+ * international prefix; the first name to its canonical nickname.
+ */
+/*
+ * Names, places, titles, companies and countries repeat a lot: each
+ * distinct raw value is normalised once, in a dictionary joined back by
+ * the raw value (as one would write it for DuckDB; crmsync normalises
+ * every record).
+ */
+await run(`
+CREATE TABLE dfold AS SELECT raw, fold(raw) AS n FROM (
+	SELECT first AS raw FROM raw UNION SELECT last FROM raw
+	UNION SELECT city FROM raw UNION SELECT state FROM raw)
+WHERE raw IS NOT NULL;
+CREATE TABLE dfirst AS SELECT f.raw, coalesce(nick.canon, f.n) AS n
+FROM dfold f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1);
+CREATE TABLE dtitle AS SELECT raw, tokens(fold(raw)) AS t
+FROM (SELECT DISTINCT title AS raw FROM raw WHERE title IS NOT NULL);
+CREATE TABLE dcomp AS SELECT raw, n, tokens(n) AS t FROM (
+	SELECT company AS raw, company_norm(company) AS n
+	FROM (SELECT DISTINCT company FROM raw WHERE company IS NOT NULL));
+CREATE TABLE sdx AS SELECT v, soundex(v) AS code FROM (
+	SELECT n AS v FROM dfirst UNION SELECT n FROM dfold) WHERE v IS NOT NULL;
+CREATE TABLE dcountry AS SELECT d.raw, c.iso2, c.cc, c.trunk,
+	coalesce(c.iso2, fold(d.raw)) AS n
+FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
+	LEFT JOIN country c ON c.k = fold(d.raw);
+`);
+await run(String.raw`
+CREATE TABLE rec AS
+WITH r1 AS (
+	SELECT r.side, r.obj, r.id, r.email, r.email_sha,
+		r.rowid::INTEGER AS rid, lf.code AS ln_ph, ff.code AS fn_ph,
+		c.iso2, c.cc, c.trunk, c.n AS country,
+		fi.n AS fn, la.n AS ln, ci.n AS city, st.n AS state,
+		ti.t AS title_t, co.n AS company, co.t AS company_t,
+		lower(trim(r.email)) AS e0,
+		regexp_replace(regexp_replace(regexp_replace(trim(r.phone),
+			'^(?i)tel:', ''),
+			'(?i)(?:#|;|,|(?:extension|ext|poste|durchwahl|dw|x)(?:[^a-z]|$)).*$',
+			''), '\(0\)', '', 'g') AS p0
+	FROM raw r LEFT JOIN dcountry c ON c.raw = r.country
+		LEFT JOIN dfirst fi ON fi.raw = r.first
+		LEFT JOIN dfold la ON la.raw = r.last
+		LEFT JOIN dfold ci ON ci.raw = r.city
+		LEFT JOIN dfold st ON st.raw = r.state
+		LEFT JOIN dtitle ti ON ti.raw = r.title
+		LEFT JOIN dcomp co ON co.raw = r.company
+		LEFT JOIN sdx lf ON lf.v = la.n
+		LEFT JOIN sdx ff ON ff.v = fi.n
+), r2 AS (
+	SELECT *,
+		regexp_replace(regexp_replace(
+			CASE WHEN e0 LIKE '%>' THEN regexp_extract(e0, '<([^<>]*)>$', 1)
+			     ELSE e0 END, '^mailto:', ''), '\.+$', '') AS e1,
+		CASE WHEN regexp_full_match(trim(p0), '\+?[0-9 \t./()-]+')
+		     THEN regexp_replace(p0, '[^0-9]', '', 'g') END AS pd,
+		starts_with(trim(p0), '+') AS plus
+	FROM r1
+), r3 AS (
+	SELECT *,
+		CASE WHEN regexp_full_match(e1, '[^\s()<>\[\]:;,\\"@]{1,64}@[a-z0-9\x{80}-\x{10FFFF}-]+(?:\.[a-z0-9\x{80}-\x{10FFFF}-]+)+')
+		          AND length(e1) <= 254
+		     THEN e1 END AS e2,
+		CASE WHEN pd = '' THEN NULL
+		     WHEN plus THEN pd
+		     WHEN cc = '1' AND starts_with(pd, '011') THEN pd[4:]
+		     WHEN iso2 = 'AU' AND starts_with(pd, '0011') THEN pd[5:]
+		     WHEN iso2 = 'JP' AND starts_with(pd, '010') THEN pd[4:]
+		     WHEN starts_with(pd, '00') THEN pd[3:]
+		     WHEN iso2 IS NULL AND starts_with(pd, '011') THEN pd[4:]
+		END AS intl
+	FROM r2
+), r4 AS (
+	SELECT *,
+		CASE WHEN e2 IS NULL THEN NULL
+		     ELSE regexp_replace(split_part(e2, '@', 1), '(.)\+.*$', '\1')
+		END AS el0,
+		split_part(e2, '@', 2) AS ed0,
+		${ccCase('intl')} AS icl
+	FROM r3
+), r5 AS (
+	SELECT *,
+		CASE WHEN ed0 IN ('gmail.com', 'googlemail.com')
+		     THEN nullif(replace(el0, '.', ''), '') ELSE el0 END AS el,
+		CASE WHEN ed0 IN ('gmail.com', 'googlemail.com')
+		     THEN 'gmail.com' ELSE ed0 END AS ed,
+		CASE WHEN intl IS NOT NULL THEN
+			CASE WHEN icl IS NOT NULL AND length(intl) > icl THEN
+				intl[1:icl] END
+		     ELSE cc END AS pcc,
+		CASE WHEN intl IS NOT NULL THEN
+			CASE WHEN icl IS NOT NULL AND length(intl) > icl THEN
+				CASE WHEN intl[1:icl] IN (${ccTrunk0})
+				          AND intl[icl + 1:icl + 1] = '0'
+				     THEN intl[icl + 2:] ELSE intl[icl + 1:] END
+			END
+		     WHEN iso2 IS NOT NULL THEN
+			CASE WHEN cc = '1' OR trunk = '8' THEN
+				CASE WHEN trunk <> '' AND length(pd) = 11
+				          AND pd[1:1] = trunk[1:1]
+				     THEN pd[2:] ELSE pd END
+			     WHEN trunk <> '' AND starts_with(pd, trunk)
+			     THEN pd[length(trunk) + 1:] ELSE pd END
+		END AS nat
+	FROM r4
+)
+SELECT rid, side, obj, id, fn, ln,
+	CASE WHEN el IS NOT NULL THEN el || '@' || ed END AS email,
+	CASE WHEN el IS NOT NULL THEN el END AS elocal,
+	CASE WHEN el IS NOT NULL THEN ed END AS edomain,
+	CASE WHEN el IS NOT NULL THEN email_personal(ed) END AS epersonal,
+	coalesce(email_sha,
+		 CASE WHEN position('@' IN trim(email)) > 0
+		      THEN sha256(lower(trim(email))) END) AS ehash,
+	CASE WHEN pd IS NULL OR pd = '' THEN NULL
+	     WHEN intl IS NULL AND iso2 IS NULL THEN
+		CASE WHEN length(pd) BETWEEN 6 AND 15 THEN pd END
+	     WHEN pcc IS NOT NULL AND nat IS NOT NULL AND length(nat) >= 6
+	          AND length(pcc) + length(nat) <= 15
+	          AND (pcc <> '1' OR length(nat) = 10)
+	     THEN '+' || pcc || nat
+	END AS phone,
+	title_t, company, company_t, city, state, country,
+	ln_ph, fn_ph, ln[1:1] AS ln_i, fn[1:1] AS fn_i
+FROM r5;
+`);
+await run(`
+CREATE VIEW crm AS SELECT *, replace(phone, '+', '') AS pdig FROM rec WHERE side = 0;
+CREATE VIEW dir AS SELECT *, replace(phone, '+', '') AS pdig FROM rec WHERE side = 1;
+DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dtitle;
+DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE sdx;
+`);
+phase('normalise');
+
+/* ---- blocking --------------------------------------------------------------- */
+
+/*
+ * The union of the rules as Splink writes it: rule k joins on its keys
+ * and leaves out the pairs an earlier rule already gave, so the union is
+ * free of duplicates without a DISTINCT over all pairs.
+ */
+const RULES = [
+	'c.ehash = d.ehash',
+	'c.phone = d.phone',
+	'c.ln = d.ln AND c.fn = d.fn',
+	'c.ln = d.ln AND c.city = d.city',
+	'c.ln_ph = d.ln_ph AND c.fn_i = d.fn_i',
+	'c.fn_ph = d.fn_ph AND c.ln_i = d.ln_i',
+	'c.ln = d.ln AND c.company = d.company',
+];
+await run(`CREATE TABLE cand AS
+${RULES.map((r, k) => `SELECT c.rid AS c, d.rid AS d FROM crm c JOIN dir d ON ${r}` +
+	RULES.slice(0, k).map((e) => `\n\tAND NOT coalesce(${e}, false)`).join('')).join('\nUNION ALL\n')};`);
+phase('block');
+
+/* ---- scoring ------------------------------------------------------------------ */
+
+/*
+ * Two projections: the similarities of a pair first (NULL when a side
+ * has no value, or for an email pair that says nothing: a personal
+ * address against another), then each comparison's level weight.
+ */
+const jw = (a, b) => `CASE WHEN ${a} = ${b} THEN 1.0
+	ELSE jaro_winkler_similarity(${a}, ${b}) END`;
+const w = (f, sim) => weightSql(f, sim, `${sim} IS NOT NULL`);
+/*
+ * Names equal on both sides give the first level of both comparisons;
+ * when that is each one's largest weight the crossed reading cannot do
+ * better and is not computed.
+ */
+const topLevel = (f) => {
+	const c = model.comparisons[f];
+	return c.levels.length && c.levels[0].min <= 1 &&
+		[c.else, c.missing, ...c.levels.map((l) => l.w)]
+			.every((x) => x <= c.levels[0].w);
+};
+const skipCrossed = topLevel('first_name') && topLevel('last_name') ?
+	'c.fn = d.fn AND c.ln = d.ln' : 'false';
+
+await run(`
+CREATE TABLE edge AS
+WITH v AS (
+	SELECT p.c, p.d, c.obj, c.id AS crm_id, d.id AS mem_id,
+		${jw('c.fn', 'd.fn')} AS s_fn,
+		${jw('c.ln', 'd.ln')} AS s_ln,
+		coalesce(${skipCrossed}, false) AS same_names,
+		CASE WHEN coalesce(${skipCrossed}, false) THEN NULL
+		     ELSE ${jw('c.fn', 'd.ln')} END AS x_fn,
+		CASE WHEN coalesce(${skipCrossed}, false) THEN NULL
+		     ELSE ${jw('c.ln', 'd.fn')} END AS x_ln,
+		CASE WHEN c.email IS NOT NULL AND d.email IS NOT NULL THEN
+			CASE WHEN c.email <> d.email
+			          AND (c.epersonal OR d.epersonal) THEN NULL
+			     WHEN c.email = d.email THEN 1.0
+			     WHEN c.elocal = d.elocal THEN 0.75
+			     WHEN c.edomain = d.edomain THEN 0.5 ELSE 0.0 END
+		     WHEN c.ehash IS NOT NULL AND d.ehash IS NOT NULL THEN
+			CASE WHEN c.ehash = d.ehash THEN 1.0 ELSE 0.0 END
+		END AS s_email,
+		CASE WHEN c.pdig IS NULL OR d.pdig IS NULL THEN NULL
+		     WHEN length(c.pdig) < 7 OR length(d.pdig) < 7 THEN 0.0
+		     WHEN c.pdig = d.pdig THEN 1.0
+		     WHEN length(c.pdig) >= 10 AND length(d.pdig) >= 10
+		          AND right(c.pdig, 10) = right(d.pdig, 10) THEN 0.75
+		     WHEN right(c.pdig, 7) = right(d.pdig, 7) THEN 0.5
+		     ELSE 0.0 END AS s_phone,
+		token_set(c.company_t, d.company_t) AS s_company,
+		token_set(c.title_t, d.title_t) AS s_title,
+		(c.city = d.city)::DOUBLE AS s_city,
+		(c.state = d.state)::DOUBLE AS s_state,
+		(c.country = d.country)::DOUBLE AS s_country
+	FROM cand p JOIN crm c ON c.rid = p.c JOIN dir d ON d.rid = p.d
+), s AS (
+	SELECT c, d, obj, crm_id, mem_id,
+		CASE WHEN same_names
+		     THEN ${w('first_name', 's_fn')} + ${w('last_name', 's_ln')}
+		     ELSE greatest(${w('first_name', 's_fn')} + ${w('last_name', 's_ln')},
+				   ${w('first_name', 'x_fn')} + ${w('last_name', 'x_ln')})
+		END
+		+ ${w('email', 's_email')} + ${w('phone', 's_phone')}
+		+ ${w('company', 's_company')} + ${w('title', 's_title')}
+		+ ${w('city', 's_city')} + ${w('state', 's_state')}
+		+ ${w('country', 's_country')} AS score
+	FROM v
+)
+SELECT * FROM s WHERE score >= ${num(model.threshold)};
+`);
+const overThreshold = Number((await all('SELECT count(*) AS n FROM edge'))[0].n);
+phase('score');
+
+/* ---- one-to-one ---------------------------------------------------------------- */
+
+/*
+ * Each round links the pairs that are the best remaining edge of their
+ * CRM record and of their profile under (score desc, CrmId, MemberId),
+ * then drops every edge of a linked record.  Such a pair is the one the
+ * sequential greedy loop links when it reaches it, so the rounds end
+ * with the greedy matching.
+ */
+await run(`CREATE TABLE link(c BIGINT, d BIGINT, obj VARCHAR, crm_id VARCHAR,
+	mem_id VARCHAR, score DOUBLE);`);
+let rounds = 0;
+for (;;) {
+	const left = Number((await all('SELECT count(*) AS n FROM edge'))[0].n);
+	if (!left)
+		break;
+	rounds++;
+	await run(`
+	CREATE OR REPLACE TEMP TABLE won AS
+	SELECT * FROM edge
+	QUALIFY row_number() OVER (PARTITION BY c ORDER BY score DESC, mem_id) = 1
+	    AND row_number() OVER (PARTITION BY d ORDER BY score DESC, crm_id) = 1;
+	INSERT INTO link SELECT c, d, obj, crm_id, mem_id, score FROM won;
+	CREATE OR REPLACE TABLE edge AS SELECT * FROM edge e
+	WHERE NOT EXISTS (SELECT 1 FROM won w WHERE w.c = e.c)
+	  AND NOT EXISTS (SELECT 1 FROM won w WHERE w.d = e.d);
+	`);
+}
+phase('one_to_one');
+
+/* ---- output ------------------------------------------------------------------------ */
+
+const tmp = `${opt.out}.tmp`;
+await run(`COPY (SELECT obj AS CrmObject, crm_id AS CrmId, mem_id AS MemberId,
+		round(score, 3) AS Score
+	FROM link ORDER BY obj, crm_id)
+	TO ${q(tmp)} (FORMAT csv, HEADER true)`);
+fs.renameSync(tmp, opt.out);
+phase('write');
+
+const counts = (await all(`SELECT
+	(SELECT count(*) FROM crm) AS crm_records,
+	(SELECT count(*) FROM dir) AS profiles,
+	(SELECT count(*) FROM cand) AS pairs_scored,
+	${overThreshold} AS pairs_over_threshold,
+	(SELECT count(*) FROM link) AS links`))[0];
+for (const [k, v] of Object.entries(counts))
+	console.log(`${k} ${Number(v)}`);
+console.log(`rounds ${rounds}`);
+console.log(`threads ${(await all("SELECT current_setting('threads') AS t"))[0].t}`);
+for (const [k, v] of figures)
+	console.log(`${k} ${v}`);
+console.log(`seconds_total ${((Date.now() - t0) / 1000).toFixed(2)}`);
