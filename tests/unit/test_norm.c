@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "match_prep.h"
 #include "norm.h"
 #include "strbuf.h"
 #include "tap.h"
@@ -472,9 +473,64 @@ static void test_domain(void)
 	}
 }
 
+static void test_scripts(void)
+{
+	static const struct {
+		const char *s;
+		enum norm_script want;
+	} cases[] = {
+		{ "suzuki", SCRIPT_LATIN },
+		{ "Łukasz", SCRIPT_LATIN },
+		{ "nguyễn", SCRIPT_LATIN },       /* Latin Extended Additional */
+		{ "  -o'brien", SCRIPT_LATIN },   /* leading non-letters skipped */
+		{ "鈴木", SCRIPT_HAN },
+		{ "すずき", SCRIPT_HAN },          /* kana counts with Han */
+		{ "スズキ", SCRIPT_HAN },
+		{ "иванов", SCRIPT_CYRILLIC },
+		{ "παπαδόπουλος", SCRIPT_GREEK },
+		{ "محمد", SCRIPT_ARABIC },
+		{ "כהן", SCRIPT_HEBREW },
+		{ "शर्मा", SCRIPT_INDIC },
+		{ "김", SCRIPT_HANGUL },
+		{ "สมชาย", SCRIPT_THAI },
+		{ "", SCRIPT_NONE },
+		{ "123 -", SCRIPT_NONE },
+		{ "\xff\xfe", SCRIPT_NONE },       /* invalid UTF-8 */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		is_int(norm_script_of(cases[i].s), cases[i].want,
+		       "script of '%s'", cases[i].s);
+}
+
+static void test_prep_region(void)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	is_int(prep_kind_of("state"), PREP_REGION, "state is a region");
+	prep_value(PREP_REGION, " Île-de-France ", 15, NULL, &out);
+	is_str(out.buf, "ile de france", "a region name is folded");
+	ok(!prep_region_code(out.buf), "a region name is not a code");
+	prep_value(PREP_REGION, "CA", 2, NULL, &out);
+	ok(prep_region_code(out.buf), "'CA' is a code");
+	ok(prep_region_code("nsw") && prep_region_code("14"),
+	   "'nsw' and '14' are codes");
+	ok(!prep_region_code("new york") && !prep_region_code("bayern"),
+	   "names are not codes");
+	ok(prep_compare(MM_EXACT, "ca", 2, "ca", 2, 0) == 1.0,
+	   "exact: equal codes");
+	ok(prep_compare(MM_EXACT, "ca", 2, "cal", 2, 0) == 1.0,
+	   "exact compares the given lengths only");
+	ok(prep_compare(MM_EXACT, "ca", 2, "cal", 3, 0) == 0.0,
+	   "exact: different lengths differ");
+	strbuf_release(&out);
+}
+
 int main(void)
 {
 	test_threads();
+	test_prep_region();
+	test_scripts();
 	test_fold();
 	test_fold_long();
 	test_nicknames();
