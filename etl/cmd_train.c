@@ -17,7 +17,7 @@ static const char train_help[] =
 	"Estimates the weights of the job's match comparisons from the data:\n"
 	"each level's u from random pairs of CRM records and profiles (nearly\n"
 	"all of them non-matches), then its m by expectation-maximisation\n"
-	"over the pairs the blocking rules form, u held fixed.  Prints a\n"
+	"over the pairs the blocking rules form.  Prints a\n"
 	"'match:' fragment with the comparisons and their m and u, to paste\n"
 	"into the job file, and how many matches it expects.  Reads the\n"
 	"mirror (run the extract first) and the directory inputs; writes\n"

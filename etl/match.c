@@ -1056,7 +1056,9 @@ struct pairs {
 	struct top *top;         /* per CRM record */
 	uint64_t scored;
 	struct rule_stats rules[MATCH_MAX_RULES];
-	struct patterns *patterns; /* NULL, or where to count patterns */
+	struct patterns *patterns; /* NULL, or where to count patterns:
+				    * one table per blocking rule, the rule
+				    * that found the pair first */
 };
 
 /* 0 missing, 1 else, 2 + l for level l. */
@@ -1121,7 +1123,7 @@ struct pair_worker {
 	uint32_t *hits;          /* pass 0: directory records per block */
 	struct pairs out;        /* pass 1 */
 	uint32_t *stamp;
-	struct patterns patterns; /* pass 1, when training */
+	struct patterns *patterns; /* pass 1, when training: per rule */
 	int training;
 };
 
@@ -1165,7 +1167,7 @@ static void *pair_worker_run(void *arg)
 					score = pair_weights(md, &md->crm.r[c], b,
 							     wt, sim, lvl,
 							     &swapped);
-					patterns_add(&w->patterns,
+					patterns_add(&w->patterns[rule],
 						     pattern_of(md, lvl), 1);
 				} else {
 					score = score_pair(md, &md->crm.r[c], b);
@@ -1253,6 +1255,8 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].to = md->dir.n * (i + 1) / nw;
 		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
 		w[i].training = patterns != NULL;
+		if (patterns)
+			w[i].patterns = xcalloc(nrules, sizeof(struct patterns));
 	}
 	run_workers(w, nw, 0);
 	for (size_t g = 0; g < bl.n; g++) {
@@ -1287,14 +1291,16 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		p->scored += o->scored;
 		for (size_t r = 0; r < nrules; r++)
 			p->rules[r].pairs += o->rules[r].pairs;
-		if (patterns) {
-			for (size_t k = 0; k < w[i].patterns.cap; k++)
-				if (w[i].patterns.key[k])
-					patterns_add(patterns,
-						     w[i].patterns.key[k],
-						     w[i].patterns.count[k]);
-			patterns_release(&w[i].patterns);
+		for (size_t r = 0; patterns && r < nrules; r++) {
+			struct patterns *wp = &w[i].patterns[r];
+
+			for (size_t k = 0; k < wp->cap; k++)
+				if (wp->key[k])
+					patterns_add(&patterns[r], wp->key[k],
+						     wp->count[k]);
+			patterns_release(wp);
 		}
+		free(w[i].patterns);
 		if (i) {
 			for (size_t c = 0; c < md->crm.n; c++)
 				for (unsigned k = 0; k < o->top[c].n; k++)
@@ -2715,6 +2721,116 @@ static void print_prob(FILE *out, const char *name, double v)
 	fprintf(out, "%s: %.6g", name, v < 1e-12 ? 1e-12 : v > 1 ? 1 : v);
 }
 
+/* The m EM starts from for level code k of `c`: the job's, when its
+ * levels give m and u, else 0.9 for the strictest level. */
+static double initial_m(const struct match_comparison *c, unsigned k)
+{
+	double given = 0;
+
+	for (size_t l = 0; l < c->nlevels; l++)
+		given += c->levels[l].m;
+	if (given > 0 && given < 1)
+		return k == 1 ? 1 - given : c->levels[k - 2].m > 0 ?
+		       c->levels[k - 2].m : 1e-3;
+	return k == 2 ? 0.9 : 0.1 / (ncodes(c) - 2);
+}
+
+/*
+ * Expectation-maximisation over the patterns `pt` of blocked pairs, the
+ * comparisons flagged in `skip` left out: fills est[i][code] with m and
+ * *found with the estimated matches; returns the rounds run.  The
+ * non-matches' distribution among blocked pairs is estimated alongside
+ * (starting from the random pairs' `u`) and dropped: blocking makes it
+ * unlike u.  m starts from the job's m where the job gives m and u.
+ */
+static unsigned em_run(const struct model *md, const struct patterns *pt,
+		       const unsigned char *skip,
+		       double u[][TRAIN_MAX_CODES], unsigned rounds,
+		       double est[][TRAIN_MAX_CODES], double *found)
+{
+	const struct match_model *m = md->m;
+	size_t nc = m->ncomparisons;
+	double ub[NF_MAX][TRAIN_MAX_CODES], lambda = 0.1, total = 0;
+	unsigned iter;
+
+	for (size_t i = 0; i < nc; i++) {
+		for (unsigned k = 1; k < ncodes(&m->comparisons[i]); k++) {
+			est[i][k] = initial_m(&m->comparisons[i], k);
+			ub[i][k] = u[i][k];
+		}
+	}
+	for (size_t s = 0; s < pt->cap; s++)
+		total += (double)pt->count[s];
+	*found = 0;
+	for (iter = 0; iter < rounds && total > 0; iter++) {
+		double acc[NF_MAX][TRAIN_MAX_CODES], seen[NF_MAX];
+		double uacc[NF_MAX][TRAIN_MAX_CODES], useen[NF_MAX];
+		double next_lambda, change = 0, matches = 0;
+
+		memset(acc, 0, sizeof(acc));
+		memset(seen, 0, sizeof(seen));
+		memset(uacc, 0, sizeof(uacc));
+		memset(useen, 0, sizeof(useen));
+		for (size_t s = 0; s < pt->cap; s++) {
+			double lm = log(lambda), lu = log(1 - lambda), pm, pu;
+
+			if (!pt->key[s])
+				continue;
+			for (size_t i = 0; i < nc; i++) {
+				unsigned k = (unsigned)(pt->key[s] >> (4 * i)) & 15;
+
+				if (!k || skip[i])
+					continue;
+				lm += log(est[i][k]);
+				lu += log(ub[i][k]);
+			}
+			pm = 1 / (1 + exp(lu - lm)) * (double)pt->count[s];
+			pu = (double)pt->count[s] - pm;
+			matches += pm;
+			for (size_t i = 0; i < nc; i++) {
+				unsigned k = (unsigned)(pt->key[s] >> (4 * i)) & 15;
+
+				if (!k || skip[i])
+					continue;
+				acc[i][k] += pm;
+				seen[i] += pm;
+				uacc[i][k] += pu;
+				useen[i] += pu;
+			}
+		}
+		for (size_t i = 0; i < nc; i++) {
+			const struct match_comparison *c = &m->comparisons[i];
+			unsigned nk = ncodes(c) - 1;
+
+			if (skip[i])
+				continue;
+			for (unsigned k = 1; k < ncodes(c); k++) {
+				double v = seen[i] > 0 ?
+					   (acc[i][k] + 1e-6) /
+					   (seen[i] + 1e-6 * nk) : est[i][k];
+				double w = useen[i] > 0 ?
+					   (uacc[i][k] + 1e-6) /
+					   (useen[i] + 1e-6 * nk) : ub[i][k];
+
+				change += fabs(v - est[i][k]);
+				est[i][k] = v;
+				ub[i][k] = w;
+			}
+		}
+		next_lambda = matches / total;
+		if (next_lambda < 1e-9)
+			next_lambda = 1e-9;
+		if (next_lambda > 1 - 1e-9)
+			next_lambda = 1 - 1e-9;
+		change += fabs(next_lambda - lambda);
+		lambda = next_lambda;
+		*found = matches;
+		if (change < 1e-7)
+			break;
+	}
+	return iter;
+}
+
 /* Estimates one model's m and u (see match_train()) and prints the
  * comparisons section. */
 static void train_model(struct model *md, const struct train_options *o,
@@ -2723,10 +2839,11 @@ static void train_model(struct model *md, const struct train_options *o,
 	const struct match_model *m = md->m;
 	size_t nc = m->ncomparisons;
 	double u[NF_MAX][TRAIN_MAX_CODES], mm[NF_MAX][TRAIN_MAX_CODES];
-	double lambda = 0.01, matches = 0;
+	double msum[NF_MAX][TRAIN_MAX_CODES], mweight[NF_MAX], matches = 0;
 	uint64_t state = o->seed, sample = 0, blocked = 0;
-	struct patterns pt = { NULL, NULL, 0, 0 };
+	struct patterns *pt;
 	struct pairs p;
+	struct strbuf rule_name = STRBUF_INIT;
 	unsigned iter = 0;
 
 	/* u: the levels' frequencies among random pairs, nearly all of
@@ -2755,72 +2872,56 @@ static void train_model(struct model *md, const struct train_options *o,
 				  (seen + 0.5 * (ncodes(&m->comparisons[i]) - 1));
 	}
 
-	/* m: EM over the blocked pairs' patterns, u held fixed (as Splink
-	 * does after estimating u by random sampling) */
+	/*
+	 * m: EM over the blocked pairs, once per blocking rule on the pairs
+	 * it found first, leaving out the comparisons of the rule's own
+	 * fields (they agree by construction there), as Splink trains.  Each
+	 * comparison's m is the average of its estimates, weighted by the
+	 * share of matches each session found among its pairs (a rule that
+	 * pairs mostly non-matches gives the least reliable estimate).
+	 */
 	memset(&p, 0, sizeof(p));
-	p.patterns = &pt;
+	p.patterns = pt = xcalloc(m->nblocking, sizeof(*pt));
 	find_pairs(md, &p);
+	memset(msum, 0, sizeof(msum));
+	memset(mweight, 0, sizeof(mweight));
+	for (size_t r = 0; r < m->nblocking; r++) {
+		const struct match_blocking *bk = &m->blocking[r];
+		unsigned char skip[NF_MAX] = { 0 };
+		double est[NF_MAX][TRAIN_MAX_CODES], found = 0;
+		uint64_t pairs = 0;
+		unsigned it;
+
+		for (size_t i = 0; i < nc; i++)
+			for (size_t k = 0; k < bk->nkeys; k++)
+				if (bk->keys[k] == m->comparisons[i].field_index)
+					skip[i] = 1;
+		for (size_t s = 0; s < pt[r].cap; s++)
+			pairs += pt[r].count[s];
+		blocked += pairs;
+		if (!pairs)
+			continue;
+		it = em_run(md, &pt[r], skip, u, o->iterations, est, &found);
+		iter = it > iter ? it : iter;
+		matches += found;
+		rule_text(md, r, &rule_name);
+		fprintf(out, "# rule [%s]: %llu pairs, %.0f estimated matches "
+			"(%u EM rounds)\n", rule_name.buf,
+			(unsigned long long)pairs, found, it);
+		for (size_t i = 0; i < nc; i++) {
+			if (skip[i])
+				continue;
+			for (unsigned k = 1; k < ncodes(&m->comparisons[i]); k++)
+				msum[i][k] += est[i][k] * found / (double)pairs;
+			mweight[i] += found / (double)pairs;
+		}
+	}
 	for (size_t i = 0; i < nc; i++) {
 		const struct match_comparison *c = &m->comparisons[i];
 
 		for (unsigned k = 1; k < ncodes(c); k++)
-			mm[i][k] = k == 2 ? 0.9 : 0.1 / (ncodes(c) - 2);
-	}
-	for (size_t s = 0; s < pt.cap; s++)
-		blocked += pt.count[s];
-	for (iter = 0; iter < o->iterations && blocked; iter++) {
-		double acc[NF_MAX][TRAIN_MAX_CODES], seen[NF_MAX];
-		double next_lambda, change = 0;
-
-		memset(acc, 0, sizeof(acc));
-		memset(seen, 0, sizeof(seen));
-		matches = 0;
-		for (size_t s = 0; s < pt.cap; s++) {
-			double lm = log(lambda), lu = log(1 - lambda), pm;
-
-			if (!pt.key[s])
-				continue;
-			for (size_t i = 0; i < nc; i++) {
-				unsigned k = (unsigned)(pt.key[s] >> (4 * i)) & 15;
-
-				if (!k)
-					continue;
-				lm += log(mm[i][k]);
-				lu += log(u[i][k]);
-			}
-			pm = 1 / (1 + exp(lu - lm)) * (double)pt.count[s];
-			matches += pm;
-			for (size_t i = 0; i < nc; i++) {
-				unsigned k = (unsigned)(pt.key[s] >> (4 * i)) & 15;
-
-				if (!k)
-					continue;
-				acc[i][k] += pm;
-				seen[i] += pm;
-			}
-		}
-		for (size_t i = 0; i < nc; i++) {
-			const struct match_comparison *c = &m->comparisons[i];
-
-			for (unsigned k = 1; k < ncodes(c); k++) {
-				double v = seen[i] > 0 ?
-					   (acc[i][k] + 1e-6) /
-					   (seen[i] + 1e-6 * (ncodes(c) - 1)) :
-					   mm[i][k];
-
-				change += fabs(v - mm[i][k]);
-				mm[i][k] = v;
-			}
-		}
-		next_lambda = matches / (double)blocked;
-		if (next_lambda < 1e-9)
-			next_lambda = 1e-9;
-		if (next_lambda > 1 - 1e-9)
-			next_lambda = 1 - 1e-9;
-		change += fabs(next_lambda - lambda);
-		lambda = next_lambda;
-		if (change < 1e-7)
-			break;
+			mm[i][k] = mweight[i] > 0 ? msum[i][k] / mweight[i] :
+				   initial_m(c, k);
 	}
 
 	fprintf(out, "# crmsync train: match.%s, %llu random pairs for u, "
@@ -2828,7 +2929,8 @@ static void train_model(struct model *md, const struct train_options *o,
 		(unsigned long long)sample, (unsigned long long)blocked, iter);
 	fprintf(out, "# estimated matches among the blocked pairs: %.0f "
 		"(%.4g of them); probability that two records match: %.4g "
-		"(prior: auto takes %.4g)\n", matches, lambda,
+		"(prior: auto takes %.4g)\n", matches,
+		blocked ? matches / (double)blocked : 0.0,
 		md->crm.n && md->dir.n ? matches / ((double)md->crm.n *
 						     (double)md->dir.n) : 0.0,
 		pow(2, md->prior) / (1 + pow(2, md->prior)));
@@ -2866,7 +2968,10 @@ static void train_model(struct model *md, const struct train_options *o,
 	}
 	free(p.e);
 	free(p.top);
-	patterns_release(&pt);
+	for (size_t r = 0; r < m->nblocking; r++)
+		patterns_release(&pt[r]);
+	free(pt);
+	strbuf_release(&rule_name);
 }
 
 int match_train(const struct job *job, const struct train_options *o,
@@ -2882,6 +2987,14 @@ int match_train(const struct job *job, const struct train_options *o,
 
 		if (!m->enabled || (o->model && strcmp(o->model, label)))
 			continue;
+		if (m->ncomparisons > 15) {
+			/* a pattern packs 4 bits per comparison under a
+			 * marker bit */
+			err_set(err, ERR_CONFIG, "%s: match.%s has %zu "
+				"comparisons; train handles at most 15",
+				job->path, label, m->ncomparisons);
+			goto out;
+		}
 		for (size_t c = 0; c < m->ncomparisons; c++) {
 			if (m->comparisons[c].nlevels + 2 > TRAIN_MAX_CODES) {
 				err_set(err, ERR_CONFIG, "%s: match.%s.comparisons."

@@ -91,8 +91,8 @@ struct train_options {
 /*
  * `crmsync train`: estimates each comparison level's u from random pairs
  * of CRM records and profiles (nearly all non-matches), then its m by
- * expectation-maximisation over the blocked pairs with u held fixed, as
- * Splink does, and prints to `out` a `match:` fragment with the job's
+ * expectation-maximisation over the blocked pairs (the non-matches' own
+ * distribution among them estimated alongside, and dropped), and prints to `out` a `match:` fragment with the job's
  * comparisons and the estimated m and u, to paste into the job file.
  * Reads the mirror and the directory inputs; writes nothing.  Fails as
  * match_run() does when an input is missing or malformed, ERR_CONFIG
