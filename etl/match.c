@@ -473,6 +473,16 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 		}
 		if (q->nall - *joined < 8 || q->closed)
 			break;
+		if (q->next < q->nall) {
+			/* the workers are behind: lend a hand */
+			struct load_batch *b = q->all[q->next++];
+
+			pthread_mutex_unlock(&q->lock);
+			normalise_batch(q->md, b);
+			pthread_mutex_lock(&q->lock);
+			b->done = 1;
+			continue;
+		}
 		pthread_cond_wait(&q->done, &q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
