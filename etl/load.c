@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -37,6 +38,20 @@ static int streq0(const char *a, const char *b)
 	if (!a || !b)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+/* Logs (at -vv) how long the step `what` took since the previous one. */
+static void phase(const char *what)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (what && log_level() >= LOG_DEBUG)
+		log_debug("load: %s %.3f s", what,
+			  (double)(now.tv_sec - last.tv_sec) +
+			  (double)(now.tv_nsec - last.tv_nsec) / 1e9);
+	last = now;
 }
 
 /* ---- an arena of strings that never move ------------------------------- */
@@ -1441,8 +1456,10 @@ static int apply(struct ctx *c, struct err *err)
 		sqlite3_finalize(q[i]);
 		q[i] = NULL;
 	}
+	phase("apply");
 	if (store_commit(c->store, err) < 0)
 		goto out;
+	phase("commit store");
 	ret = 0;
 out:
 	for (int i = 0; i < NQ; i++)
@@ -1604,6 +1621,7 @@ static int compute(struct ctx *c, const char *match_dir, struct err *err)
 		if (rc < 0)
 			return -1;
 	}
+	phase("read matches");
 	sort_array(c->links, c->nlinks, sizeof(*c->links), link_cmp);
 	for (size_t i = 1; i < c->nlinks; i++)
 		if (!link_cmp(&c->links[i - 1], &c->links[i]))
@@ -1616,10 +1634,14 @@ static int compute(struct ctx *c, const char *match_dir, struct err *err)
 		c->by_crm[i] = i;
 	crm_ctx = c;
 	sort_array(c->by_crm, c->nlinks, sizeof(*c->by_crm), by_crm_cmp);
+	phase("sort links");
 	if (read_mirror(c, "Contact", contact_row, err) < 0 ||
-	    read_mirror(c, "Lead", contact_row, err) < 0 ||
-	    diff_links(c, err) < 0)
+	    read_mirror(c, "Lead", contact_row, err) < 0)
 		return -1;
+	phase("read contact info");
+	if (diff_links(c, err) < 0)
+		return -1;
+	phase("diff links");
 	if (read_mirror(c, "User", user_row, err) < 0)
 		return -1;
 	sort_array(c->users, c->nusers, sizeof(*c->users), user_cmp);
@@ -1639,10 +1661,12 @@ static int compute(struct ctx *c, const char *match_dir, struct err *err)
 	}
 	if (diff_seats(c, err) < 0 || find_saves(c, err) < 0)
 		return -1;
+	phase("seats and saves");
 	if (write_badges(c, err) < 0 || write_contacts(c, err) < 0 ||
 	    write_saves(c, err) < 0 || write_seats(c, err) < 0 ||
 	    write_summary(c, err) < 0)
 		return -1;
+	phase("write change sets");
 	return 0;
 }
 
@@ -1691,6 +1715,7 @@ int load_run(const struct job *job, const struct run *run,
 	uint64_t gen = 0;
 	int ret = -1, begun, loaded, bad;
 
+	phase(NULL);
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	strbuf_init(&c.tmp, 0);
@@ -1704,6 +1729,7 @@ int load_run(const struct job *job, const struct run *run,
 		goto out;
 	if (check_key(c.store, c.key, job, err) < 0)
 		goto out;
+	phase("open store");
 	loaded = run_loaded(&c, run->id, &gen, err);
 	if (loaded < 0)
 		goto out;
@@ -1785,6 +1811,7 @@ int load_run(const struct job *job, const struct run *run,
 		goto out;
 	}
 	c.st = NULL;
+	phase("commit stage");
 	if (apply(&c, err) < 0)
 		goto out;
 	fill_result(&c, res);
@@ -1794,6 +1821,7 @@ out:
 		err_prefix(err, "load");
 	stage_abandon(c.st);
 	ctx_release(&c);
+	phase("close");
 	free(path);
 	free(state);
 	free(match_dir);
