@@ -46,7 +46,7 @@
 #include "errors.h"
 
 /* Steps of the "core" component known to this build. */
-#define STORE_CORE_VERSION 1
+#define STORE_CORE_VERSION 2
 
 struct store;
 
