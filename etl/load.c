@@ -173,7 +173,7 @@ struct ctx {
 	struct store *store;
 	struct pii_key *key;
 	struct arena arena;
-	struct strbuf tmp;
+	struct strbuf tmp, tmp2;
 	const char *instance;
 
 	struct link *links;        /* this run's links, by kind and target */
@@ -466,25 +466,6 @@ static int match_row(struct ctx *c, const char *const *v,
 	return 0;
 }
 
-/* The stored form of a contact value: NULL when empty, encrypted when
- * the job has a key (context "<column>:<crm id>"). */
-static const char *pii_value(struct ctx *c, const char *column,
-			     const char *crm_id, const char *value)
-{
-	if (!value || !*value)
-		return NULL;
-	if (!c->key)
-		return adup(&c->arena, value, strlen(value));
-	{
-		char *context = xasprintf("%s:%s", column, crm_id);
-
-		strbuf_reset(&c->tmp);
-		pii_encrypt(c->key, context, value, strlen(value), &c->tmp);
-		free(context);
-	}
-	return adup(&c->arena, c->tmp.buf, c->tmp.len);
-}
-
 static void add_change(struct ctx *c, int op, const struct link *l)
 {
 	struct change *ch;
@@ -624,13 +605,36 @@ static const char *wanted_next(struct ctx *c)
 }
 
 /*
+ * The stored form of a contact value, for comparing: NULL when empty,
+ * `value` itself without a key, else its encryption in `buf`.  Not a
+ * copy: add_contact() callers copy with pii_value().
+ */
+static const char *pii_form(struct ctx *c, struct strbuf *buf,
+			    const char *column, const char *crm_id,
+			    const char *value)
+{
+	char context[128];
+
+	if (!value || !*value)
+		return NULL;
+	if (!c->key)
+		return value;
+	snprintf(context, sizeof(context), "%s:%s", column, crm_id);
+	strbuf_reset(buf);
+	pii_encrypt(c->key, context, value, strlen(value), buf);
+	return buf->buf;
+}
+
+/*
  * Wanted record `id` has (email, phone) in the CRM now (NULL, NULL when
  * the mirror lacks it): compares with its stored row, removing the
- * stored rows before it that no link wants any more.
+ * stored rows before it that no link wants any more.  `id` need only
+ * live until the call returns.
  */
 static int settle(struct ctx *c, const char *id, const char *email,
 		  const char *phone, struct err *err)
 {
+	const char *e, *p;
 	int d = 1;
 
 	while (c->m_has && (d = strcmp(stored_id(c), id)) < 0) {
@@ -641,24 +645,16 @@ static int settle(struct ctx *c, const char *id, const char *email,
 	}
 	if (!c->m_has)
 		d = 1;
-	{
-		const char *e = pii_value(c, "email", id, email);
-		const char *p = pii_value(c, "phone", id, phone);
-
-		if (d == 0) {
-			const char *se = (const char *)
-				sqlite3_column_text(c->m_stored, 1);
-			const char *sp = (const char *)
-				sqlite3_column_text(c->m_stored, 2);
-
-			if (!streq0(e, se) || !streq0(p, sp))
-				add_contact(c, CH_CHANGE, c->m_object,
-					    adup0(&c->arena, id), e, p);
-			return stored_next(c, err);
-		}
-		add_contact(c, CH_ADD, c->m_object, adup0(&c->arena, id), e, p);
-	}
-	return 0;
+	e = pii_form(c, &c->tmp, "email", id, email);
+	p = pii_form(c, &c->tmp2, "phone", id, phone);
+	if (d == 0 &&
+	    streq0(e, (const char *)sqlite3_column_text(c->m_stored, 1)) &&
+	    streq0(p, (const char *)sqlite3_column_text(c->m_stored, 2)))
+		return stored_next(c, err); /* unchanged: the usual case */
+	add_contact(c, d ? CH_ADD : CH_CHANGE, c->m_object,
+		    adup0(&c->arena, id), e ? adup0(&c->arena, e) : NULL,
+		    p ? adup0(&c->arena, p) : NULL);
+	return d ? 0 : stored_next(c, err);
 }
 
 /* The next wanted Id: of this run's links (links_read), else the stored
@@ -674,10 +670,7 @@ static const char *wanted(const struct ctx *c)
 static int settle_wanted(struct ctx *c, const char *w, const char *email,
 			 const char *phone, struct err *err)
 {
-	/* a stored row's Id goes with its row: copy it first */
-	const char *id = c->links_read ? w : adup0(&c->arena, w);
-
-	if (settle(c, id, email, phone, err) < 0)
+	if (settle(c, w, email, phone, err) < 0)
 		return -1;
 	if (c->links_read)
 		c->m_wanted = wanted_next(c);
@@ -1178,7 +1171,8 @@ static struct csv_writer *open_out(struct stage *st, const char *name,
 		err_set(err, ERR_SOFTWARE, "no schema staged/%s", schema);
 		return NULL;
 	}
-	w = csvw_open(path, schema_field_names(s), s->nfields, 0, err);
+	/* the change sets of a first load are as large as the store */
+	w = csvw_open(path, schema_field_names(s), s->nfields, CSVW_FAST, err);
 	free(path);
 	return w;
 }
@@ -1873,6 +1867,7 @@ static void ctx_release(struct ctx *c)
 	free(c->opps);
 	free(c->saves);
 	strbuf_release(&c->tmp);
+	strbuf_release(&c->tmp2);
 	arena_release(&c->arena);
 	pii_key_free(c->key);
 	store_close(c->store);
@@ -2125,6 +2120,7 @@ int load_run(const struct job *job, const struct run *run,
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	strbuf_init(&c.tmp, 0);
+	strbuf_init(&c.tmp2, 0);
 	c.job = job;
 	c.run = run;
 	if (fs_mkdirs(state, 0700, err) < 0 ||
@@ -2181,6 +2177,7 @@ int load_run(const struct job *job, const struct run *run,
 		ctx_release(&c);
 		memset(&c, 0, sizeof(c));
 		strbuf_init(&c.tmp, 0);
+		strbuf_init(&c.tmp2, 0);
 		c.job = job;
 		c.run = run;
 		if (store_open(path, 1, &c.store, err) < 0 ||
