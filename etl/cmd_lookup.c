@@ -34,7 +34,7 @@ static const char *text(sqlite3_stmt *q, int i)
 
 /* Prints a contact value, decrypting it when needed. */
 static int print_pii(const char *label, const char *column,
-		     const char *target, const char *value,
+		     const char *crm_id, const char *value,
 		     const struct pii_key *key, struct err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -46,7 +46,7 @@ static int print_pii(const char *label, const char *column,
 	if (pii_is_encrypted(value)) {
 		char ctx[512];
 
-		snprintf(ctx, sizeof(ctx), "%s:%s", column, target);
+		snprintf(ctx, sizeof(ctx), "%s:%s", column, crm_id);
 		if (!key)
 			return err_set(err, ERR_CONFIG, "the store's contact "
 				       "info is encrypted and the job names "
@@ -104,10 +104,13 @@ static int print_saves(struct store *s, const char *where, const char *a,
 static int print_target(struct store *s, const struct pii_key *key,
 			const char *kind, const char *target, struct err *err)
 {
-	sqlite3_stmt *q = store_prepare(s, "SELECT crm_object, crm_id, "
-					"badge_url, score, manual, email, "
-					"phone, run_id FROM links WHERE kind "
-					"= ? AND target_id = ?", err);
+	sqlite3_stmt *q = store_prepare(s, "SELECT l.crm_object, l.crm_id, "
+					"l.badge_url, l.score, l.manual, "
+					"ci.email, ci.phone, l.run_id FROM "
+					"links l LEFT JOIN contact_info ci ON "
+					"ci.crm_object = l.crm_object AND "
+					"ci.crm_id = l.crm_id WHERE l.kind = ? "
+					"AND l.target_id = ?", err);
 	const char *label = strcmp(kind, "person") ? "company page" :
 			    "member";
 	int rc;
@@ -126,9 +129,9 @@ static int print_target(struct store *s, const struct pii_key *key,
 		       sqlite3_column_int(q, 4) ? "manual" : "by the model",
 		       text(q, 7));
 		if (!strcmp(kind, "person") &&
-		    (print_pii("email", "email", target, text(q, 5), key,
+		    (print_pii("email", "email", text(q, 1), text(q, 5), key,
 			       err) < 0 ||
-		     print_pii("phone", "phone", target, text(q, 6), key,
+		     print_pii("phone", "phone", text(q, 1), text(q, 6), key,
 			       err) < 0)) {
 			sqlite3_finalize(q);
 			return -1;

@@ -10,8 +10,10 @@
 
 #include "cmd.h"
 #include "fsutil.h"
+#include "load.h"
 #include "log.h"
 #include "stage.h"
+#include "store.h"
 #include "xalloc.h"
 
 static const char verify_help[] =
@@ -20,7 +22,10 @@ static const char verify_help[] =
 	"Recomputes the manifests of a stage directory, of every stage of a\n"
 	"run, or of every run and the CRM mirror of a job: sizes, SHA-256,\n"
 	"row counts and headers of every file, the manifest's own hash, and\n"
-	"files that no manifest lists.  Prints one line per file on\n"
+	"files that no manifest lists; for a job, also the store\n"
+	"(state/store.db) with SQLite's full PRAGMA integrity_check, which\n"
+	"reads every page (a load checks it only when crmsync did not close\n"
+	"it cleanly).  Prints one line per file on\n"
 	"standard output (ok / FAIL / note); inputs that changed since a\n"
 	"stage read them are notes, not failures.\n"
 	"\n"
@@ -91,6 +96,28 @@ static void verify_run(const char *dir, struct tally *t)
 	free(names);
 }
 
+/* The job's store, with the full integrity check: one line. */
+static void verify_store(const struct job *job, struct tally *t)
+{
+	char *path = load_store_path(job);
+	struct err err = ERR_INIT;
+	struct store *s = NULL;
+
+	if (fs_exists(path)) {
+		if (store_open(path, 0, &s, &err) == 0 &&
+		    store_integrity_check(s, &err) == 0) {
+			char *what = xasprintf("%s (integrity_check)", path);
+
+			report(t, VERIFY_OK, what);
+			free(what);
+		} else {
+			report(t, VERIFY_FAIL, err.msg);
+		}
+		store_close(s);
+	}
+	free(path);
+}
+
 static int verify_job(const char *path, struct tally *t, struct err *err)
 {
 	struct job *job = job_load(path, err);
@@ -114,6 +141,7 @@ static int verify_job(const char *path, struct tally *t, struct err *err)
 	free(names);
 	if (fs_is_dir(mirror))
 		verify_dir(mirror, t);
+	verify_store(job, t);
 	free(mirror);
 	free(runs);
 	job_free(job);

@@ -395,7 +395,8 @@ static int open_writer(struct csv_writer *w, const char *const *header,
 	w->tmp_exists = 1;
 	if (!(w->flags & CSVW_PLAIN)) {
 		/* windowBits 15 + 16: a gzip wrapper with mtime 0, no name */
-		if (deflateInit2(&w->z, 6, Z_DEFLATED, 15 + 16, 8,
+		if (deflateInit2(&w->z, (w->flags & CSVW_FAST) ? 1 : 6,
+				 Z_DEFLATED, 15 + 16, 8,
 				 Z_DEFAULT_STRATEGY) != Z_OK)
 			return err_set(err, ERR_SOFTWARE, "'%s': cannot "
 				       "initialise zlib", w->path);

@@ -113,6 +113,9 @@ struct csv_writer;
 enum csvw_flags {
 	CSVW_PLAIN = 1 << 0,     /* no gzip (manifests) */
 	CSVW_QUOTE_ALL = 1 << 1, /* quote every value, as query results do */
+	CSVW_FAST = 1 << 2,      /* gzip level 1 instead of 6: for large,
+				  * short-lived files (a load's change sets);
+				  * as deterministic */
 };
 
 /* What a committed file holds, for the manifest. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -37,6 +38,20 @@ static int streq0(const char *a, const char *b)
 	if (!a || !b)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+/* Logs (at -vv) how long the step `what` took since the previous one. */
+static void phase(const char *what)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (what && log_level() >= LOG_DEBUG)
+		log_debug("load: %s %.3f s", what,
+			  (double)(now.tv_sec - last.tv_sec) +
+			  (double)(now.tv_nsec - last.tv_nsec) / 1e9);
+	last = now;
 }
 
 /* ---- an arena of strings that never move ------------------------------- */
@@ -87,25 +102,38 @@ struct link {
 	const char *target;
 	const char *crm_object;
 	const char *crm_id;
-	const char *url;
-	const char *email;      /* as stored (maybe encrypted); NULL: none */
-	const char *phone;
+	const char *url;        /* NULL: the instance URL + "/" + crm_id */
 	double score;
 	int manual;
 };
 
-/* One change to the links table. */
+/* One change to the links table or to contact_info. */
 enum change_op {
-	CH_ADD = 'a',     /* new link (with its contact info) */
-	CH_REMOVE = 'r',  /* link gone */
-	CH_BADGE = 'c',   /* badge changed (and maybe contact info) */
-	CH_CONTACT = 'i', /* contact info only */
+	CH_ADD = 'a',     /* new row */
+	CH_REMOVE = 'r',  /* row gone */
+	CH_CHANGE = 'c',  /* row changed */
 };
 
 struct change {
 	int op;
-	int contact;      /* a contact_info row goes with it */
 	struct link l;    /* new values; CH_REMOVE: the old ones */
+};
+
+/* The contact info (R32) of one linked Lead or Contact. */
+struct contact {
+	int op;           /* enum change_op */
+	const char *crm_object, *crm_id;
+	const char *email, *phone; /* as stored (maybe encrypted); NULL: none */
+};
+
+/* Inputs whose identity the store records with each load (meta
+ * "input:<name>"): when a load finds the same identities as the last
+ * one, those inputs cannot bring a change and are not read at all. */
+enum input_id { IN_PERSON, IN_ACCOUNT, IN_CONTACT, IN_LEAD, IN_BADGES,
+		IN_NUM };
+static const char *const input_names[IN_NUM] = {
+	"input:match/person_matches", "input:match/account_matches",
+	"input:mirror/Contact", "input:mirror/Lead", "input:badges",
 };
 
 struct user {
@@ -145,16 +173,34 @@ struct ctx {
 	struct store *store;
 	struct pii_key *key;
 	struct arena arena;
-	struct strbuf tmp;
+	struct strbuf tmp, tmp2;
 	const char *instance;
 
 	struct link *links;        /* this run's links, by kind and target */
 	size_t nlinks, alinks;
 	size_t *by_crm;            /* indexes of links by crm_id */
+	int links_read;            /* links holds this run's links; else the
+				    * store's are the same (same_links) */
+	sqlite3_stmt *link_q;      /* a link by crm_id, when !links_read */
+	struct link found;         /* its result */
 
 	struct change *ch;
 	size_t nch, ach;
-	size_t nsorted;            /* read_staged(): sorted badge rows */
+	struct contact *cch;       /* contact info changes, by object and Id */
+	size_t ncch, acch;
+
+	/* identities of the inputs (enum input_id): this run's, and the
+	 * ones the store recorded with its last load (NULL: none) */
+	char *in_now[IN_NUM];
+	char *in_was[IN_NUM];
+
+	/* the contact merge (merge_contacts()) */
+	const char *m_object;      /* object being merged */
+	size_t m_wi;               /* next wanted link (by_crm), links_read */
+	sqlite3_stmt *m_stored;    /* contact_info rows of m_object by Id */
+	int m_has;                 /* m_stored holds a row */
+	const char *m_wanted;      /* the next wanted Id, links_read */
+	char m_last[64];           /* Id of the previous mirror row */
 
 	struct user *users;        /* by id */
 	size_t nusers, ausers;
@@ -172,6 +218,12 @@ struct ctx {
 	struct summary sum;
 	/* fields of the schema being read, by name */
 	const struct schema *schema;
+	struct {
+		const struct schema *schema;
+		const char *name;  /* a literal: compared by address */
+		int index;
+	} fx_cache[48];
+	size_t nfx_cache;
 };
 
 /* ---- reading staged and mirror files -------------------------------------- */
@@ -180,11 +232,23 @@ typedef int (*row_fn)(struct ctx *c, const char *const *v,
 		      const struct csv_row *row, const char *path,
 		      struct err *err);
 
-/* Index of `name` in the schema being read (it is ours: must exist). */
-static int fx(const struct ctx *c, const char *name)
+/* Index of `name` (a string literal) in the schema being read (it is
+ * ours: must exist).  Remembered: it is asked for every row. */
+static int fx(struct ctx *c, const char *name)
 {
-	int i = schema_field_index(c->schema, name);
+	int i;
 
+	for (size_t k = 0; k < c->nfx_cache; k++)
+		if (c->fx_cache[k].name == name &&
+		    c->fx_cache[k].schema == c->schema)
+			return c->fx_cache[k].index;
+	i = schema_field_index(c->schema, name);
+	if (i >= 0 && c->nfx_cache < sizeof(c->fx_cache) /
+	    sizeof(c->fx_cache[0])) {
+		c->fx_cache[c->nfx_cache].schema = c->schema;
+		c->fx_cache[c->nfx_cache].name = name;
+		c->fx_cache[c->nfx_cache++].index = i;
+	}
 	if (i < 0) {
 		fprintf(stderr, "crmsync: schema %s lacks %s\n",
 			c->schema->name, name);
@@ -285,31 +349,87 @@ static int link_cmp(const void *pa, const void *pb)
 
 static const struct ctx *crm_ctx;
 
+/* by crm_id, then by kind and target (the order of the links array) */
 static int by_crm_cmp(const void *pa, const void *pb)
 {
-	const struct link *a = &crm_ctx->links[*(const size_t *)pa];
-	const struct link *b = &crm_ctx->links[*(const size_t *)pb];
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	int d = strcmp(crm_ctx->links[ia].crm_id, crm_ctx->links[ib].crm_id);
 
-	return strcmp(a->crm_id, b->crm_id);
+	return d ? d : (ia > ib) - (ia < ib);
 }
 
-static struct link *link_by_crm(const struct ctx *c, const char *crm_id)
+/* The badge URL of `l` (in c->tmp when built: valid until the next use). */
+static const char *link_url(struct ctx *c, const struct link *l)
+{
+	if (l->url)
+		return l->url;
+	strbuf_reset(&c->tmp);
+	strbuf_addstr(&c->tmp, c->instance);
+	strbuf_addch(&c->tmp, '/');
+	strbuf_addstr(&c->tmp, l->crm_id);
+	return c->tmp.buf;
+}
+
+/* 1 when `url` is the badge URL of `crm_id`. */
+static int is_url_of(const struct ctx *c, const char *url, const char *crm_id)
+{
+	size_t n = strlen(c->instance);
+
+	return url && strncmp(url, c->instance, n) == 0 && url[n] == '/' &&
+	       strcmp(url + n + 1, crm_id) == 0;
+}
+
+/*
+ * The link of CRM record `crm_id` (the first by kind and target when
+ * several profiles link to it), or NULL.  From this run's links when
+ * they were read, else from the store (which holds the same ones).
+ */
+static const struct link *link_by_crm(struct ctx *c, const char *crm_id,
+				      struct err *err)
 {
 	size_t lo = 0, hi = c->nlinks;
+	int rc;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		struct link *l = &c->links[c->by_crm[mid]];
-		int d = strcmp(crm_id, l->crm_id);
+	if (c->links_read) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int d = strcmp(crm_id, c->links[c->by_crm[mid]].crm_id);
 
-		if (!d)
-			return l;
-		if (d < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+			if (d <= 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (lo < c->nlinks &&
+		    !strcmp(crm_id, c->links[c->by_crm[lo]].crm_id))
+			return &c->links[c->by_crm[lo]];
+		return NULL;
 	}
-	return NULL;
+	if (!c->link_q) {
+		c->link_q = store_prepare(c->store, "SELECT kind, target_id, "
+					  "crm_object FROM links WHERE crm_id "
+					  "= ? ORDER BY kind, target_id LIMIT 1",
+					  err);
+		if (!c->link_q)
+			return NULL;
+	}
+	sqlite3_reset(c->link_q);
+	sqlite3_bind_text(c->link_q, 1, crm_id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(c->link_q);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			store_error(c->store, err, "cannot read links");
+		return NULL;
+	}
+	memset(&c->found, 0, sizeof(c->found));
+	c->found.kind = strcmp((const char *)sqlite3_column_text(c->link_q, 0),
+			       KIND_PERSON) ? KIND_ACCOUNT : KIND_PERSON;
+	c->found.target = adup0(&c->arena, (const char *)
+				sqlite3_column_text(c->link_q, 1));
+	c->found.crm_object = adup0(&c->arena, (const char *)
+				    sqlite3_column_text(c->link_q, 2));
+	c->found.crm_id = adup0(&c->arena, crm_id);
+	return &c->found;
 }
 
 static int match_row(struct ctx *c, const char *const *v,
@@ -343,59 +463,33 @@ static int match_row(struct ctx *c, const char *const *v,
 	l->manual = strcmp(manual, "true") == 0;
 	if (!l->crm_object)
 		return bad_value(path, row, "CrmObject", "empty", err);
-	strbuf_reset(&c->tmp);
-	strbuf_addf(&c->tmp, "%s/%s", c->instance, crm_id);
-	l->url = adup(&c->arena, c->tmp.buf, c->tmp.len);
 	return 0;
 }
 
-/* The stored form of a contact value: NULL when empty, encrypted when
- * the job has a key. */
-static const char *pii_value(struct ctx *c, const char *column,
-			     const char *target, const char *value)
-{
-	if (!value || !*value)
-		return NULL;
-	if (!c->key)
-		return adup(&c->arena, value, strlen(value));
-	{
-		char *context = xasprintf("%s:%s", column, target);
-
-		strbuf_reset(&c->tmp);
-		pii_encrypt(c->key, context, value, strlen(value), &c->tmp);
-		free(context);
-	}
-	return adup(&c->arena, c->tmp.buf, c->tmp.len);
-}
-
-/* Contact info (R32) of linked Leads and Contacts, from the mirror. */
-static int contact_row(struct ctx *c, const char *const *v,
-		       const struct csv_row *row, const char *path,
-		       struct err *err)
-{
-	struct link *l = link_by_crm(c, v[fx(c, "Id")]);
-
-	(void)row;
-	(void)path;
-	(void)err;
-	if (!l || strcmp(l->kind, KIND_PERSON) ||
-	    strcmp(l->crm_object, c->schema->name))
-		return 0;
-	l->email = pii_value(c, "email", l->target, v[fx(c, "Email")]);
-	l->phone = pii_value(c, "phone", l->target, v[fx(c, "Phone")]);
-	return 0;
-}
-
-static void add_change(struct ctx *c, int op, int contact,
-		       const struct link *l)
+static void add_change(struct ctx *c, int op, const struct link *l)
 {
 	struct change *ch;
 
 	XGROW(c->ch, c->ach, c->nch + 1);
 	ch = &c->ch[c->nch++];
 	ch->op = op;
-	ch->contact = contact;
 	ch->l = *l;
+}
+
+static void add_contact(struct ctx *c, int op, const char *object,
+			const char *crm_id, const char *email,
+			const char *phone)
+{
+	struct contact *k;
+
+	XGROW(c->cch, c->acch, c->ncch + 1);
+	k = &c->cch[c->ncch++];
+	k->op = op;
+	k->crm_object = object;
+	k->crm_id = crm_id;
+	k->email = email;
+	k->phone = phone;
+	c->sum.contact++;
 }
 
 /* Compares the store's links (in key order) with this run's. */
@@ -403,8 +497,8 @@ static int diff_links(struct ctx *c, struct err *err)
 {
 	sqlite3_stmt *q = store_prepare(c->store, "SELECT kind, target_id, "
 					"crm_object, crm_id, score, manual, "
-					"badge_url, email, phone FROM links "
-					"ORDER BY kind, target_id", err);
+					"badge_url FROM links ORDER BY kind, "
+					"target_id", err);
 	size_t i = 0;
 	int rc;
 
@@ -428,12 +522,8 @@ static int diff_links(struct ctx *c, struct err *err)
 		while (i < c->nlinks &&
 		       (rc == SQLITE_DONE ||
 			link_cmp(&c->links[i], &old) < 0)) {
-			const struct link *l = &c->links[i++];
-
-			add_change(c, CH_ADD, l->email || l->phone, l);
+			add_change(c, CH_ADD, &c->links[i++]);
 			c->sum.added++;
-			if (l->email || l->phone)
-				c->sum.contact++;
 		}
 		if (rc == SQLITE_DONE)
 			break;
@@ -442,8 +532,6 @@ static int diff_links(struct ctx *c, struct err *err)
 		old.score = sqlite3_column_double(q, 4);
 		old.manual = sqlite3_column_int(q, 5);
 		old.url = (const char *)sqlite3_column_text(q, 6);
-		old.email = (const char *)sqlite3_column_text(q, 7);
-		old.phone = (const char *)sqlite3_column_text(q, 8);
 		d = i < c->nlinks ? link_cmp(&c->links[i], &old) : 1;
 		if (d > 0) {
 			/* stored, no longer linked: badge and flag go */
@@ -453,33 +541,208 @@ static int diff_links(struct ctx *c, struct err *err)
 			gone.crm_object = adup0(&c->arena, old.crm_object);
 			gone.crm_id = adup0(&c->arena, old.crm_id);
 			gone.url = adup0(&c->arena, old.url);
-			gone.email = gone.phone = NULL;
-			add_change(c, CH_REMOVE, 0, &gone);
+			add_change(c, CH_REMOVE, &gone);
 			c->sum.removed++;
 		} else {
 			const struct link *l = &c->links[i++];
-			int badge = !streq0(l->crm_object, old.crm_object) ||
-				    !streq0(l->crm_id, old.crm_id) ||
-				    l->score != old.score ||
-				    l->manual != old.manual ||
-				    !streq0(l->url, old.url);
-			int contact = !streq0(l->email, old.email) ||
-				      !streq0(l->phone, old.phone);
 
-			if (badge)
+			if (!streq0(l->crm_object, old.crm_object) ||
+			    !streq0(l->crm_id, old.crm_id) ||
+			    l->score != old.score ||
+			    l->manual != old.manual ||
+			    !is_url_of(c, old.url, l->crm_id)) {
+				add_change(c, CH_CHANGE, l);
 				c->sum.changed++;
-			if (contact)
-				c->sum.contact++;
-			if (badge || contact)
-				add_change(c, badge ? CH_BADGE : CH_CONTACT,
-					   contact, l);
+			}
 		}
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return store_error(c->store, err, "cannot read links");
-	c->sum.links = c->nlinks;
 	return 0;
+}
+
+/* ---- contact info (R32) ------------------------------------------------------ */
+
+/*
+ * Contact info is kept per linked Lead or Contact in contact_info and
+ * diffed by a merge of three streams in Id order: the CRM records this
+ * run links people to (the wanted ones), the store's contact_info rows
+ * and the mirror's records (sorted by Id).  When the links are the same
+ * as at the last load (same_links), the wanted records are the stored
+ * rows themselves and the links are not read at all.
+ */
+
+/* Advances the stored rows (m_stored) to the next one. */
+static int stored_next(struct ctx *c, struct err *err)
+{
+	int rc = sqlite3_step(c->m_stored);
+
+	c->m_has = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(c->store, err, "cannot read contact_info");
+	return 0;
+}
+
+static const char *stored_id(const struct ctx *c)
+{
+	return (const char *)sqlite3_column_text(c->m_stored, 0);
+}
+
+/* The next wanted Id of this run's links (links_read), or NULL. */
+static const char *wanted_next(struct ctx *c)
+{
+	while (c->m_wi < c->nlinks) {
+		const struct link *l = &c->links[c->by_crm[c->m_wi++]];
+
+		if (strcmp(l->kind, KIND_PERSON) ||
+		    strcmp(l->crm_object, c->m_object) ||
+		    (c->m_wanted && !strcmp(c->m_wanted, l->crm_id)))
+			continue; /* several profiles may link to one record */
+		return l->crm_id;
+	}
+	return NULL;
+}
+
+/*
+ * The stored form of a contact value, for comparing: NULL when empty,
+ * `value` itself without a key, else its encryption in `buf`.  Not a
+ * copy: add_contact() callers copy with pii_value().
+ */
+static const char *pii_form(struct ctx *c, struct strbuf *buf,
+			    const char *column, const char *crm_id,
+			    const char *value)
+{
+	char context[128];
+
+	if (!value || !*value)
+		return NULL;
+	if (!c->key)
+		return value;
+	snprintf(context, sizeof(context), "%s:%s", column, crm_id);
+	strbuf_reset(buf);
+	pii_encrypt(c->key, context, value, strlen(value), buf);
+	return buf->buf;
+}
+
+/*
+ * Wanted record `id` has (email, phone) in the CRM now (NULL, NULL when
+ * the mirror lacks it): compares with its stored row, removing the
+ * stored rows before it that no link wants any more.  `id` need only
+ * live until the call returns.
+ */
+static int settle(struct ctx *c, const char *id, const char *email,
+		  const char *phone, struct err *err)
+{
+	const char *e, *p;
+	int d = 1;
+
+	while (c->m_has && (d = strcmp(stored_id(c), id)) < 0) {
+		add_contact(c, CH_REMOVE, c->m_object,
+			    adup0(&c->arena, stored_id(c)), NULL, NULL);
+		if (stored_next(c, err) < 0)
+			return -1;
+	}
+	if (!c->m_has)
+		d = 1;
+	e = pii_form(c, &c->tmp, "email", id, email);
+	p = pii_form(c, &c->tmp2, "phone", id, phone);
+	if (d == 0 &&
+	    streq0(e, (const char *)sqlite3_column_text(c->m_stored, 1)) &&
+	    streq0(p, (const char *)sqlite3_column_text(c->m_stored, 2)))
+		return stored_next(c, err); /* unchanged: the usual case */
+	add_contact(c, d ? CH_ADD : CH_CHANGE, c->m_object,
+		    adup0(&c->arena, id), e ? adup0(&c->arena, e) : NULL,
+		    p ? adup0(&c->arena, p) : NULL);
+	return d ? 0 : stored_next(c, err);
+}
+
+/* The next wanted Id: of this run's links (links_read), else the stored
+ * row's; NULL when none is left. */
+static const char *wanted(const struct ctx *c)
+{
+	if (c->links_read)
+		return c->m_wanted;
+	return c->m_has ? stored_id(c) : NULL;
+}
+
+/* Settles wanted Id `w` with (email, phone) and moves to the next. */
+static int settle_wanted(struct ctx *c, const char *w, const char *email,
+			 const char *phone, struct err *err)
+{
+	if (settle(c, w, email, phone, err) < 0)
+		return -1;
+	if (c->links_read)
+		c->m_wanted = wanted_next(c);
+	return 0;
+}
+
+/* Wanted Ids before mirror Id `id` (NULL: all) have no CRM record: no
+ * contact info. */
+static int settle_missing(struct ctx *c, const char *id, struct err *err)
+{
+	const char *w;
+
+	while ((w = wanted(c)) && (!id || strcmp(w, id) < 0))
+		if (settle_wanted(c, w, NULL, NULL, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* A mirror record of a Lead or Contact. */
+static int contact_row(struct ctx *c, const char *const *v,
+		       const struct csv_row *row, const char *path,
+		       struct err *err)
+{
+	const char *id = v[fx(c, "Id")];
+	const char *w;
+
+	if (*c->m_last && strcmp(c->m_last, id) >= 0)
+		return bad_value(path, row, "Id", "the mirror is not sorted "
+				 "by Id", err);
+	snprintf(c->m_last, sizeof(c->m_last), "%s", id);
+	if (settle_missing(c, id, err) < 0)
+		return -1;
+	w = wanted(c);
+	if (!w || strcmp(w, id))
+		return 0; /* not linked */
+	return settle_wanted(c, w, v[fx(c, "Email")], v[fx(c, "Phone")], err);
+}
+
+/* The contact info changes of `object`'s linked records. */
+static int merge_contacts(struct ctx *c, const char *object,
+			  struct err *err)
+{
+	int ret = -1;
+
+	c->m_object = object;
+	c->m_wi = 0;
+	c->m_last[0] = '\0';
+	c->m_stored = store_prepare(c->store, "SELECT crm_id, email, phone "
+				    "FROM contact_info WHERE crm_object = ? "
+				    "ORDER BY crm_id", err);
+	if (!c->m_stored)
+		return -1;
+	sqlite3_bind_text(c->m_stored, 1, object, -1, SQLITE_STATIC);
+	if (stored_next(c, err) < 0)
+		goto out;
+	c->m_wanted = NULL;
+	c->m_wanted = c->links_read ? wanted_next(c) : NULL;
+	if (read_mirror(c, object, contact_row, err) < 0 ||
+	    settle_missing(c, NULL, err) < 0)
+		goto out;
+	/* stored rows no link wants any more */
+	while (c->m_has) {
+		add_contact(c, CH_REMOVE, object,
+			    adup0(&c->arena, stored_id(c)), NULL, NULL);
+		if (stored_next(c, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(c->m_stored);
+	c->m_stored = NULL;
+	return ret;
 }
 
 /* ---- users and the seat map (R34) ------------------------------------------ */
@@ -755,14 +1018,18 @@ static int opp_cmp(const void *pa, const void *pb)
 		      ((const struct opp *)pb)->id);
 }
 
-static void add_candidate(struct ctx *c, const struct opp *o,
-			  const char *crm_id, const char *object)
+static int add_candidate(struct ctx *c, const struct opp *o,
+			 const char *crm_id, const char *object,
+			 struct err *err)
 {
-	const struct link *l = crm_id ? link_by_crm(c, crm_id) : NULL;
+	const struct link *l = crm_id && *crm_id ? link_by_crm(c, crm_id,
+							       err) : NULL;
 	struct save *s;
 
+	if (!l && err && err->cls != ERR_OK)
+		return -1;
 	if (!l || strcmp(l->crm_object, object))
-		return; /* not matched: nothing to save on the directory */
+		return 0; /* not matched: nothing to save on the directory */
 	XGROW(c->saves, c->asaves, c->nsaves + 1);
 	s = &c->saves[c->nsaves++];
 	memset(s, 0, sizeof(*s));
@@ -776,6 +1043,7 @@ static void add_candidate(struct ctx *c, const struct opp *o,
 	s->opp_name = o->name;
 	s->amount = o->amount;
 	s->value = o->value;
+	return 0;
 }
 
 static int ocr_row(struct ctx *c, const char *const *v,
@@ -787,12 +1055,12 @@ static int ocr_row(struct ctx *c, const char *const *v,
 
 	(void)row;
 	(void)path;
-	(void)err;
 	if (!c->nopps)
 		return 0;
 	o = bsearch(&key, c->opps, c->nopps, sizeof(*c->opps), opp_cmp);
 	if (o)
-		add_candidate(c, o, v[fx(c, "ContactId")], "Contact");
+		return add_candidate(c, o, v[fx(c, "ContactId")], "Contact",
+				     err);
 	return 0;
 }
 
@@ -842,8 +1110,9 @@ static int find_saves(struct ctx *c, struct err *err)
 		return -1;
 	sort_array(c->opps, c->nopps, sizeof(*c->opps), opp_cmp);
 	for (size_t i = 0; i < c->nopps; i++)
-		add_candidate(c, &c->opps[i], c->opps[i].account_id,
-			      "Account");
+		if (add_candidate(c, &c->opps[i], c->opps[i].account_id,
+				  "Account", err) < 0)
+			return -1;
 	if (read_mirror(c, "OpportunityContactRole", ocr_row, err) < 0)
 		return -1;
 	sort_array(c->saves, c->nsaves, sizeof(*c->saves), save_key_cmp);
@@ -902,7 +1171,8 @@ static struct csv_writer *open_out(struct stage *st, const char *name,
 		err_set(err, ERR_SOFTWARE, "no schema staged/%s", schema);
 		return NULL;
 	}
-	w = csvw_open(path, schema_field_names(s), s->nfields, 0, err);
+	/* the change sets of a first load are as large as the store */
+	w = csvw_open(path, schema_field_names(s), s->nfields, CSVW_FAST, err);
 	free(path);
 	return w;
 }
@@ -940,15 +1210,13 @@ static int write_badges(struct ctx *c, struct err *err)
 		const struct change *ch = &c->ch[i];
 		const char *v[8];
 
-		if (ch->op == CH_CONTACT)
-			continue;
 		snprintf(score, sizeof(score), "%.3f", ch->l.score);
 		v[0] = change_name(ch->op);
 		v[1] = ch->l.kind;
 		v[2] = ch->l.target;
 		v[3] = ch->l.crm_object;
 		v[4] = ch->l.crm_id;
-		v[5] = ch->l.url;
+		v[5] = link_url(c, &ch->l);
 		v[6] = score;
 		v[7] = ch->l.manual ? "true" : "false";
 		if (csvw_row(w, v, NULL, err) < 0) {
@@ -966,17 +1234,15 @@ static int write_contacts(struct ctx *c, struct err *err)
 
 	if (!w)
 		return -1;
-	for (size_t i = 0; i < c->nch; i++) {
-		const struct change *ch = &c->ch[i];
+	for (size_t i = 0; i < c->ncch; i++) {
+		const struct contact *k = &c->cch[i];
 		const char *v[5];
 
-		if (!ch->contact)
-			continue;
-		v[0] = ch->l.target;
-		v[1] = ch->l.crm_object;
-		v[2] = ch->l.crm_id;
-		v[3] = ch->l.email;
-		v[4] = ch->l.phone;
+		v[0] = change_name(k->op);
+		v[1] = k->crm_object;
+		v[2] = k->crm_id;
+		v[3] = k->email;
+		v[4] = k->phone;
 		if (csvw_row(w, v, NULL, err) < 0) {
 			csvw_abort(w);
 			return -1;
@@ -1094,7 +1360,41 @@ static int write_summary(struct ctx *c, struct err *err)
 	return close_out(c->st, w, "summary.csv.gz", "load_summary", err);
 }
 
+static int write_inputs(struct ctx *c, struct err *err)
+{
+	struct csv_writer *w = open_out(c->st, "inputs.csv.gz", "load_inputs",
+					err);
+
+	if (!w)
+		return -1;
+	for (int i = 0; i < IN_NUM; i++) {
+		const char *v[2] = { input_names[i] + strlen("input:"),
+				     c->in_now[i] };
+
+		if (csvw_row(w, v, NULL, err) < 0) {
+			csvw_abort(w);
+			return -1;
+		}
+	}
+	return close_out(c->st, w, "inputs.csv.gz", "load_inputs", err);
+}
+
 /* ---- reading staged change sets back (resuming an interrupted load) ---- */
+
+static int input_row(struct ctx *c, const char *const *v,
+		     const struct csv_row *row, const char *path,
+		     struct err *err)
+{
+	const char *name = v[fx(c, "Name")];
+
+	for (int i = 0; i < IN_NUM; i++)
+		if (!strcmp(input_names[i] + strlen("input:"), name)) {
+			free(c->in_now[i]);
+			c->in_now[i] = xstrdup(v[fx(c, "Identity")]);
+			return 0;
+		}
+	return bad_value(path, row, "Name", "unknown input", err);
+}
 
 static uint64_t num(const char *s)
 {
@@ -1125,15 +1425,19 @@ static int summary_row(struct ctx *c, const char *const *v,
 	return 0;
 }
 
+static int change_op_of(const char *change)
+{
+	return !strcmp(change, "added") ? CH_ADD :
+	       !strcmp(change, "removed") ? CH_REMOVE :
+	       !strcmp(change, "changed") ? CH_CHANGE : 0;
+}
+
 static int badge_row(struct ctx *c, const char *const *v,
 		     const struct csv_row *row, const char *path,
 		     struct err *err)
 {
-	const char *change = v[fx(c, "Change")];
 	struct link l;
-	int op = !strcmp(change, "added") ? CH_ADD :
-		 !strcmp(change, "removed") ? CH_REMOVE :
-		 !strcmp(change, "changed") ? CH_BADGE : 0;
+	int op = change_op_of(v[fx(c, "Change")]);
 
 	if (!op)
 		return bad_value(path, row, "Change", "unknown change", err);
@@ -1148,44 +1452,24 @@ static int badge_row(struct ctx *c, const char *const *v,
 	l.manual = !strcmp(v[fx(c, "Manual")], "true");
 	if (!l.target || !l.crm_id || !l.url || !l.crm_object)
 		return bad_value(path, row, "TargetId", "empty", err);
-	add_change(c, op, 0, &l);
+	add_change(c, op, &l);
 	return 0;
-}
-
-static int change_cmp(const void *pa, const void *pb)
-{
-	return link_cmp(&((const struct change *)pa)->l,
-			&((const struct change *)pb)->l);
 }
 
 static int contact_change_row(struct ctx *c, const char *const *v,
 			      const struct csv_row *row, const char *path,
 			      struct err *err)
 {
-	struct change key, *ch;
+	int op = change_op_of(v[fx(c, "Change")]);
+	const char *object = adup0(&c->arena, v[fx(c, "CrmObject")]);
+	const char *id = adup0(&c->arena, v[fx(c, "CrmId")]);
 
-	(void)row;
-	(void)path;
-	(void)err;
-	memset(&key, 0, sizeof(key));
-	key.l.kind = KIND_PERSON;
-	key.l.target = v[fx(c, "TargetId")];
-	/* only the badge rows are sorted; contact-only rows follow */
-	ch = c->nsorted ? bsearch(&key, c->ch, c->nsorted, sizeof(*c->ch),
-				  change_cmp) : NULL;
-	if (!ch) {
-		/* appended after the sorted badge rows; sorted below */
-		key.l.target = adup0(&c->arena, key.l.target);
-		key.l.crm_object = adup0(&c->arena, v[fx(c, "CrmObject")]);
-		key.l.crm_id = adup0(&c->arena, v[fx(c, "CrmId")]);
-		key.l.email = adup0(&c->arena, v[fx(c, "Email")]);
-		key.l.phone = adup0(&c->arena, v[fx(c, "Phone")]);
-		add_change(c, CH_CONTACT, 1, &key.l);
-		return 0;
-	}
-	ch->contact = 1;
-	ch->l.email = adup0(&c->arena, v[fx(c, "Email")]);
-	ch->l.phone = adup0(&c->arena, v[fx(c, "Phone")]);
+	if (!op)
+		return bad_value(path, row, "Change", "unknown change", err);
+	if (!object || !id)
+		return bad_value(path, row, "CrmId", "empty", err);
+	add_contact(c, op, object, id, adup0(&c->arena, v[fx(c, "Email")]),
+		    adup0(&c->arena, v[fx(c, "Phone")]));
 	return 0;
 }
 
@@ -1247,6 +1531,7 @@ static int read_staged(struct ctx *c, const char *dir, struct err *err)
 		row_fn fn;
 	} files[] = {
 		{ "summary.csv.gz", "load_summary", summary_row },
+		{ "inputs.csv.gz", "load_inputs", input_row },
 		{ "badges.csv.gz", "load_badges", badge_row },
 		{ "contact_info.csv.gz", "load_contact_info",
 		  contact_change_row },
@@ -1256,17 +1541,20 @@ static int read_staged(struct ctx *c, const char *dir, struct err *err)
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *path = xasprintf("%s/%s", dir, files[i].file);
-		int rc = read_input(c, path, "staged", files[i].schema,
-				    files[i].fn, err);
+		int rc = 0;
+
+		/* staged by a build that did not record its inputs: then the
+		 * next load reads every input */
+		if (files[i].fn != input_row || fs_exists(path))
+			rc = read_input(c, path, "staged", files[i].schema,
+					files[i].fn, err);
 
 		free(path);
 		if (rc < 0)
 			return -1;
-		if (i == 1) { /* the contact rows look badge rows up */
-			sort_array(c->ch, c->nch, sizeof(*c->ch), change_cmp);
-			c->nsorted = c->nch;
-		}
 	}
+	/* add_contact() counted the rows again */
+	c->sum.contact -= c->ncch;
 	return 0;
 }
 
@@ -1306,14 +1594,15 @@ static int apply(struct ctx *c, struct err *err)
 {
 	static const char *const sql[] = {
 		"INSERT INTO links(kind, target_id, crm_object, crm_id, "
-		"score, manual, badge_url, email, phone, run_id) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		"score, manual, badge_url, run_id) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 		"DELETE FROM links WHERE kind = ?1 AND target_id = ?2",
 		"UPDATE links SET crm_object = ?3, crm_id = ?4, score = ?5, "
-		"manual = ?6, badge_url = ?7, run_id = ?10 WHERE kind = ?1 "
+		"manual = ?6, badge_url = ?7, run_id = ?8 WHERE kind = ?1 "
 		"AND target_id = ?2",
-		"UPDATE links SET email = ?8, phone = ?9, run_id = ?10 WHERE "
-		"kind = ?1 AND target_id = ?2",
+		"INSERT OR REPLACE INTO contact_info(crm_object, crm_id, email, "
+		"phone, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"DELETE FROM contact_info WHERE crm_object = ?1 AND crm_id = ?2",
 		"INSERT OR IGNORE INTO saves(user_id, kind, target_id, "
 		"crm_object, crm_id, opportunity_id, amount, seat_id, run_id, "
 		"opportunity_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1325,7 +1614,7 @@ static int apply(struct ctx *c, struct err *err)
 		"badges_removed, badges_changed, contact_info_changed, "
 		"saves_added, seats_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	};
-	enum { INS, DEL, UPD, UPC, SAVE, SEAT, UNSEAT, LOAD, NQ };
+	enum { INS, DEL, UPD, CPUT, CDEL, SAVE, SEAT, UNSEAT, LOAD, NQ };
 	sqlite3_stmt *q[NQ] = { NULL };
 	const char *run_id = c->run->id;
 	char gen[32];
@@ -1341,45 +1630,36 @@ static int apply(struct ctx *c, struct err *err)
 	for (size_t i = 0; i < c->nch; i++) {
 		const struct change *ch = &c->ch[i];
 		const struct link *l = &ch->l;
-		sqlite3_stmt *s[2] = { NULL, NULL };
+		sqlite3_stmt *st = ch->op == CH_ADD ? q[INS] :
+				   ch->op == CH_REMOVE ? q[DEL] : q[UPD];
 
-		switch (ch->op) {
-		case CH_ADD:
-			s[0] = q[INS];
-			break;
-		case CH_REMOVE:
-			s[0] = q[DEL];
-			break;
-		case CH_BADGE:
-			s[0] = q[UPD];
-			s[1] = ch->contact ? q[UPC] : NULL;
-			break;
-		default:
-			s[0] = q[UPC];
-			break;
+		sqlite3_bind_text(st, 1, l->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, l->target, -1, SQLITE_STATIC);
+		if (st != q[DEL]) {
+			bind0(st, 3, l->crm_object);
+			bind0(st, 4, l->crm_id);
+			sqlite3_bind_double(st, 5, l->score);
+			sqlite3_bind_int(st, 6, l->manual);
+			sqlite3_bind_text(st, 7, link_url(c, l), -1,
+					  SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 8, run_id, -1, SQLITE_STATIC);
 		}
-		for (int k = 0; k < 2 && s[k]; k++) {
-			sqlite3_stmt *st = s[k];
+		if (step_done(c, st, "cannot write links", err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < c->ncch; i++) {
+		const struct contact *k = &c->cch[i];
+		sqlite3_stmt *st = k->op == CH_REMOVE ? q[CDEL] : q[CPUT];
 
-			sqlite3_bind_text(st, 1, l->kind, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, l->target, -1, SQLITE_STATIC);
-			if (st != q[DEL] && st != q[UPC]) {
-				bind0(st, 3, l->crm_object);
-				bind0(st, 4, l->crm_id);
-				sqlite3_bind_double(st, 5, l->score);
-				sqlite3_bind_int(st, 6, l->manual);
-				bind0(st, 7, l->url);
-			}
-			if (st == q[INS] || st == q[UPC]) {
-				bind0(st, 8, l->email);
-				bind0(st, 9, l->phone);
-			}
-			if (st != q[DEL])
-				sqlite3_bind_text(st, 10, run_id, -1,
-						  SQLITE_STATIC);
-			if (step_done(c, st, "cannot write links", err) < 0)
-				goto out;
+		sqlite3_bind_text(st, 1, k->crm_object, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, k->crm_id, -1, SQLITE_STATIC);
+		if (st == q[CPUT]) {
+			bind0(st, 3, k->email);
+			bind0(st, 4, k->phone);
+			sqlite3_bind_text(st, 5, run_id, -1, SQLITE_STATIC);
 		}
+		if (step_done(c, st, "cannot write contact_info", err) < 0)
+			goto out;
 	}
 	for (size_t i = 0; i < c->nsaves; i++) {
 		const struct save *s = &c->saves[i];
@@ -1437,12 +1717,25 @@ static int apply(struct ctx *c, struct err *err)
 		if (store_meta_set(c->store, "key_check", check, err) < 0)
 			goto out;
 	}
+	/* what the store now reflects (inputs.csv.gz) */
+	if (store_exec(c->store, "DELETE FROM meta WHERE key LIKE 'input:%'",
+		       err) < 0)
+		goto out;
+	for (int i = 0; i < IN_NUM; i++)
+		if (c->in_now[i] && store_meta_set(c->store, input_names[i],
+						   c->in_now[i], err) < 0)
+			goto out;
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)c->sum.links);
+	if (store_meta_set(c->store, "links", gen, err) < 0)
+		goto out;
 	for (int i = 0; i < NQ; i++) {
 		sqlite3_finalize(q[i]);
 		q[i] = NULL;
 	}
+	phase("apply");
 	if (store_commit(c->store, err) < 0)
 		goto out;
+	phase("commit store");
 	ret = 0;
 out:
 	for (int i = 0; i < NQ; i++)
@@ -1568,14 +1861,103 @@ static void ctx_release(struct ctx *c)
 	free(c->links);
 	free(c->by_crm);
 	free(c->ch);
+	free(c->cch);
+	for (int i = 0; i < IN_NUM; i++) {
+		free(c->in_now[i]);
+		free(c->in_was[i]);
+	}
+	sqlite3_finalize(c->link_q);
 	free(c->seats);
 	free(c->seat_ch);
 	free(c->opps);
 	free(c->saves);
 	strbuf_release(&c->tmp);
+	strbuf_release(&c->tmp2);
 	arena_release(&c->arena);
 	pii_key_free(c->key);
 	store_close(c->store);
+}
+
+/*
+ * The output row of `name` in `dir`/manifest.csv: its SHA-256 (a new
+ * string; NULL when the manifest or the row is missing), rows and bytes.
+ */
+static char *manifest_entry(const char *dir, const char *name,
+			    uint64_t *rows, uint64_t *bytes)
+{
+	char *path = xasprintf("%s/manifest.csv", dir);
+	struct csv_reader *r = csvr_open(path, CSVR_PLAIN, NULL);
+	const struct csv_row *h, *row;
+	long col[5] = { -1, -1, -1, -1, -1 };
+	static const char *const names[5] = { "kind", "path", "sha256", "rows",
+					      "bytes" };
+	char *sha = NULL;
+
+	free(path);
+	if (!r)
+		return NULL;
+	h = csvr_header(r);
+	for (size_t i = 0; i < h->nfields; i++)
+		for (int k = 0; k < 5; k++)
+			if (!strcmp(h->fields[i], names[k]))
+				col[k] = (long)i;
+	for (int k = 0; k < 5; k++)
+		if (col[k] < 0)
+			goto out;
+	while (csvr_next(r, &row, NULL) == CSVR_ROW)
+		if (!strcmp(row->fields[col[0]], "output") &&
+		    !strcmp(row->fields[col[1]], name)) {
+			sha = xstrdup(row->fields[col[2]]);
+			*rows = strtoull(row->fields[col[3]], NULL, 10);
+			*bytes = strtoull(row->fields[col[4]], NULL, 10);
+			break;
+		}
+out:
+	csvr_close(r);
+	return sha;
+}
+
+/*
+ * Fills c->in_now (this run's input identities) and c->in_was (the ones
+ * recorded with the last load).  A missing file is "none".
+ */
+static int input_identities(struct ctx *c, const char *match_dir,
+			    struct err *err)
+{
+	char *state = job_state_dir(c->job);
+	char *mirror = xasprintf("%s/mirror", state);
+	uint64_t rows, bytes;
+	char check[SHA256_HEX_LEN + 1] = "none";
+
+	c->in_now[IN_PERSON] = manifest_entry(match_dir,
+					      "person_matches.csv.gz", &rows,
+					      &bytes);
+	c->in_now[IN_ACCOUNT] = manifest_entry(match_dir,
+					       "account_matches.csv.gz", &rows,
+					       &bytes);
+	c->in_now[IN_CONTACT] = manifest_entry(mirror, "Contact.csv.gz", &rows,
+					       &bytes);
+	c->in_now[IN_LEAD] = manifest_entry(mirror, "Lead.csv.gz", &rows,
+					    &bytes);
+	free(mirror);
+	free(state);
+	if (c->key)
+		pii_key_check(c->key, check);
+	c->in_now[IN_BADGES] = xasprintf("instance %s key %s", c->instance,
+					 check);
+	for (int i = 0; i < IN_NUM; i++) {
+		if (!c->in_now[i])
+			c->in_now[i] = xstrdup("none");
+		c->in_was[i] = store_meta_get(c->store, input_names[i], err);
+		if (!c->in_was[i] && err && err->cls != ERR_OK)
+			return -1;
+	}
+	return 0;
+}
+
+static int same_input(const struct ctx *c, enum input_id i)
+{
+	return c->in_was[i] && !strcmp(c->in_was[i], c->in_now[i]);
 }
 
 /* Computes the change sets of a fresh load into c->st. */
@@ -1586,40 +1968,111 @@ static int compute(struct ctx *c, const char *match_dir, struct err *err)
 		{ "person_matches", "person_matches.csv.gz" },
 		{ "account_matches", "account_matches.csv.gz" },
 	};
-	int bad;
+	static const char *const contact_objects[2] = { "Contact", "Lead" };
+	int bad, same_links;
 
 	c->sum.base = store_generation(c, err, &bad);
 	if (bad)
 		return -1;
 	c->sum.generation = c->sum.base + 1;
+	if (input_identities(c, match_dir, err) < 0)
+		return -1;
+	/* the store holds exactly the links of matches with these hashes
+	 * (the load is their only writer): nothing to diff */
+	same_links = same_input(c, IN_PERSON) && same_input(c, IN_ACCOUNT) &&
+		     same_input(c, IN_BADGES);
+	if (same_links) {
+		char *n = store_meta_get(c->store, "links", err);
+
+		if (!n)
+			same_links = 0;
+		else
+			c->sum.links = strtoull(n, NULL, 10);
+		free(n);
+		if (!n && err && err->cls != ERR_OK)
+			return -1;
+	}
 	for (int i = 0; i < 2; i++) {
 		char *path = xasprintf("%s/%s", match_dir, sides[i][1]);
 		int rc = 0;
 
-		if ((i ? set->accounts.enabled : set->people.enabled) ||
-		    fs_exists(path))
+		if (same_links) {
+			/* not read, but an input all the same (lineage) */
+			uint64_t rows = 0, bytes = 0;
+			char *sha = manifest_entry(match_dir, sides[i][1],
+						   &rows, &bytes);
+			char *id = xasprintf("staged/%s", sides[i][0]);
+
+			if (sha)
+				rc = stage_add_input(c->st, path, id, rows, 0,
+						     bytes, sha, err);
+			free(id);
+			free(sha);
+		} else if ((i ? set->accounts.enabled : set->people.enabled) ||
+			   fs_exists(path)) {
 			rc = read_input(c, path, "staged", sides[i][0],
 					match_row, err);
+		}
 		free(path);
 		if (rc < 0)
 			return -1;
 	}
-	sort_array(c->links, c->nlinks, sizeof(*c->links), link_cmp);
-	for (size_t i = 1; i < c->nlinks; i++)
-		if (!link_cmp(&c->links[i - 1], &c->links[i]))
-			return err_set(err, ERR_DATA, "run %s: %s '%s' is "
-				       "linked twice in the match output",
-				       c->run->id, c->links[i].kind,
-				       c->links[i].target);
-	c->by_crm = xcalloc(c->nlinks + 1, sizeof(*c->by_crm));
-	for (size_t i = 0; i < c->nlinks; i++)
-		c->by_crm[i] = i;
-	crm_ctx = c;
-	sort_array(c->by_crm, c->nlinks, sizeof(*c->by_crm), by_crm_cmp);
-	if (read_mirror(c, "Contact", contact_row, err) < 0 ||
-	    read_mirror(c, "Lead", contact_row, err) < 0 ||
-	    diff_links(c, err) < 0)
-		return -1;
+	phase("read matches");
+	if (!same_links) {
+		c->links_read = 1;
+		sort_array(c->links, c->nlinks, sizeof(*c->links), link_cmp);
+		for (size_t i = 1; i < c->nlinks; i++)
+			if (!link_cmp(&c->links[i - 1], &c->links[i]))
+				return err_set(err, ERR_DATA, "run %s: %s '%s' "
+					       "is linked twice in the match "
+					       "output", c->run->id,
+					       c->links[i].kind,
+					       c->links[i].target);
+		c->by_crm = xcalloc(c->nlinks + 1, sizeof(*c->by_crm));
+		for (size_t i = 0; i < c->nlinks; i++)
+			c->by_crm[i] = i;
+		crm_ctx = c;
+		sort_array(c->by_crm, c->nlinks, sizeof(*c->by_crm),
+			   by_crm_cmp);
+		phase("sort links");
+		if (diff_links(c, err) < 0)
+			return -1;
+		c->sum.links = c->nlinks;
+		phase("diff links");
+	}
+	for (int i = 0; i < 2; i++) {
+		/* same links and the same mirror file: same contact info (the
+		 * file is an input all the same) */
+		if (same_links && same_input(c, i ? IN_LEAD : IN_CONTACT)) {
+			char *state = job_state_dir(c->job);
+			char *mirror = xasprintf("%s/mirror", state);
+			char *file = xasprintf("%s.csv.gz", contact_objects[i]);
+			char *path = xasprintf("%s/%s", mirror, file);
+			char *id = xasprintf("salesforce/%s",
+					     contact_objects[i]);
+			uint64_t rows = 0, bytes = 0;
+			char *sha = manifest_entry(mirror, file, &rows, &bytes);
+			int rc = 0;
+
+			if (sha)
+				rc = stage_add_input(c->st, path, id, rows, 0,
+						     bytes, sha, err);
+			log_debug("load: %s: the same mirror file as the last "
+				  "load's, not read", contact_objects[i]);
+			free(sha);
+			free(id);
+			free(path);
+			free(file);
+			free(mirror);
+			free(state);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		if (merge_contacts(c, contact_objects[i], err) < 0)
+			return -1;
+	}
+	phase("contact info");
 	if (read_mirror(c, "User", user_row, err) < 0)
 		return -1;
 	sort_array(c->users, c->nusers, sizeof(*c->users), user_cmp);
@@ -1639,10 +2092,12 @@ static int compute(struct ctx *c, const char *match_dir, struct err *err)
 	}
 	if (diff_seats(c, err) < 0 || find_saves(c, err) < 0)
 		return -1;
+	phase("seats and saves");
 	if (write_badges(c, err) < 0 || write_contacts(c, err) < 0 ||
 	    write_saves(c, err) < 0 || write_seats(c, err) < 0 ||
-	    write_summary(c, err) < 0)
+	    write_summary(c, err) < 0 || write_inputs(c, err) < 0)
 		return -1;
+	phase("write change sets");
 	return 0;
 }
 
@@ -1691,9 +2146,11 @@ int load_run(const struct job *job, const struct run *run,
 	uint64_t gen = 0;
 	int ret = -1, begun, loaded, bad;
 
+	phase(NULL);
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	strbuf_init(&c.tmp, 0);
+	strbuf_init(&c.tmp2, 0);
 	c.job = job;
 	c.run = run;
 	if (fs_mkdirs(state, 0700, err) < 0 ||
@@ -1704,6 +2161,7 @@ int load_run(const struct job *job, const struct run *run,
 		goto out;
 	if (check_key(c.store, c.key, job, err) < 0)
 		goto out;
+	phase("open store");
 	loaded = run_loaded(&c, run->id, &gen, err);
 	if (loaded < 0)
 		goto out;
@@ -1749,6 +2207,7 @@ int load_run(const struct job *job, const struct run *run,
 		ctx_release(&c);
 		memset(&c, 0, sizeof(c));
 		strbuf_init(&c.tmp, 0);
+		strbuf_init(&c.tmp2, 0);
 		c.job = job;
 		c.run = run;
 		if (store_open(path, 1, &c.store, err) < 0 ||
@@ -1785,6 +2244,7 @@ int load_run(const struct job *job, const struct run *run,
 		goto out;
 	}
 	c.st = NULL;
+	phase("commit stage");
 	if (apply(&c, err) < 0)
 		goto out;
 	fill_result(&c, res);
@@ -1794,6 +2254,7 @@ out:
 		err_prefix(err, "load");
 	stage_abandon(c.st);
 	ctx_release(&c);
+	phase("close");
 	free(path);
 	free(state);
 	free(match_dir);

@@ -8,12 +8,21 @@
  * and stages the difference under runs/<id>/load/ as change sets:
  *
  *   badges.csv.gz        badges and in-CRM flags added, removed, changed
- *   contact_info.csv.gz  email and phone of matched people that change
+ *   contact_info.csv.gz  email and phone of linked Leads and Contacts
+ *                        added, changed, removed (store table contact_info)
  *   saves.csv.gz         auto-saves added (never removed, R33)
  *   alerts.csv.gz        the new saves per owner, ranked by amount
  *   seats.csv.gz         seat-map changes (R34)
  *   summary.csv.gz       the store generation they apply to, counts
+ *   inputs.csv.gz        identities of the inputs (SHA-256 of the matches
+ *                        and of the mirror's Contact and Lead files, the
+ *                        instance URL and key fingerprint)
  *   manifest.csv         written last
+ *
+ * The store records the input identities with each load; an input whose
+ * identity is unchanged since the last load cannot bring a change and is
+ * not read (same matches: no link diff, the store holds exactly those
+ * links; same mirror file too: no contact-info diff).
  *
  * Then it applies them to state/store.db in ONE transaction that also
  * records the run in the loads table.  Order matters for crashes: the

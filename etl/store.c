@@ -8,13 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "fsutil.h"
 #include "store.h"
 #include "xalloc.h"
 
 struct store {
 	sqlite3 *db;
 	char *path;
+	char *seal;      /* path of the seal file, "<path>.seal" */
+	int sound;       /* the file passed the open's check (seal or
+			  * quick_check): a clean close may seal it */
+	int unsealed;    /* this connection removed the seal */
+	int seal_err;    /* removing the seal failed: commits are refused */
 };
 
 /* Milliseconds a writer waits for another's lock before ERR_TEMPFAIL. */
@@ -80,6 +87,23 @@ static const char *const core_steps[STORE_CORE_VERSION] = {
 	"  contact_info_changed INTEGER NOT NULL,\n"
 	"  saves_added INTEGER NOT NULL,\n"
 	"  seats_changed INTEGER NOT NULL) WITHOUT ROWID;\n",
+	/* 2: contact info (R32) leaves links for a table of its own, one
+	 * row per linked Lead or Contact: an incremental load rewrites the
+	 * pages of the few records whose email or phone changed, not the
+	 * pages of every link.  The old values are dropped, not moved (they
+	 * were encrypted for the profile, now for the CRM record): the next
+	 * load finds contact_info empty and stages every record's contact
+	 * info again. */
+	"CREATE TABLE contact_info(\n"
+	"  crm_object TEXT NOT NULL,\n"
+	"  crm_id TEXT NOT NULL,\n"
+	"  email TEXT,\n"
+	"  phone TEXT,\n"
+	"  run_id TEXT NOT NULL,\n"
+	"  PRIMARY KEY (crm_object, crm_id)) WITHOUT ROWID;\n"
+	"ALTER TABLE links DROP COLUMN email;\n"
+	"ALTER TABLE links DROP COLUMN phone;\n"
+	"DELETE FROM meta WHERE key LIKE 'input:%';\n",
 };
 
 int store_error(struct store *s, struct err *err, const char *what)
@@ -154,7 +178,12 @@ int store_begin(struct store *s, struct err *err)
 int store_commit(struct store *s, struct err *err)
 {
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		store_error(s, err, "cannot commit");
+		if (s->seal_err)
+			err_errno(err, ERR_CANTCREAT, s->seal_err, "store '%s': "
+				  "cannot remove '%s' before the commit",
+				  s->path, s->seal);
+		else
+			store_error(s, err, "cannot commit");
 		store_rollback(s);
 		return -1;
 	}
@@ -281,6 +310,94 @@ out:
 	return ret;
 }
 
+/*
+ * The seal: "<store>.seal" holds the device, inode, size and change time
+ * (ctime, in nanoseconds) of the database file as crmsync left it when
+ * it closed the store cleanly (the last connection gone, the WAL
+ * checkpointed and deleted).  Every write to the file, by crmsync or
+ * anything else (sqlite3, dd, cp over it), changes its ctime, so a store
+ * whose stat still matches its seal and that has no WAL is byte for byte
+ * what crmsync closed: store_open() then skips PRAGMA quick_check, which
+ * reads every page.  Any other store (no seal, a stale seal, a WAL left
+ * by a crash or by another process) is quick-checked.  Damage that leaves
+ * the ctime alone (a failing disk) is for `crmsync verify`, which runs
+ * the full integrity_check.  Before its first commit a connection removes
+ * the seal (commit hook), so a crash can never leave a seal that vouches
+ * for a file it does not describe.
+ */
+static void seal_text(const struct stat *sb, char *buf, size_t size)
+{
+	snprintf(buf, size, "crmsync store seal 1 dev %llu ino %llu size %lld "
+		 "ctime %lld.%09ld\n", (unsigned long long)sb->st_dev,
+		 (unsigned long long)sb->st_ino, (long long)sb->st_size,
+		 (long long)sb->st_ctim.tv_sec, (long)sb->st_ctim.tv_nsec);
+}
+
+/* 1 when the seal vouches for the file as it is now. */
+static int seal_holds(const struct store *s)
+{
+	char *have = NULL, want[256];
+	char *wal = xasprintf("%s-wal", s->path);
+	struct stat sb, wb;
+	size_t len;
+	int ok = 0;
+
+	if (stat(s->path, &sb) == 0 &&
+	    (stat(wal, &wb) < 0 || wb.st_size == 0) &&
+	    fs_read_all(s->seal, &have, &len, NULL) == 0) {
+		seal_text(&sb, want, sizeof(want));
+		ok = strcmp(have, want) == 0;
+	}
+	free(have);
+	free(wal);
+	return ok;
+}
+
+/* Commit hook: the seal goes before the first change is committed; a
+ * seal that cannot be removed turns the commit into a rollback. */
+static int unseal_hook(void *arg)
+{
+	struct store *s = arg;
+
+	if (s->unsealed)
+		return 0;
+	if (unlink(s->seal) < 0) {
+		if (errno != ENOENT) {
+			s->seal_err = errno;
+			return 1;
+		}
+	} else {
+		/* durable before the commit is */
+		char *dir = fs_dirname(s->seal);
+
+		fs_fsync_dir(dir, NULL);
+		free(dir);
+	}
+	s->unsealed = 1;
+	return 0;
+}
+
+/* After a clean close (no WAL left: this was the last connection),
+ * records the file's stat in the seal, unless the seal says so already.
+ * Failing is harmless: the next open quick-checks. */
+static void write_seal(const struct store *s)
+{
+	char *wal = xasprintf("%s-wal", s->path);
+	char text[256], *have = NULL;
+	struct stat sb;
+	size_t len;
+
+	if (!fs_exists(wal) && stat(s->path, &sb) == 0) {
+		seal_text(&sb, text, sizeof(text));
+		if (fs_read_all(s->seal, &have, &len, NULL) < 0 ||
+		    strcmp(have, text))
+			fs_write_atomic(s->seal, text, strlen(text), 0644,
+					NULL);
+	}
+	free(have);
+	free(wal);
+}
+
 int store_open(const char *path, int create, struct store **out,
 	       struct err *err)
 {
@@ -290,6 +407,7 @@ int store_open(const char *path, int create, struct store **out,
 
 	*out = NULL;
 	s->path = xstrdup(path);
+	s->seal = xasprintf("%s.seal", path);
 	if (stat(path, &sb) < 0) {
 		if (errno != ENOENT || !create) {
 			err_errno(err, err_class_of_errno(errno), errno,
@@ -324,8 +442,20 @@ int store_open(const char *path, int create, struct store **out,
 	if (store_exec(s, "PRAGMA synchronous=NORMAL; "
 		       "PRAGMA foreign_keys=ON", err) < 0)
 		goto fail;
-	if (run_check(s, "PRAGMA quick_check(1)", err) < 0)
-		goto fail;
+	/* a store crmsync closed cleanly and nothing touched since needs no
+	 * page-by-page check (see seal_text()) */
+	sqlite3_commit_hook(s->db, unseal_hook, s);
+	if (!seal_holds(s)) {
+		if (unlink(s->seal) < 0 && errno != ENOENT) {
+			err_errno(err, ERR_CANTCREAT, errno, "store '%s': "
+				  "cannot remove '%s'", path, s->seal);
+			goto fail;
+		}
+		if (run_check(s, "PRAGMA quick_check(1)", err) < 0)
+			goto fail;
+		s->unsealed = 1;
+	}
+	s->sound = 1;
 	if (store_migrate(s, "core", core_steps, STORE_CORE_VERSION, err) < 0)
 		goto fail;
 	*out = s;
@@ -341,8 +471,12 @@ void store_close(struct store *s)
 		return;
 	if (s->db) {
 		store_rollback(s);
-		sqlite3_close_v2(s->db);
+		if (sqlite3_close(s->db) != SQLITE_OK)
+			sqlite3_close_v2(s->db); /* statements left open */
+		else if (s->sound && !s->seal_err)
+			write_seal(s);
 	}
+	free(s->seal);
 	free(s->path);
 	free(s);
 }

@@ -22,12 +22,16 @@
  * Core tables (names and columns are a contract with the export stage;
  * more columns may be added by later steps, none removed):
  *   links(kind 'person'|'account', target_id, crm_object, crm_id, score,
- *         manual, badge_url, email, phone, run_id)
+ *         manual, badge_url, run_id)
  *         PRIMARY KEY (kind, target_id): a profile or company page links
  *         to one CRM record (R21); the badge (R30) is badge_url; a person
- *         with a row is "in CRM" (R31, also the view in_crm); email and
- *         phone are the CRM's contact info (R32), encrypted when the job
- *         has a key (R4, crypto.h pii_*)
+ *         with a row is "in CRM" (R31, also the view in_crm)
+ *   contact_info(crm_object, crm_id, email, phone, run_id)
+ *         PRIMARY KEY (crm_object, crm_id): one row per Lead or Contact
+ *         a person links to (core version 2; version 1 had email and
+ *         phone in links); email and phone are the CRM's contact info
+ *         (R32), encrypted when the job has a key (R4, crypto.h pii_*,
+ *         context "<column>:<crm_id>")
  *   seats(seat_id, user_id, mapped_by 'email'|'name'|NULL, seat_email,
  *         seat_name, user_name, run_id)      the seat map (R34)
  *   saves(user_id, kind, target_id, crm_object, crm_id, opportunity_id,
@@ -35,7 +39,14 @@
  *         rows are only ever inserted; triggers refuse DELETE and UPDATE
  *   loads(run_id, generation, ...)           one row per applied load
  *   meta(key, value)                         instance_url, key_check,
- *                                            generation
+ *                                            generation, links, input:*
+ *
+ * Checking: a store crmsync closed cleanly is sealed ("<path>.seal" holds
+ * the file's device, inode, size and ctime); store_open() runs PRAGMA
+ * quick_check only when the seal is missing or does not match the file
+ * (a crash, a WAL left behind, any write that bypassed crmsync), and a
+ * connection removes the seal before its first commit.  The full
+ * integrity_check is store_integrity_check() (`crmsync verify JOB`).
  */
 #ifndef CRMSYNC_STORE_H
 #define CRMSYNC_STORE_H
@@ -46,14 +57,15 @@
 #include "errors.h"
 
 /* Steps of the "core" component known to this build. */
-#define STORE_CORE_VERSION 1
+#define STORE_CORE_VERSION 2
 
 struct store;
 
 /*
  * Opens the store at `path`, creating it (and nothing else: the
  * directory must exist) when `create` is set.  Sets WAL mode, foreign
- * keys and a busy timeout, runs PRAGMA quick_check and refuses a damaged
+ * keys and a busy timeout, runs PRAGMA quick_check unless the seal
+ * vouches for the file (see above) and refuses a damaged
  * file (ERR_DATA naming it: it is reported, never silently rebuilt),
  * then applies the core migrations.  A missing file without `create` is
  * ERR_NOINPUT; a file written by a newer crmsync is ERR_DATA saying so;
@@ -63,8 +75,9 @@ struct store;
 int store_open(const char *path, int create, struct store **out,
 	       struct err *err);
 
-/* Closes the store (a transaction still open is rolled back).  NULL is a
- * no-op. */
+/* Closes the store (a transaction still open is rolled back) and, when
+ * this was the last connection and the file passed the open's check,
+ * seals it.  NULL is a no-op. */
 void store_close(struct store *s);
 
 /* The connection, borrowed, for modules owning their own tables. */
