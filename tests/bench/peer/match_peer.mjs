@@ -19,7 +19,8 @@
  *
  * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
  *   1. normalise both sides once (fold, nicknames, email, E.164 phone,
- *      company legal forms, country codes, Soundex keys, the script of
+ *      company legal forms, country codes, Double Metaphone keys of the
+ *      distinct names (metaphone.mjs, crmsync's code), the script of
  *      names, cities and titles, state codes), and count the terms of
  *      the comparisons with term_frequency on the directory side;
  *   2. blocking: each rule's key hashed (both names in byte order, so
@@ -44,6 +45,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { dmPrimary } from './metaphone.mjs';
 
 function die(msg) {
 	process.stderr.write(`match_peer: ${msg}\n`);
@@ -348,16 +350,6 @@ CREATE MACRO nz(x) AS nullif(trim(x), '');
 CREATE MACRO tokens(x) AS list_distinct(string_split(x, ' '));
 CREATE MACRO shared(a, b) AS len(list_filter(a, x -> list_contains(b, x)));
 CREATE MACRO token_set(a, b) AS shared(a, b) / (len(a) + len(b) - shared(a, b));
-CREATE MACRO sdx_collapse(x) AS
-	regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-	regexp_replace(regexp_replace(x, '1+', '1', 'g'), '2+', '2', 'g'),
-	'3+', '3', 'g'), '4+', '4', 'g'), '5+', '5', 'g'), '6+', '6', 'g');
-CREATE MACRO sdx_of(l) AS CASE WHEN l = '' THEN NULL ELSE
-	upper(l[1]) || rpad(replace(sdx_collapse(translate(
-		l[1] || regexp_replace(l[2:], '[hw]', '', 'g'),
-		'abcdefghijklmnopqrstuvwxyz',
-		'01230120022455012623010202'))[2:], '0', ''), 3, '0')[1:3] END;
-CREATE MACRO soundex(x) AS sdx_of(regexp_replace(x, '[^a-z]', '', 'g'));
 CREATE MACRO chars(x) AS string_split(x, '');
 CREATE MACRO cmap(x, u) AS array_to_string(list_transform(chars(x),
 	ch -> chr(32 + list_position(u, ch)::INTEGER)), '');
@@ -581,13 +573,34 @@ FROM (SELECT raw, fold(raw) AS n FROM (
 CREATE TABLE dcomp AS SELECT raw, n, tokens(n) AS t FROM (
 	SELECT company AS raw, company_norm(company) AS n
 	FROM (SELECT DISTINCT company FROM raw WHERE company IS NOT NULL));
-CREATE TABLE sdx AS SELECT v, soundex(v) AS code FROM (
-	SELECT n AS v FROM dfirst UNION SELECT n FROM dfold) WHERE v IS NOT NULL;
 CREATE TABLE dcountry AS SELECT d.raw, c.iso2, c.cc, c.trunk,
 	coalesce(c.iso2, fold(d.raw)) AS n
 FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
 	LEFT JOIN country c ON c.k = fold(d.raw);
 `);
+/*
+ * phon: the phonetic key of every distinct folded name, crmsync's
+ * primary Double Metaphone code computed in JavaScript (DuckDB has no
+ * phonetic function; Splink's users compute such keys before the SQL
+ * too), NULL when a name has no Latin letter.
+ */
+{
+	const names = await all(`SELECT v FROM (SELECT n AS v FROM dfirst
+		UNION SELECT n FROM dfold) WHERE v IS NOT NULL`);
+	await run('CREATE TABLE phon(v VARCHAR, code VARCHAR);');
+	const ap = await con.createAppender('phon');
+	for (const { v } of names) {
+		const code = dmPrimary(v);
+
+		ap.appendVarchar(v);
+		if (code)
+			ap.appendVarchar(code);
+		else
+			ap.appendNull();
+		ap.endRow();
+	}
+	ap.closeSync();
+}
 await run(String.raw`
 CREATE TABLE rec AS
 WITH r1 AS (
@@ -611,8 +624,8 @@ WITH r1 AS (
 		LEFT JOIN dfold st ON st.raw = r.state
 		LEFT JOIN dtitle ti ON ti.raw = r.title
 		LEFT JOIN dcomp co ON co.raw = r.company
-		LEFT JOIN sdx lf ON lf.v = la.n
-		LEFT JOIN sdx ff ON ff.v = fi.n
+		LEFT JOIN phon lf ON lf.v = la.n
+		LEFT JOIN phon ff ON ff.v = fi.n
 ), r2 AS (
 	SELECT *,
 		regexp_replace(regexp_replace(
@@ -741,7 +754,7 @@ FROM rec r ${tfFields.map((f) =>
 	`LEFT JOIN tf_${f} ON tf_${f}.v = r.${TERM[f]}`).join(' ')}
 WHERE r.side = 1;
 DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dtitle;
-DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE sdx;
+DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE phon;
 `);
 phase('normalise');
 
@@ -756,14 +769,22 @@ phase('normalise');
 const RULE_KEYS = [	/* BLOCKING, in order */
 	['ehash'],
 	['phone'],
-	['least(ln, fn)', 'greatest(ln, fn)'],
+	['least(ln, fn)', 'greatest(ln, fn)', ['ln', 'fn']],
 	['ln', 'city'],
 	['ln_ph', 'fn_i'],
 	['fn_ph', 'ln_i'],
 	['ln', 'company'],
 ];
-const keySql = (parts) => `CASE WHEN ${parts.map((x) => `(${x}) IS NOT NULL`)
-	.join(' AND ')} THEN hash(${parts.join(', ')}) END`;
+const keySql = (rule) => {
+	/* a trailing list names the columns to test (least() and
+	 * greatest() skip NULLs) */
+	const parts = rule.filter((x) => typeof x === 'string');
+	const need = Array.isArray(rule[rule.length - 1]) ?
+		rule[rule.length - 1] : parts;
+
+	return `CASE WHEN ${need.map((x) => `(${x}) IS NOT NULL`).join(' AND ')}
+		THEN hash(${parts.join(', ')}) END`;
+};
 /* ck, dk: the keys of the CRM records and of the profiles */
 for (const [t, v] of [['ck', 'crm'], ['dk', 'dir']])
 	await run(`CREATE TABLE ${t} AS SELECT rid,
