@@ -39,8 +39,9 @@
  *
  * Prints one "key value" line per figure on stdout (records, candidate
  * pairs, pairs at or above the threshold, links, blocks skipped and the
- * pairs they held, the prior, rounds, seconds per phase).  Exit 0, or 1 with a message on stderr.  The simplifications
- * against etl/norm.c are listed in tests/bench/README.md.
+ * pairs they held, the prior, rounds, seconds per phase).  Exit 0, or 1
+ * with a message on stderr.  The simplifications against etl/norm.c and
+ * etl/sim.c are listed in tests/bench/README.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
