@@ -489,14 +489,16 @@ f1_of() {
 #
 # match_peer GEN CRM PROFILES: the DuckDB peer of issue 4 on the data of
 # GEN.  Both sides start from the same files on disk (the org CSVs and
-# members.csv.gz) and do the same work, people only: crmsync as `run` of
-# the bench job without its accounts model (extract of every object,
-# mirror, match, staged outputs), the peer as tests/bench/peer/match_peer.mjs
-# (DuckDB SQL: normalise, block, score, one-to-one, write the links).
-# Each side runs BENCH_PEER_REPS times (1: the peer takes minutes at the
-# default size), the best wall time is kept.  Prints both times, CPU,
-# peak RSS, pairs scored, their precision/recall/F1 by linkeval and the
-# ratio duckdb wall / crmsync wall (target >= 5, at equal or better F1).
+# members.csv.gz) and do the same work, people only: crmsync as `extract`
+# then `match` of the bench job without its accounts model (extract of
+# every object, mirror, match, staged outputs), the peer as
+# tests/bench/peer/match_peer.mjs (DuckDB SQL: normalise, block, score,
+# one-to-one, write the links).  Each side runs BENCH_PEER_REPS times (1:
+# the peer takes minutes at the default size), the best wall time is
+# kept.  Prints both times, CPU, peak RSS, pairs scored, blocks skipped,
+# how many links differ between the two sides, their precision/recall/F1
+# by linkeval and the ratio duckdb wall / crmsync wall (target >= 5, at
+# equal or better F1).
 #
 match_peer() {
 	_gen=$1
@@ -544,12 +546,30 @@ match_peer() {
 	ratio=$(fmt '%.2f' "int($M_WALL / $ow * 100) / 100")
 	of=$(f1_of "$oline")
 	df=$(f1_of "$dline")
-	printf '%-10s %s CRM people x %s profiles, people only, from the same files  duckdb %.2f s  crmsync %.2f s (run: extract + match)  ratio %s (duckdb / crmsync, target >= 5.00)  F1 crmsync %s duckdb %s (target: crmsync >= duckdb)\n' \
+	# the links of both sides as CrmObject,CrmId,MemberId,Score (3
+	# decimals): how many are on one side only, how many shared ones
+	# differ in score
+	zcat "$m/person_matches.csv.gz" | awk -F, 'NR > 1 { print $1 "," $2 "," $3 "," $4 }' |
+		LC_ALL=C sort >"$RUN/links_crmsync.txt"
+	awk -F, 'NR > 1 { printf "%s,%s,%s,%.3f\n", $1, $2, $3, $4 }' \
+		"$RUN/duckdb_links.csv" | LC_ALL=C sort >"$RUN/links_duckdb.txt"
+	for _s in crmsync duckdb; do
+		cut -d, -f1-3 "$RUN/links_$_s.txt" >"$RUN/pairs_$_s.txt"
+	done
+	_only=$(LC_ALL=C comm -3 "$RUN/pairs_crmsync.txt" "$RUN/pairs_duckdb.txt" | wc -l)
+	_rescored=$(LC_ALL=C comm -12 "$RUN/pairs_crmsync.txt" "$RUN/pairs_duckdb.txt" | wc -l)
+	_rescored=$((_rescored - $(LC_ALL=C comm -12 "$RUN/links_crmsync.txt" "$RUN/links_duckdb.txt" | wc -l)))
+	_ocap=$(zcat "$m/match_blocking.csv.gz" | awk -F, '$2 == "all" { print $5 " (" $6 " pairs)" }')
+	printf '%-10s %s CRM people x %s profiles, people only, from the same files  duckdb %.2f s  crmsync %.2f s (extract + match)  ratio %s (duckdb / crmsync, target >= 5.00)  F1 crmsync %s duckdb %s (target: crmsync >= duckdb)\n' \
 		"match peer" "$2" "$3" "$M_WALL" "$ow" "$ratio" "$of" "$df"
 	printf '           cpu (user + sys): duckdb %s s (%s threads), crmsync %s s; peak RSS duckdb %.1f MiB, crmsync %.1f MiB; pairs scored duckdb %s, crmsync %s\n' \
 		"$M_CPU" "$(sed -n 's/^threads //p' "$RUN/duckdb.out")" "$oc" \
 		"$(fmt '%f' "$M_RSS / 1024")" "$(fmt '%f' "$orss / 1024")" \
 		"${dpairs:-?}" "${opairs:-?}"
+	printf '           links duckdb %s, crmsync %s: %s on one side only (CrmObject, CrmId, MemberId), %s shared with another score; blocks skipped duckdb %s (%s pairs), crmsync %s\n' \
+		"$(wc -l <"$RUN/links_duckdb.txt")" "$(wc -l <"$RUN/links_crmsync.txt")" \
+		"$_only" "$_rescored" "$(sed -n 's/^blocks_capped //p' "$RUN/duckdb.out")" \
+		"$(sed -n 's/^pairs_capped //p' "$RUN/duckdb.out")" "${_ocap:-?}"
 	printf '           duckdb phases (s, wall and cpu):%s\n' \
 		"$(sed -n 's/^seconds_\([a-z_]*\) \(.*\)$/ \1 \2;/p' "$RUN/duckdb.out" | tr -d '\n' | sed 's/;$//')"
 	echo "crmsync people (people-only run): $oline"

@@ -10,18 +10,26 @@
  * Contact.csv and Account.csv (Contacts get their company through
  * Account.Name), the directory's members.csv(.gz), and the tables of
  * data/ (nicknames, legal forms, noise words, personal mail domains,
- * countries).  From JOB it takes match.people's threshold and every
- * comparison's levels and weights (log2(m/u)); the blocking rules and
- * the comparison methods are written in SQL below, and the script stops
- * with an error when the job asks for other ones, so the two sides
- * never silently diverge.
+ * countries).  From JOB it takes match.people's threshold, prior,
+ * max_block_pairs and every comparison's levels, weights (log2(m/u))
+ * and term_frequency; the fields, the blocking rules and the comparison
+ * methods are written in SQL below, and the script stops with an error
+ * when the job asks for other ones (or has a key it does not know), so
+ * the two sides never silently diverge.
  *
  * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
  *   1. normalise both sides once (fold, nicknames, email, E.164 phone,
- *      company legal forms, country codes, Soundex keys);
- *   2. blocking: the union of the 7 rules as equi-joins, pairs deduped;
- *   3. scoring: Fellegi-Sunter sum of level weights, names also tried
- *      crossed (kept when better), the threshold;
+ *      company legal forms, country codes, Double Metaphone keys of the
+ *      distinct names (metaphone.mjs, crmsync's code), the script of
+ *      names, cities and titles, state codes), and count the terms of
+ *      the comparisons with term_frequency on the directory side;
+ *   2. blocking: each rule's key hashed (both names in byte order, so
+ *      swapped names meet), blocks over max_block_pairs dropped, the
+ *      union of the 7 rules as equi-joins, pairs deduped;
+ *   3. scoring: the prior log-odds plus the Fellegi-Sunter level weights
+ *      (term-frequency weights for equal values, values that cannot be
+ *      compared as missing), names also tried crossed (kept when
+ *      better), the threshold;
  *   4. one-to-one: greedy by (score desc, CrmId, MemberId), computed as
  *      rounds of "locally dominant" pairs (the best edge of both its CRM
  *      record and its profile under that total order), which gives the
@@ -30,13 +38,15 @@
  *      Score): a file tests/tools/linkeval reads.
  *
  * Prints one "key value" line per figure on stdout (records, candidate
- * pairs, pairs at or above the threshold, links, rounds, seconds per
- * phase).  Exit 0, or 1 with a message on stderr.  The simplifications
- * against etl/norm.c are listed in tests/bench/README.md.
+ * pairs, pairs at or above the threshold, links, blocks skipped and the
+ * pairs they held, the prior, rounds, seconds per phase).  Exit 0, or 1
+ * with a message on stderr.  The simplifications against etl/norm.c and
+ * etl/sim.c are listed in tests/bench/README.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { dmPrimary } from './metaphone.mjs';
 
 function die(msg) {
 	process.stderr.write(`match_peer: ${msg}\n`);
@@ -65,7 +75,9 @@ for (const k of ['job', 'org', 'members', 'data', 'out'])
 /*
  * A reader for the one shape the job files use for a model (block YAML
  * with flow mappings for levels), enough to take the numbers from the
- * file crmsync reads instead of copying them here.
+ * file crmsync reads instead of copying them here.  Keys it does not
+ * know stop it: a model it would read wrongly is an error, not a
+ * silently different benchmark.
  */
 function readPeopleModel(file) {
 	const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -77,6 +89,9 @@ function readPeopleModel(file) {
 		const o = {};
 		for (const kv of m[1].split(',')) {
 			const [k, v] = kv.split(':').map((x) => x.trim());
+			if (!['min', 'max_distance', 'm', 'u', 'weight'].includes(k) ||
+			    !Number.isFinite(Number(v)))
+				die(`${where}: unexpected '${kv.trim()}' in a level`);
 			o[k] = Number(v);
 		}
 		return o;
@@ -95,7 +110,8 @@ function readPeopleModel(file) {
 	if (i < 0)
 		die(`${file}: no match.people model`);
 	const base = indent(lines[i]);
-	const model = { threshold: null, blocking: [], comparisons: {} };
+	const model = { threshold: null, prior: 'auto', maxBlockPairs: 10000,
+		fields: {}, blocking: [], comparisons: {} };
 	let section = '', cmp = null;
 	for (i++; i < lines.length; i++) {
 		const raw = lines[i].replace(/\s+#.*$/, '');
@@ -111,38 +127,83 @@ function readPeopleModel(file) {
 			if (!m)
 				die(`${where}: unexpected '${t}'`);
 			section = m[1];
-			if (section === 'threshold')
+			if (section === 'threshold') {
 				model.threshold = Number(m[2]);
+				if (!Number.isFinite(model.threshold))
+					die(`${where}: threshold '${m[2]}' is not a number`);
+			} else if (section === 'prior') {
+				const p = m[2].replace(/^"|"$/g, '');
+				if (p === 'auto' || p === 'none')
+					model.prior = p;
+				else if (Number(p) >= 1e-15 && Number(p) <= 0.5)
+					model.prior = Number(p);
+				else
+					die(`${where}: prior must be auto, none or a probability in [1e-15, 0.5], got '${p}'`);
+			} else if (section === 'max_block_pairs') {
+				model.maxBlockPairs = Number(m[2]);
+				if (!Number.isSafeInteger(model.maxBlockPairs) ||
+				    model.maxBlockPairs < 0)
+					die(`${where}: max_block_pairs '${m[2]}' is not a count`);
+			} else if (!['fields', 'blocking', 'comparisons'].includes(section)) {
+				die(`${where}: the peer does not implement match.people.${section}`);
+			}
 			continue;
 		}
-		if (section === 'blocking') {
+		if (section === 'fields') {
+			const m = t.match(/^(\w+):\s*(\{.*\})$/);
+			if (!m || ind !== base + 4)
+				die(`${where}: expected 'field: {Object: Field, ...}', got '${t}'`);
+			model.fields[m[1]] = m[2].replace(/\s+/g, '');
+		} else if (section === 'blocking') {
 			const m = t.match(/^-\s*\[(.*)\]$/) || t.match(/^-\s*(.*)$/);
+			if (!m)
+				die(`${where}: expected a blocking rule, got '${t}'`);
 			model.blocking.push(m[1].split(',').map((x) =>
 				x.trim().replace(/^"|"$/g, '')).join(','));
 		} else if (section === 'comparisons') {
 			let m;
 			if (ind === base + 4 && (m = t.match(/^(\w+):\s*$/))) {
 				cmp = { method: null, levels: [], else: 0,
-					missing: 0 };
+					missing: 0, tf: false };
 				model.comparisons[m[1]] = cmp;
+			} else if (!cmp) {
+				die(`${where}: unexpected '${t}'`);
 			} else if ((m = t.match(/^method:\s*(\w+)$/))) {
 				cmp.method = m[1];
+			} else if ((m = t.match(/^term_frequency:\s*(true|false)$/))) {
+				cmp.tf = m[1] === 'true';
 			} else if ((m = t.match(/^-\s*(\{.*\})$/))) {
 				const o = flow(m[1], where);
 				cmp.levels.push({ min: o.min,
-					max: o.max_distance,
-					w: weight(o, where) });
+					max: o.max_distance, m: o.m, u: o.u,
+					mu: !('weight' in o),
+					w: weight(o, where), where });
 			} else if ((m = t.match(/^else:\s*(\{.*\})$/))) {
-				cmp.else = weight(flow(m[1], where), where);
+				const o = flow(m[1], where);
+				cmp.else = weight(o, where);
+				cmp.elseLevel = { m: o.m, u: o.u,
+					mu: !('weight' in o), w: cmp.else };
 			} else if ((m = t.match(/^missing:\s*(\S+)$/))) {
 				cmp.missing = Number(m[1]);
+				if (!Number.isFinite(cmp.missing))
+					die(`${where}: missing '${m[1]}' is not a number`);
 			} else if (!/^levels:\s*$/.test(t)) {
 				die(`${where}: unexpected '${t}'`);
 			}
+		} else {
+			die(`${where}: unexpected '${t}'`);
 		}
 	}
 	if (model.threshold === null)
 		die(`${file}: match.people has no threshold`);
+	for (const [f, c] of Object.entries(model.comparisons)) {
+		if (!c.levels.length)
+			die(`${file}: match.people.comparisons.${f} has no levels`);
+		/* as job.c: the first level's u gives way to the value's
+		 * frequency, so it needs m (and u), not a weight */
+		if (c.tf && !(c.levels[0].m > 0))
+			die(`${c.levels[0].where}: '${f}.term_frequency' needs m and u on the first level`);
+	}
 	return model;
 }
 
@@ -171,6 +232,21 @@ for (const [f, m] of Object.entries(METHODS)) {
 for (const f of Object.keys(model.comparisons))
 	if (!(f in METHODS))
 		die(`${opt.job}: the peer has no comparison for ${f}`);
+/* the columns the SQL reads for each canonical field (spaces removed) */
+const FIELDS = {
+	first_name: '{Lead:FirstName,Contact:FirstName,members:FirstName}',
+	last_name: '{Lead:LastName,Contact:LastName,members:LastName}',
+	email: '{Lead:Email,Contact:Email,members:[Email,EmailSha256]}',
+	phone: '{Lead:Phone,Contact:Phone,members:Phone}',
+	title: '{Lead:Title,Contact:Title,members:Title}',
+	company: '{Lead:Company,Contact:Account.Name,members:CompanyName}',
+	city: '{Lead:City,Contact:MailingCity,members:City}',
+	state: '{Lead:State,Contact:MailingState,members:State}',
+	country: '{Lead:Country,Contact:MailingCountry,members:Country}',
+};
+if (JSON.stringify(model.fields) !== JSON.stringify(FIELDS))
+	die(`${opt.job}: the peer reads the fields ${JSON.stringify(FIELDS)}, ` +
+	    `the job maps ${JSON.stringify(model.fields)}`);
 
 const num = (x) => {
 	if (!Number.isFinite(x))
@@ -180,17 +256,31 @@ const num = (x) => {
 
 /*
  * The weight of comparison `f` as a SQL expression: `sim` is the
- * similarity expression, `present` says both sides have a value.  Levels
- * are tried strictest first, as crmsync's compare_values().
+ * similarity expression, NULL when the values cannot be compared (a side
+ * has none, two scripts, ...).  Levels are tried strictest first, as
+ * crmsync's compare_values().  With `tf` (an expression: the weight
+ * log2(m / term frequency) of the value) and `equal` (the two values
+ * are the same), the first level weighs `tf` when the values are equal.
  */
-function weightSql(f, sim, present) {
+function weightSql(f, sim, tf = null, equal = null) {
 	const c = model.comparisons[f];
-	let s = `CASE WHEN NOT (${present}) THEN ${num(c.missing)}`;
-	for (const l of c.levels) {
+	/*
+	 * DuckDB's jaro_winkler_similarity() adds the three Jaro terms in
+	 * doubles where crmsync divides integers once, and can land one ulp
+	 * under a level's bound ('ann' ~ 'a': 0.7999999999999999, crmsync
+	 * 0.8).  Jaro-Winkler values of names are fractions with small
+	 * denominators, never within 1e-9 of a bound without reaching it.
+	 */
+	const eps = c.method === 'jaro_winkler' ? 1e-9 : 0;
+	let s = `CASE WHEN (${sim}) IS NULL THEN ${num(c.missing)}`;
+	c.levels.forEach((l, k) => {
 		if (l.min === undefined)
 			die(`${f}: the peer takes levels with min only`);
-		s += ` WHEN (${sim}) >= ${num(l.min)} THEN ${num(l.w)}`;
-	}
+		const min = num(l.min - eps);
+		if (k === 0 && tf)
+			s += ` WHEN (${sim}) >= ${min} AND (${equal}) THEN ${tf}`;
+		s += ` WHEN (${sim}) >= ${min} THEN ${num(l.w)}`;
+	});
 	return `${s} ELSE ${num(c.else)} END`;
 }
 
@@ -261,16 +351,21 @@ CREATE MACRO nz(x) AS nullif(trim(x), '');
 CREATE MACRO tokens(x) AS list_distinct(string_split(x, ' '));
 CREATE MACRO shared(a, b) AS len(list_filter(a, x -> list_contains(b, x)));
 CREATE MACRO token_set(a, b) AS shared(a, b) / (len(a) + len(b) - shared(a, b));
-CREATE MACRO sdx_collapse(x) AS
-	regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-	regexp_replace(regexp_replace(x, '1+', '1', 'g'), '2+', '2', 'g'),
-	'3+', '3', 'g'), '4+', '4', 'g'), '5+', '5', 'g'), '6+', '6', 'g');
-CREATE MACRO sdx_of(l) AS CASE WHEN l = '' THEN NULL ELSE
-	upper(l[1]) || rpad(replace(sdx_collapse(translate(
-		l[1] || regexp_replace(l[2:], '[hw]', '', 'g'),
-		'abcdefghijklmnopqrstuvwxyz',
-		'01230120022455012623010202'))[2:], '0', ''), 3, '0')[1:3] END;
-CREATE MACRO soundex(x) AS sdx_of(regexp_replace(x, '[^a-z]', '', 'g'));
+CREATE MACRO chars(x) AS string_split(x, '');
+CREATE MACRO cmap(x, u) AS array_to_string(list_transform(chars(x),
+	ch -> chr(32 + list_position(u, ch)::INTEGER)), '');
+CREATE MACRO cmap2(a, b, side) AS cmap(side,
+	list_sort(list_distinct(chars(a) || chars(b))));
+CREATE MACRO jw_any(a, b, ascii) AS CASE WHEN a = b THEN 1.0::DOUBLE
+	WHEN ascii THEN jaro_winkler_similarity(a, b)
+	ELSE jaro_winkler_similarity(cmap2(a, b, a), cmap2(a, b, b)) END;
+CREATE MACRO jaro_any(a, b, ascii) AS CASE WHEN ascii
+	THEN jaro_similarity(a, b)
+	ELSE jaro_similarity(cmap2(a, b, a), cmap2(a, b, b)) END;
+CREATE MACRO jw_fix(s, a, b, ascii) AS CASE WHEN s > 0.7::DOUBLE
+	AND s <= ${num(0.82 + 1e-9)}
+	AND abs(jaro_any(a, b, ascii) - 0.7::DOUBLE) < 1e-9::DOUBLE
+	THEN 0.7::DOUBLE ELSE s END;
 `);
 
 /* nicknames: a first name's first word -> the canonical name of the
@@ -355,6 +450,55 @@ CREATE MACRO company_norm(x) AS regexp_replace(
 	regexp_replace(fold_amp(x), '^the (.)', '\\1'), ${q(companyRe)}, '\\1');
 CREATE MACRO email_personal(dom) AS regexp_matches(dom, ${q(personalRe)});
 `);
+
+/*
+ * script_of(): norm_script_of(), the writing system of a value's first
+ * letter (0 none, 1 Latin, 2 Greek, 3 Cyrillic, 4 Hebrew, 5 Arabic,
+ * 6 Indic, 7 Thai, 8 Hangul, 9 Han and kana, 10 other), by the same code
+ * point ranges.  Names (and other text) in two scripts cannot be
+ * compared: they count as missing.
+ */
+{
+	const r = (a, b) => `(c >= ${a} AND c < ${b})`;
+	await run(String.raw`
+CREATE MACRO script_cp(c) AS CASE WHEN c < 0 THEN 0
+	WHEN c < ${0x0370} OR ${r(0x1E00, 0x1F00)} OR (c >= ${0xFF21} AND c <= ${0xFF5A}) THEN 1
+	WHEN c < ${0x0400} OR ${r(0x1F00, 0x2000)} THEN 2
+	WHEN c < ${0x0530} THEN 3
+	WHEN ${r(0x0590, 0x0600)} THEN 4
+	WHEN ${r(0x0600, 0x0800)} OR ${r(0xFB50, 0xFF00)} THEN 5
+	WHEN ${r(0x0900, 0x0D80)} THEN 6
+	WHEN ${r(0x0E00, 0x0E80)} THEN 7
+	WHEN ${r(0x1100, 0x1200)} OR ${r(0x3130, 0x3190)} OR ${r(0xAC00, 0xD7B0)} THEN 8
+	WHEN ${r(0x3040, 0x3100)} OR ${r(0xFF66, 0xFFA0)} OR ${r(0x3400, 0xA000)}
+	     OR ${r(0xF900, 0xFB00)} OR ${r(0x20000, 0x32000)} THEN 9
+	ELSE 10 END;
+CREATE MACRO script_of(x) AS script_cp(unicode(regexp_extract(x, '\p{L}')));
+CREATE MACRO region_code(x) AS strlen(x) <= 3 AND NOT contains(x, ' ');
+`);
+}
+
+/*
+ * The weights: log2 in DuckDB (the C library's, as crmsync's) rather
+ * than JavaScript's Math.log2, which can differ in the last bit; the
+ * prior's odds the same way, below.
+ */
+{
+	const ws = [];
+	for (const c of Object.values(model.comparisons))
+		for (const l of [...c.levels, c.elseLevel])
+			if (l && l.mu)
+				ws.push(l);
+	if (ws.length) {
+		const row = (await all(`SELECT [${ws.map((l) =>
+			`log2(${num(l.m)} / ${num(l.u)})`).join(', ')}] AS w`))[0].w;
+		const got = row.items ?? row;
+		ws.forEach((l, k) => { l.w = Number(got[k]); });
+		for (const c of Object.values(model.comparisons))
+			if (c.elseLevel)
+				c.else = c.elseLevel.w;
+	}
+}
 phase('setup');
 
 /* ---- records -------------------------------------------------------------- */
@@ -416,24 +560,48 @@ phase('read');
  * every record).
  */
 await run(`
-CREATE TABLE dfold AS SELECT raw, fold(raw) AS n FROM (
+CREATE TABLE dfold AS SELECT raw, n, script_of(n) AS sc FROM (
+SELECT raw, fold(raw) AS n FROM (
 	SELECT first AS raw FROM raw UNION SELECT last FROM raw
 	UNION SELECT city FROM raw UNION SELECT state FROM raw)
-WHERE raw IS NOT NULL;
-CREATE TABLE dfirst AS SELECT f.raw, coalesce(nick.canon, f.n) AS n
-FROM dfold f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1);
-CREATE TABLE dtitle AS SELECT raw, tokens(fold(raw)) AS t
-FROM (SELECT DISTINCT title AS raw FROM raw WHERE title IS NOT NULL);
+WHERE raw IS NOT NULL);
+CREATE TABLE dfirst AS SELECT raw, n, script_of(n) AS sc FROM (
+SELECT f.raw, coalesce(nick.canon, f.n) AS n
+FROM dfold f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1));
+CREATE TABLE dtitle AS SELECT raw, n, tokens(n) AS t, script_of(n) AS sc
+FROM (SELECT raw, fold(raw) AS n FROM (
+	SELECT DISTINCT title AS raw FROM raw WHERE title IS NOT NULL));
 CREATE TABLE dcomp AS SELECT raw, n, tokens(n) AS t FROM (
 	SELECT company AS raw, company_norm(company) AS n
 	FROM (SELECT DISTINCT company FROM raw WHERE company IS NOT NULL));
-CREATE TABLE sdx AS SELECT v, soundex(v) AS code FROM (
-	SELECT n AS v FROM dfirst UNION SELECT n FROM dfold) WHERE v IS NOT NULL;
 CREATE TABLE dcountry AS SELECT d.raw, c.iso2, c.cc, c.trunk,
 	coalesce(c.iso2, fold(d.raw)) AS n
 FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
 	LEFT JOIN country c ON c.k = fold(d.raw);
 `);
+/*
+ * phon: the phonetic key of every distinct folded name, crmsync's
+ * primary Double Metaphone code computed in JavaScript (DuckDB has no
+ * phonetic function; Splink's users compute such keys before the SQL
+ * too), NULL when a name has no Latin letter.
+ */
+{
+	const names = await all(`SELECT v FROM (SELECT n AS v FROM dfirst
+		UNION SELECT n FROM dfold) WHERE v IS NOT NULL`);
+	await run('CREATE TABLE phon(v VARCHAR, code VARCHAR);');
+	const ap = await con.createAppender('phon');
+	for (const { v } of names) {
+		const code = dmPrimary(v);
+
+		ap.appendVarchar(v);
+		if (code)
+			ap.appendVarchar(code);
+		else
+			ap.appendNull();
+		ap.endRow();
+	}
+	ap.closeSync();
+}
 await run(String.raw`
 CREATE TABLE rec AS
 WITH r1 AS (
@@ -442,6 +610,9 @@ WITH r1 AS (
 		c.iso2, c.cc, c.trunk, c.n AS country,
 		fi.n AS fn, la.n AS ln, ci.n AS city, st.n AS state,
 		ti.t AS title_t, co.n AS company, co.t AS company_t,
+		ti.n AS title_n, fi.sc AS fn_sc, la.sc AS ln_sc,
+		ci.sc AS city_sc, ti.sc AS title_sc,
+		region_code(st.n) AS state_code,
 		lower(trim(r.email)) AS e0,
 		regexp_replace(regexp_replace(regexp_replace(trim(r.phone),
 			'^(?i)tel:', ''),
@@ -454,8 +625,8 @@ WITH r1 AS (
 		LEFT JOIN dfold st ON st.raw = r.state
 		LEFT JOIN dtitle ti ON ti.raw = r.title
 		LEFT JOIN dcomp co ON co.raw = r.company
-		LEFT JOIN sdx lf ON lf.v = la.n
-		LEFT JOIN sdx ff ON ff.v = fi.n
+		LEFT JOIN phon lf ON lf.v = la.n
+		LEFT JOIN phon ff ON ff.v = fi.n
 ), r2 AS (
 	SELECT *,
 		regexp_replace(regexp_replace(
@@ -518,9 +689,9 @@ SELECT rid, side, obj, id, fn, ln,
 	CASE WHEN el IS NOT NULL THEN el END AS elocal,
 	CASE WHEN el IS NOT NULL THEN ed END AS edomain,
 	CASE WHEN el IS NOT NULL THEN email_personal(ed) END AS epersonal,
-	coalesce(email_sha,
-		 CASE WHEN position('@' IN trim(email)) > 0
-		      THEN sha256(lower(trim(email))) END) AS ehash,
+	CASE WHEN email IS NULL THEN email_sha
+	     WHEN position('@' IN trim(email)) > 0
+	     THEN sha256(lower(trim(email))) END AS ehash,
 	CASE WHEN pd IS NULL OR pd = '' THEN NULL
 	     WHEN intl IS NULL AND iso2 IS NULL THEN
 		CASE WHEN length(pd) BETWEEN 6 AND 15 THEN pd END
@@ -529,74 +700,192 @@ SELECT rid, side, obj, id, fn, ln,
 	          AND (pcc <> '1' OR length(nat) = 10)
 	     THEN '+' || pcc || nat
 	END AS phone,
-	title_t, company, company_t, city, state, country,
+	title_t, title_n, company, company_t, city, state, country,
+	fn_sc, ln_sc, city_sc, title_sc, state_code,
+	strlen(fn) = length(fn) AS fn_a, strlen(ln) = length(ln) AS ln_a,
 	ln_ph, fn_ph, ln[1:1] AS ln_i, fn[1:1] AS fn_i
 FROM r5;
 `);
+/*
+ * The prior log-odds in every score, as crmsync's set_prior(): auto
+ * takes p = 1 / (the larger side's record count), since a record has at
+ * most one true partner.
+ */
+const sizes = (await all(`SELECT count(*) FILTER (WHERE side = 0) AS c,
+	count(*) FILTER (WHERE side = 1) AS d FROM rec`))[0];
+const ncrm = Number(sizes.c), ndir = Number(sizes.d);
+let prior = 0;
+if (model.prior !== 'none') {
+	const n = Math.max(ncrm, ndir);
+	const p = model.prior === 'auto' ? (n > 1 ? `1.0 / ${n}` : '0.5') :
+		num(model.prior);
+	prior = Number((await all(`SELECT log2((${p}) / (1 - (${p}))) AS w`))[0].w);
+}
+
+/*
+ * Term frequencies (term_frequency: true): the share of directory
+ * records holding a value among those with one, as crmsync's
+ * count_terms(); the email's term is its hash.  A pair of equal values
+ * at the first level weighs log2(m / share) instead of log2(m / u):
+ * each directory record gets that weight of its own value (the CRM
+ * value it is equal to has the same).
+ */
+const TERM = { first_name: 'fn', last_name: 'ln', email: 'ehash',
+	phone: 'phone', title: 'title_n', company: 'company', city: 'city',
+	state: 'state', country: 'country' };
+const tfFields = Object.keys(model.comparisons)
+	.filter((f) => model.comparisons[f].tf);
+for (const f of tfFields)
+	await run(`CREATE TABLE tf_${f} AS
+	SELECT v, log2(${num(model.comparisons[f].levels[0].m)} /
+		(n::DOUBLE / (sum(n) OVER ())::DOUBLE)) AS w
+	FROM (SELECT ${TERM[f]} AS v, count(*) AS n FROM rec
+	      WHERE side = 1 AND ${TERM[f]} IS NOT NULL GROUP BY 1);`);
+/*
+ * crm and dir are views: the dictionaries' records and, for the
+ * directory, the term-frequency weights of its values (small tables,
+ * joined once per directory record when the scoring builds its hash
+ * table of profiles).
+ */
 await run(`
 CREATE VIEW crm AS SELECT *, replace(phone, '+', '') AS pdig FROM rec WHERE side = 0;
-CREATE VIEW dir AS SELECT *, replace(phone, '+', '') AS pdig FROM rec WHERE side = 1;
+CREATE VIEW dir AS SELECT r.*, replace(r.phone, '+', '') AS pdig
+	${tfFields.map((f) => `, tf_${f}.w AS tfw_${f}`).join('')}
+FROM rec r ${tfFields.map((f) =>
+	`LEFT JOIN tf_${f} ON tf_${f}.v = r.${TERM[f]}`).join(' ')}
+WHERE r.side = 1;
 DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dtitle;
-DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE sdx;
+DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE phon;
 `);
 phase('normalise');
 
 /* ---- blocking --------------------------------------------------------------- */
 
 /*
- * The union of the rules as Splink writes it: rule k joins on its keys
+ * Each rule's key, hashed to 64 bits as crmsync does (a false meeting
+ * costs one scored pair); NULL when a part is empty.  The rule on both
+ * names takes them in byte order, so that swapped names ('Wang Wei',
+ * 'Wei Wang') share a block.
+ */
+const RULE_KEYS = [	/* BLOCKING, in order */
+	['ehash'],
+	['phone'],
+	['least(ln, fn)', 'greatest(ln, fn)', ['ln', 'fn']],
+	['ln', 'city'],
+	['ln_ph', 'fn_i'],
+	['fn_ph', 'ln_i'],
+	['ln', 'company'],
+];
+const keySql = (rule) => {
+	/* a trailing list names the columns to test (least() and
+	 * greatest() skip NULLs) */
+	const parts = rule.filter((x) => typeof x === 'string');
+	const need = Array.isArray(rule[rule.length - 1]) ?
+		rule[rule.length - 1] : parts;
+
+	return `CASE WHEN ${need.map((x) => `(${x}) IS NOT NULL`).join(' AND ')}
+		THEN hash(${parts.join(', ')}) END`;
+};
+/* ck, dk: the keys of the CRM records and of the profiles */
+for (const [t, v] of [['ck', 'crm'], ['dk', 'dir']])
+	await run(`CREATE TABLE ${t} AS SELECT rid,
+		${RULE_KEYS.map((p, k) => `${keySql(p)} AS b${k}`).join(',\n\t\t')}
+	FROM rec WHERE side = ${v === 'crm' ? 0 : 1};`);
+/*
+ * A block (one key of one rule) holding more than max_block_pairs pairs
+ * (CRM records x profiles) is skipped: its key is cleared on both sides,
+ * so the rule pairs nobody through it, and the other rules still pair
+ * the records that agree on something rarer.
+ */
+await run(`CREATE TABLE capped AS
+${RULE_KEYS.map((_, k) => `SELECT ${k} AS rule, k, nc, nd FROM (
+	SELECT c.k, c.nc, d.nd FROM
+		(SELECT b${k} AS k, count(*) AS nc FROM ck WHERE b${k} IS NOT NULL GROUP BY 1) c
+		JOIN (SELECT b${k} AS k, count(*) AS nd FROM dk WHERE b${k} IS NOT NULL GROUP BY 1) d
+		ON c.k = d.k)
+WHERE ${model.maxBlockPairs ? `nc * nd > ${model.maxBlockPairs}` : 'false'}`).join('\nUNION ALL\n')};`);
+const capped = (await all(`SELECT count(*) AS blocks,
+	coalesce(sum(nc * nd), 0) AS pairs FROM capped`))[0];
+if (Number(capped.blocks))
+	for (const t of ['ck', 'dk'])
+		await run(`CREATE OR REPLACE TABLE ${t} AS
+		SELECT * REPLACE (${RULE_KEYS.map((_, k) => `CASE WHEN b${k} IN
+			(SELECT k FROM capped WHERE rule = ${k}) THEN NULL
+			ELSE b${k} END AS b${k}`).join(', ')})
+		FROM ${t};`);
+
+/*
+ * The union of the rules as Splink writes it: rule k joins on its key
  * and leaves out the pairs an earlier rule already gave, so the union is
  * free of duplicates without a DISTINCT over all pairs.
  */
-const RULES = [
-	'c.ehash = d.ehash',
-	'c.phone = d.phone',
-	'c.ln = d.ln AND c.fn = d.fn',
-	'c.ln = d.ln AND c.city = d.city',
-	'c.ln_ph = d.ln_ph AND c.fn_i = d.fn_i',
-	'c.fn_ph = d.fn_ph AND c.ln_i = d.ln_i',
-	'c.ln = d.ln AND c.company = d.company',
-];
+const RULES = RULE_KEYS.map((_, k) => `c.b${k} = d.b${k}`);
 await run(`CREATE TABLE cand AS
-${RULES.map((r, k) => `SELECT c.rid AS c, d.rid AS d FROM crm c JOIN dir d ON ${r}` +
-	RULES.slice(0, k).map((e) => `\n\tAND NOT coalesce(${e}, false)`).join('')).join('\nUNION ALL\n')};`);
+${RULES.map((r, k) => `SELECT c.rid AS c, d.rid AS d FROM ck c JOIN dk d ON ${r}` +
+	RULES.slice(0, k).map((e) => `\n\tAND NOT coalesce(${e}, false)`).join('')).join('\nUNION ALL\n')};
+DROP TABLE ck; DROP TABLE dk;`);
 phase('block');
 
 /* ---- scoring ------------------------------------------------------------------ */
 
 /*
- * Two projections: the similarities of a pair first (NULL when a side
- * has no value, or for an email pair that says nothing: a personal
- * address against another), then each comparison's level weight.
+ * Four projections: the similarities of a pair first (NULL when the two
+ * values cannot be compared: a side has none, text in two scripts, a
+ * region code against a region name, a personal address against
+ * another), then each comparison's level weight, then the score: the
+ * weights summed in the job's order, as crmsync sums them, the crossed
+ * reading of the names when it does better, and the prior.
+ *
+ * Jaro-Winkler as sim_jaro_winkler(): DuckDB's jaro_winkler_similarity()
+ * works on bytes, where crmsync compares characters ('健二' ~ '健一':
+ * 0.867 on bytes, 0.667 on characters), so two names not both ASCII
+ * are compared with each character recoded as one ASCII character,
+ * distinct within the pair (jw_any()).  And its doubles can make a Jaro
+ * of exactly 0.7 0.7000000000000001, which gets the Winkler prefix
+ * bonus crmsync gives only above 0.7: jw_fix() takes that back (the
+ * bonus adds at most 0.12).
  */
-const jw = (a, b) => `CASE WHEN ${a} = ${b} THEN 1.0
-	ELSE jaro_winkler_similarity(${a}, ${b}) END`;
-const w = (f, sim) => weightSql(f, sim, `${sim} IS NOT NULL`);
+/* a similarity, NULL when the two scripts (or kinds of value) differ */
+const unless = (cond, sim) => `CASE WHEN ${cond} THEN NULL ELSE ${sim} END`;
+const EQUAL = { first_name: 'c.fn = d.fn', last_name: 'c.ln = d.ln',
+	email: 'c.ehash = d.ehash', phone: 'c.phone = d.phone',
+	title: 'c.title_n = d.title_n', company: 'c.company = d.company',
+	city: 'c.city = d.city', state: 'c.state = d.state',
+	country: 'c.country = d.country' };
+const SIM = { email: 's_email', phone: 's_phone', first_name: 's_fn',
+	last_name: 's_ln', company: 's_company', title: 's_title',
+	city: 's_city', state: 's_state', country: 's_country' };
+/* the weight of f: with its term-frequency weight when it has one */
+const w = (f, sim) => model.comparisons[f].tf ?
+	weightSql(f, sim, `tfw_${f}`, `eq_${f}`) : weightSql(f, sim);
 /*
- * Names equal on both sides give the first level of both comparisons;
- * when that is each one's largest weight the crossed reading cannot do
- * better and is not computed.
+ * Names equal on both sides give the first level of both comparisons
+ * (with their term-frequency weights); when that is at least the best
+ * the crossed reading (plain weights) could give, it cannot do better
+ * and is not computed.
  */
-const topLevel = (f) => {
-	const c = model.comparisons[f];
-	return c.levels.length && c.levels[0].min <= 1 &&
-		[c.else, c.missing, ...c.levels.map((l) => l.w)]
-			.every((x) => x <= c.levels[0].w);
-};
-const skipCrossed = topLevel('first_name') && topLevel('last_name') ?
-	'c.fn = d.fn AND c.ln = d.ln' : 'false';
+const best = (c) => Math.max(c.else, c.missing, ...c.levels.map((l) => l.w));
+const straight = (f) => model.comparisons[f].tf ? `d.tfw_${f}` :
+	num(model.comparisons[f].levels[0].w);
+const skipCrossed = model.comparisons.first_name.levels[0].min <= 1 &&
+	model.comparisons.last_name.levels[0].min <= 1 ?
+	`c.fn = d.fn AND c.ln = d.ln AND ${straight('first_name')} + ` +
+	`${straight('last_name')} >= ${num(best(model.comparisons.first_name) +
+		best(model.comparisons.last_name))}` : 'false';
+const crossed = (sql) => `CASE WHEN same_names THEN NULL ELSE ${sql} END`;
 
 await run(`
 CREATE TABLE edge AS
 WITH v AS (
 	SELECT p.c, p.d, c.obj, c.id AS crm_id, d.id AS mem_id,
-		${jw('c.fn', 'd.fn')} AS s_fn,
-		${jw('c.ln', 'd.ln')} AS s_ln,
 		coalesce(${skipCrossed}, false) AS same_names,
-		CASE WHEN coalesce(${skipCrossed}, false) THEN NULL
-		     ELSE ${jw('c.fn', 'd.ln')} END AS x_fn,
-		CASE WHEN coalesce(${skipCrossed}, false) THEN NULL
-		     ELSE ${jw('c.ln', 'd.fn')} END AS x_ln,
+		c.fn AS c_fn, c.ln AS c_ln, d.fn AS d_fn, d.ln AS d_ln,
+		c.fn_a AND d.fn_a AS a_fn, c.ln_a AND d.ln_a AS a_ln,
+		c.fn_a AND d.ln_a AS ax_fn, c.ln_a AND d.fn_a AS ax_ln,
+		${unless('c.fn_sc <> d.fn_sc', 'jw_any(c.fn, d.fn, c.fn_a AND d.fn_a)')} AS j_fn,
+		${unless('c.ln_sc <> d.ln_sc', 'jw_any(c.ln, d.ln, c.ln_a AND d.ln_a)')} AS j_ln,
+		${crossed(unless('c.fn_sc <> d.ln_sc', 'jw_any(c.fn, d.ln, c.fn_a AND d.ln_a)'))} AS jx_fn,
+		${crossed(unless('c.ln_sc <> d.fn_sc', 'jw_any(c.ln, d.fn, c.ln_a AND d.fn_a)'))} AS jx_ln,
 		CASE WHEN c.email IS NOT NULL AND d.email IS NOT NULL THEN
 			CASE WHEN c.email <> d.email
 			          AND (c.epersonal OR d.epersonal) THEN NULL
@@ -614,25 +903,34 @@ WITH v AS (
 		     WHEN right(c.pdig, 7) = right(d.pdig, 7) THEN 0.5
 		     ELSE 0.0 END AS s_phone,
 		token_set(c.company_t, d.company_t) AS s_company,
-		token_set(c.title_t, d.title_t) AS s_title,
-		(c.city = d.city)::DOUBLE AS s_city,
-		(c.state = d.state)::DOUBLE AS s_state,
+		${unless('c.title_sc <> d.title_sc', 'token_set(c.title_t, d.title_t)')} AS s_title,
+		${unless('c.city_sc <> d.city_sc', '(c.city = d.city)::DOUBLE')} AS s_city,
+		${unless('c.state_code <> d.state_code', '(c.state = d.state)::DOUBLE')} AS s_state,
 		(c.country = d.country)::DOUBLE AS s_country
+		${tfFields.map((f) => `, d.tfw_${f}, coalesce(${EQUAL[f]}, false) AS eq_${f}`).join('')}
 	FROM cand p JOIN crm c ON c.rid = p.c JOIN dir d ON d.rid = p.d
-), s AS (
-	SELECT c, d, obj, crm_id, mem_id,
-		CASE WHEN same_names
-		     THEN ${w('first_name', 's_fn')} + ${w('last_name', 's_ln')}
-		     ELSE greatest(${w('first_name', 's_fn')} + ${w('last_name', 's_ln')},
-				   ${w('first_name', 'x_fn')} + ${w('last_name', 'x_ln')})
-		END
-		+ ${w('email', 's_email')} + ${w('phone', 's_phone')}
-		+ ${w('company', 's_company')} + ${w('title', 's_title')}
-		+ ${w('city', 's_city')} + ${w('state', 's_state')}
-		+ ${w('country', 's_country')} AS score
+), v2 AS (
+	SELECT *, jw_fix(j_fn, c_fn, d_fn, a_fn) AS s_fn,
+		jw_fix(j_ln, c_ln, d_ln, a_ln) AS s_ln,
+		jw_fix(jx_fn, c_fn, d_ln, ax_fn) AS x_fn,
+		jw_fix(jx_ln, c_ln, d_fn, ax_ln) AS x_ln
 	FROM v
+), s AS (
+	SELECT c, d, obj, crm_id, mem_id, same_names,
+		${Object.keys(model.comparisons).map((f) =>
+			`${w(f, SIM[f])} AS w_${f}`).join(',\n\t\t')},
+		${crossed(`${weightSql('first_name', 'x_fn')} + ${weightSql('last_name', 'x_ln')}`)}
+			AS crossed
+	FROM v2
+), t AS (
+	SELECT c, d, obj, crm_id, mem_id,
+		${Object.keys(model.comparisons).map((f) => `w_${f}`).join(' + ')}
+		+ CASE WHEN NOT same_names AND crossed > w_first_name + w_last_name
+		       THEN crossed - (w_first_name + w_last_name) ELSE 0 END
+		+ ${num(prior)} AS score
+	FROM s
 )
-SELECT * FROM s WHERE score >= ${num(model.threshold)};
+SELECT * FROM t WHERE score >= ${num(model.threshold)};
 `);
 const overThreshold = Number((await all('SELECT count(*) AS n FROM edge'))[0].n);
 phase('score');
@@ -685,6 +983,9 @@ const counts = (await all(`SELECT
 	(SELECT count(*) FROM link) AS links`))[0];
 for (const [k, v] of Object.entries(counts))
 	console.log(`${k} ${Number(v)}`);
+console.log(`blocks_capped ${Number(capped.blocks)}`);
+console.log(`pairs_capped ${Number(capped.pairs)}`);
+console.log(`prior ${prior.toFixed(3)}`);
 console.log(`rounds ${rounds}`);
 console.log(`threads ${(await all("SELECT current_setting('threads') AS t"))[0].t}`);
 for (const [k, v] of figures)
