@@ -1621,3 +1621,269 @@ out:
 	strbuf_release(&c.record);
 	return ret;
 }
+
+/* ---- test writeback (R46) ------------------------------------------------------ */
+
+struct one_result {
+	char id[32];
+	char error[512];
+};
+
+static int on_one(void *ctx, enum ingest_result which, char *const *header,
+		  size_t ncols, char *const *row, uint64_t line,
+		  struct err *err)
+{
+	struct one_result *o = ctx;
+
+	(void)header;
+	(void)line;
+	(void)err;
+	if (which == INGEST_SUCCESSFUL && ncols > 0)
+		snprintf(o->id, sizeof(o->id), "%s", row[0]);
+	else if (which == INGEST_FAILED_ROWS && ncols > 1)
+		snprintf(o->error, sizeof(o->error), "%s", row[1]);
+	return 0;
+}
+
+/*
+ * Inserts the one record of `csv` (header and one row) into `sobject` in
+ * an ingest job of its own, staged as exports/<job id>/ with its result
+ * files; `id` receives the new record's Id.  A refused row is ERR_DATA
+ * with Salesforce's sf__Error; a job that does not complete ERR_TEMPFAIL.
+ */
+static int test_insert(struct cycle *c, const char *what, const char *sobject,
+		       const char *csv, char *id, size_t idl, struct err *err)
+{
+	struct ingest_info info = { INGEST_OPEN, -1, -1, NULL };
+	struct one_result o;
+	char *job_id = NULL, *rel = NULL;
+	int ret = -1;
+
+	memset(&o, 0, sizeof(o));
+	if (ingest_create(&c->bulk, sobject, "insert", NULL, &job_id, err) < 0)
+		goto out;
+	c->res->jobs++;
+	rel = xasprintf("%s/%s.csv.gz", job_id, sobject);
+	if (stage_csv(c, rel, csv, strlen(csv), err) < 0)
+		goto abort;
+	if (ingest_upload(&c->bulk, job_id, csv, strlen(csv), err) < 0 ||
+	    ingest_close(&c->bulk, job_id, err) < 0)
+		goto abort;
+	if (ingest_wait(&c->bulk, job_id, &info, err) < 0)
+		goto out;
+	if (info.state != INGEST_JOB_COMPLETE) {
+		err_set(err, ERR_TEMPFAIL, "ingest job %s ended %s%s%s",
+			job_id, ingest_state_name(info.state),
+			info.error_message ? ": " : "",
+			info.error_message ? info.error_message : "");
+		goto out;
+	}
+	for (int w = INGEST_SUCCESSFUL; w <= INGEST_FAILED_ROWS; w++) {
+		char *res = xasprintf("%s/%s.csv.gz", job_id,
+				      ingest_result_name(w));
+		char *path = stage_path(c->st, res);
+		uint64_t rows = 0;
+		int bad = ingest_results(&c->bulk, job_id, w, path, on_one, &o,
+					 &rows, err) < 0 ||
+			  list_result(c, res, rows, err) < 0;
+
+		free(path);
+		free(res);
+		if (bad)
+			goto out;
+	}
+	if (!*o.id) {
+		err_set(err, ERR_DATA, "Salesforce refused it (ingest job %s): "
+			"%s", job_id, *o.error ? o.error : "no result row");
+		goto out;
+	}
+	snprintf(id, idl, "%s", o.id);
+	c->res->written++;
+	ret = 0;
+	goto out;
+abort:
+	{
+		struct err ignored = ERR_INIT;
+
+		/* an Open job never processes; closing the door anyway */
+		ingest_abort(&c->bulk, job_id, &ignored);
+	}
+out:
+	if (ret < 0 && job_id)
+		err_prefix(err, "the test %s", what);
+	ingest_info_release(&info);
+	free(rel);
+	free(job_id);
+	return ret;
+}
+
+/* The owner of the test activities: opt->test_owner, else the first
+ * writeback user given as a User Id or mapped by email in the seat map. */
+static int test_owner(struct cycle *c, char *owner, size_t ol,
+		      struct err *err)
+{
+	const struct job_settings *js = c->job->settings;
+	sqlite3_stmt *q;
+
+	if (c->opt->test_owner) {
+		snprintf(owner, ol, "%s", c->opt->test_owner);
+		return 0;
+	}
+	for (size_t i = 0; i < js->writeback.nusers; i++)
+		if (js->writeback.users[i].is_id) {
+			snprintf(owner, ol, "%s", js->writeback.users[i].value);
+			return 0;
+		}
+	q = prep(c->db, "SELECT user_id FROM seats WHERE user_id IS NOT NULL "
+		 "AND mapped_by = 'email' AND lower(seat_email) = lower(?1)",
+		 err);
+	if (!q)
+		return -1;
+	for (size_t i = 0; i < js->writeback.nusers && !*owner; i++) {
+		const char *v = js->writeback.users[i].value;
+
+		bind_texts(q, 1, &v);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			snprintf(owner, ol, "%s", col_text(q, 0));
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	if (!*owner)
+		return err_set(err, ERR_CONFIG, "job '%s': no writeback user "
+			       "has a CRM User Id yet (writeback.users names "
+			       "none by Id, and the seat map of the store maps "
+			       "none of their emails: run 'crmsync run' first) "
+			       "- or name the owner with --owner USER_ID",
+			       c->job->path);
+	return 0;
+}
+
+/* One test activity of type t on contact `who` as CSV (header, row). */
+static void test_row(struct cycle *c, int t, const char *owner,
+		     const char *who, struct strbuf *out)
+{
+	const struct job_settings *js = c->job->settings;
+	const char *ext = t == WB_NOTE ? NULL :
+			  js->writeback.external_id_field;
+	const struct schema *s = schema_find("salesforce", schema_name(t));
+	const char *const *order = t == WB_NOTE ? note_order : task_order;
+	const char *names[12], *vals[12];
+	char date[32], subject[128], body[256], key[96];
+	size_t n = 0;
+
+	sf_datetime_format(clock_now_ms(), date, sizeof(date));
+	date[10] = '\0';
+	snprintf(subject, sizeof(subject), "crmsync writeback test: %s",
+		 type_names[t]);
+	snprintf(body, sizeof(body), "A test %s written by 'crmsync export "
+		 "--test' in run %s. Safe to delete.", type_names[t],
+		 c->run->id);
+	snprintf(key, sizeof(key), "test-%s-%s", c->run->id, type_names[t]);
+	if (ext) {
+		names[n] = ext;
+		vals[n++] = key;
+	}
+	for (size_t i = 0; order[i]; i++)
+		if (schema_field_index(s, order[i]) >= 0) {
+			names[n] = order[i];
+			vals[n++] = "";
+		}
+	set_field(names, vals, n, "OwnerId", owner);
+	if (t == WB_NOTE) {
+		set_field(names, vals, n, "ParentId", who);
+		set_field(names, vals, n, "Title", subject);
+		set_field(names, vals, n, "Body", body);
+	} else {
+		const char *rt = js->writeback.record_type_ids[t];
+
+		set_field(names, vals, n, "RecordTypeId", rt ? rt : "");
+		set_field(names, vals, n, "WhoId", who);
+		set_field(names, vals, n, "ActivityDate", date);
+		set_field(names, vals, n, "Subject", subject);
+		set_field(names, vals, n, "Status", js->writeback.task_status);
+		set_field(names, vals, n, "Description", body);
+	}
+	strbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(out, ',');
+		strbuf_addstr(out, names[i]);
+	}
+	strbuf_addch(out, '\n');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(out, ',');
+		wb_csv_value(out, vals[i]);
+	}
+	strbuf_addch(out, '\n');
+}
+
+int export_test(const struct job *job, const struct run *run,
+		const struct export_options *opt, struct export_result *res,
+		FILE *out, struct err *err)
+{
+	struct strbuf csv = STRBUF_INIT;
+	char owner[32] = "", contact[32] = "", id[32];
+	struct cycle c;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	c.job = job;
+	c.run = run;
+	c.opt = opt;
+	c.res = res;
+	strbuf_init(&c.record, 0);
+	if (job->source.kind != SOURCE_SALESFORCE)
+		return err_set(err, ERR_CONFIG, "job '%s': 'export --test' "
+			       "writes into a Salesforce org, and this job's "
+			       "source is a fixture directory", job->path);
+	ret = stage_begin(run, "exports", &c.st, err);
+	if (ret != 0)
+		return ret < 0 ? -1 : err_set(err, ERR_USAGE, "run %s already "
+					      "has an export stage: the test "
+					      "needs a run of its own", run->id);
+	ret = -1;
+	if (open_store(job, &c.store, err) < 0)
+		goto out;
+	c.db = store_db(c.store);
+	if (test_owner(&c, owner, sizeof(owner), err) < 0 ||
+	    connect_sf(&c, err) < 0)
+		goto out;
+	res->sent = 1;
+	/* the one person R46 lets us create: a contact named "test" */
+	strbuf_addf(&csv, "FirstName,LastName,Description\ncrmsync,Test,"
+		    "A test contact written by 'crmsync export --test' in run "
+		    "%s to carry its test activities. Safe to delete.\n",
+		    run->id);
+	if (test_insert(&c, "contact", "Contact", csv.buf, contact,
+			sizeof(contact), err) < 0)
+		goto out;
+	fprintf(out, "%-12s %-8s %s\n", "contact", "Contact", contact);
+	fflush(out);
+	for (int t = 0; t < WB_NTYPES; t++) {
+		if (!opt->test_types[t])
+			continue;
+		test_row(&c, t, owner, contact, &csv);
+		if (test_insert(&c, type_names[t], t == WB_NOTE ? "Note" :
+				"Task", csv.buf, id, sizeof(id), err) < 0)
+			goto out;
+		fprintf(out, "%-12s %-8s %s\n", type_names[t],
+			t == WB_NOTE ? "Note" : "Task", id);
+		fflush(out);
+	}
+	res->api_calls = http_requests(c.http);
+	stage_add_api_calls(c.st, res->api_calls);
+	ret = stage_commit(c.st, err);
+	c.st = NULL;
+out:
+	if (ret < 0 && c.http)
+		res->api_calls = http_requests(c.http);
+	stage_abandon(c.st);
+	sf_session_close(c.session);
+	http_free(c.http);
+	store_close(c.store);
+	strbuf_release(&c.record);
+	strbuf_release(&csv);
+	return ret;
+}
