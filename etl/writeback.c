@@ -67,7 +67,21 @@ static const char *const ledger_steps[] = {
 	"  preference TEXT NOT NULL,\n"    /* on | off */
 	"  types TEXT NOT NULL,\n"         /* InMail;Call or '' (all) */
 	"  PRIMARY KEY (seat_id, updated_at));\n",
+	/* 2: jobs possibly created but not recorded (see sweep_intents()) */
+	"CREATE TABLE wb_intents(\n"
+	"  intent_id INTEGER PRIMARY KEY,\n"
+	"  sobject TEXT NOT NULL,\n"
+	"  operation TEXT NOT NULL,\n"
+	"  key_field TEXT,\n"
+	"  at_ms INTEGER NOT NULL,\n"       /* real clock before the create */
+	"  run_id TEXT NOT NULL);\n"
+	"ALTER TABLE wb_jobs ADD COLUMN created_by TEXT;\n",
 };
+
+/* An orphan job (created, never recorded) was created between its
+ * intent's time less this much (clock skew) and its time plus this. */
+#define WB_ORPHAN_SKEW_MS (10LL * 60 * 1000)
+#define WB_ORPHAN_SPAN_MS (30LL * 60 * 1000)
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -1117,8 +1131,9 @@ static int record_outcome(struct cycle *c, struct settle *s,
 		   "reason = ?4, job_id = CASE WHEN ?2 = 'pending' THEN NULL "
 		   "ELSE job_id END, updated_run_id = ?5 WHERE activity_id = "
 		   "?1 AND state = 'submitted'", err);
-	job = prep(c->db, "UPDATE wb_jobs SET state = 'settled', outcome = ?2 "
-		   "WHERE job_id = ?1", err);
+	job = prep(c->db, "UPDATE wb_jobs SET state = 'settled', outcome = ?2, "
+		   "created_by = coalesce(?3, created_by) WHERE job_id = ?1",
+		   err);
 	if (!upd || !job)
 		goto rollback;
 	for (size_t i = 0; i < s->n; i++) {
@@ -1180,9 +1195,9 @@ static int record_outcome(struct cycle *c, struct settle *s,
 			goto rollback;
 	}
 	{
-		const char *v[2] = { s->job_id, outcome };
+		const char *v[3] = { s->job_id, outcome, info->created_by };
 
-		if (exec_texts(c->db, job, 2, v, err) < 0)
+		if (exec_texts(c->db, job, 3, v, err) < 0)
 			goto rollback;
 	}
 	ret = store_commit(c->store, err);
@@ -1203,7 +1218,7 @@ out:
 static int settle_job(struct cycle *c, const char *job_id,
 		      const char *key_field, struct err *err)
 {
-	struct ingest_info info = { INGEST_OPEN, -1, -1, NULL };
+	struct ingest_info info = INGEST_INFO_INIT;
 	struct settle s;
 	int ret = -1;
 
@@ -1289,6 +1304,188 @@ static int settle_open_jobs(struct cycle *c, struct err *err)
 	return ret;
 }
 
+/* ---- jobs created but never recorded ------------------------------------- */
+
+/*
+ * The window left by "record the job before uploading": between the
+ * create request and the commit that records its id, a crash (or a
+ * create whose answer was lost and that was sent again) leaves an Open
+ * job Salesforce knows and the ledger does not.  It holds no rows and an
+ * Open job never processes, so nothing is written twice or lost, but it
+ * would stay in the org's job list.  So an intent row (object,
+ * operation, the real clock) is committed before every create, and
+ * dropped with the job's record when the create took one request; the
+ * next cycle lists the org's ingest jobs and aborts each Open one of
+ * the same object, operation and external id field, created by the
+ * integration user (as far as the ledger knows it) within the intent's
+ * time window, that the ledger does not know, then forgets the intents.
+ */
+static long long add_intent(struct cycle *c, const char *sobject,
+			    const char *operation, const char *key_field,
+			    struct err *err)
+{
+	sqlite3_stmt *q = prep(c->db, "INSERT INTO wb_intents(sobject, "
+			       "operation, key_field, at_ms, run_id) VALUES "
+			       "(?1, ?2, ?3, ?4, ?5)", err);
+	const char *v[5] = { sobject, operation, key_field, NULL, c->run->id };
+	long long id = -1;
+
+	if (!q)
+		return -1;
+	bind_texts(q, 5, v);
+	sqlite3_bind_int64(q, 4, clock_real_ms());
+	if (sqlite3_step(q) != SQLITE_DONE)
+		db_fail(c->db, err, "cannot record an ingest job's intent");
+	else
+		id = sqlite3_last_insert_rowid(c->db);
+	sqlite3_finalize(q);
+	return id;
+}
+
+static int drop_intent(struct cycle *c, long long id, struct err *err)
+{
+	sqlite3_stmt *q = prep(c->db, "DELETE FROM wb_intents WHERE "
+			       "intent_id = ?1", err);
+	int ret = 0;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		ret = db_fail(c->db, err, "cannot drop an intent");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+struct intent {
+	char *sobject, *operation, *key_field;
+	int64_t at_ms;
+};
+
+struct sweep {
+	struct cycle *c;
+	struct intent *in;
+	size_t n;
+	char **creators;      /* createdById of the ledger's jobs */
+	size_t ncreators;
+	char **orphans;
+	size_t norphans, alloc;
+	sqlite3_stmt *known;
+};
+
+static int same_opt(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static int on_listed(void *ctx, const struct ingest_listed *j,
+		     struct err *err)
+{
+	struct sweep *w = ctx;
+	int match = 0, mine = !w->ncreators;
+
+	if (j->state != INGEST_OPEN || j->created_ms < 0)
+		return 0;
+	for (size_t i = 0; i < w->ncreators && !mine; i++)
+		mine = j->created_by && !strcmp(j->created_by, w->creators[i]);
+	for (size_t i = 0; i < w->n && !match; i++)
+		match = same_opt(j->object, w->in[i].sobject) &&
+			same_opt(j->operation, w->in[i].operation) &&
+			same_opt(j->ext_field, w->in[i].key_field) &&
+			j->created_ms >= w->in[i].at_ms - WB_ORPHAN_SKEW_MS &&
+			j->created_ms <= w->in[i].at_ms + WB_ORPHAN_SPAN_MS;
+	if (!mine || !match)
+		return 0;
+	bind_texts(w->known, 1, &j->id);
+	if (sqlite3_step(w->known) == SQLITE_ROW) {
+		sqlite3_reset(w->known);
+		return 0;
+	}
+	sqlite3_reset(w->known);
+	XGROW(w->orphans, w->alloc, w->norphans + 1);
+	w->orphans[w->norphans++] = xstrdup(j->id);
+	(void)err;
+	return 0;
+}
+
+/* Aborts the Open jobs the intents left (see above), then forgets them. */
+static int sweep_intents(struct cycle *c, struct err *err)
+{
+	struct sweep w;
+	sqlite3_stmt *q;
+	size_t ia = 0, ca = 0;
+	long long last = 0;
+	int ret = -1, rc;
+
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	q = prep(c->db, "SELECT intent_id, sobject, operation, key_field, "
+		 "at_ms FROM wb_intents ORDER BY intent_id", err);
+	if (!q)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		XGROW(w.in, ia, w.n + 1);
+		last = sqlite3_column_int64(q, 0);
+		w.in[w.n].sobject = xstrdup(col_text(q, 1));
+		w.in[w.n].operation = xstrdup(col_text(q, 2));
+		w.in[w.n].key_field = sqlite3_column_type(q, 3) == SQLITE_NULL ?
+				      NULL : xstrdup(col_text(q, 3));
+		w.in[w.n++].at_ms = sqlite3_column_int64(q, 4);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		db_fail(c->db, err, "cannot read the intents");
+		goto out;
+	}
+	if (!w.n) {
+		ret = 0;
+		goto out;
+	}
+	q = prep(c->db, "SELECT DISTINCT created_by FROM wb_jobs WHERE "
+		 "created_by IS NOT NULL ORDER BY 1", err);
+	if (!q)
+		goto out;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		XGROW(w.creators, ca, w.ncreators + 1);
+		w.creators[w.ncreators++] = xstrdup(col_text(q, 0));
+	}
+	sqlite3_finalize(q);
+	w.known = prep(c->db, "SELECT 1 FROM wb_jobs WHERE job_id = ?1", err);
+	if (!w.known || ingest_list(&c->bulk, on_listed, &w, err) < 0)
+		goto out;
+	for (size_t i = 0; i < w.norphans; i++) {
+		log_info("ingest job %s was created by a cycle that could not "
+			 "record it: aborting it (it holds no rows)",
+			 w.orphans[i]);
+		if (ingest_abort(&c->bulk, w.orphans[i], err) < 0)
+			goto out;
+	}
+	q = prep(c->db, "DELETE FROM wb_intents WHERE intent_id <= ?1", err);
+	if (!q)
+		goto out;
+	sqlite3_bind_int64(q, 1, last);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		db_fail(c->db, err, "cannot forget the intents");
+	else
+		ret = 0;
+	sqlite3_finalize(q);
+out:
+	sqlite3_finalize(w.known);
+	for (size_t i = 0; i < w.n; i++) {
+		free(w.in[i].sobject);
+		free(w.in[i].operation);
+		free(w.in[i].key_field);
+	}
+	for (size_t i = 0; i < w.ncreators; i++)
+		free(w.creators[i]);
+	for (size_t i = 0; i < w.norphans; i++)
+		free(w.orphans[i]);
+	free(w.in);
+	free(w.creators);
+	free(w.orphans);
+	return ret;
+}
+
 /* ---- sending --------------------------------------------------------------------- */
 
 struct pend {
@@ -1332,6 +1529,8 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 	int upsert = strcmp(sobject, "Task") == 0 && ext;
 	sqlite3_stmt *mark = NULL, *job = NULL;
 	char *job_id = NULL, *rel = NULL, rows[24];
+	long long intent;
+	uint64_t calls;
 	int ret = -1;
 
 	if (!c->session) {
@@ -1346,9 +1545,17 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 		free(rel);
 		return ret;
 	}
+	/* the intent outlives a crash before the job is recorded (and a
+	 * create that was retried): sweep_intents() aborts what it left */
+	intent = add_intent(c, sobject, upsert ? "upsert" : "insert",
+			    upsert ? ext : NULL, err);
+	if (intent < 0)
+		return -1;
+	calls = http_requests(c->http);
 	if (ingest_create(&c->bulk, sobject, upsert ? "upsert" : "insert",
 			  upsert ? ext : NULL, &job_id, err) < 0)
 		return -1;
+	calls = http_requests(c->http) - calls;
 	c->res->jobs++;
 	/* the rows are "submitted" before a byte of them is sent */
 	snprintf(rows, sizeof(rows), "%zu", n);
@@ -1376,6 +1583,9 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 		if (exec_texts(c->db, mark, 3, v, err) < 0)
 			goto rollback;
 	}
+	/* one request made one job: nothing left to sweep */
+	if (calls == 1 && drop_intent(c, intent, err) < 0)
+		goto rollback;
 	if (store_commit(c->store, err) < 0)
 		goto out;
 	rel = xasprintf("%s/%s.csv.gz", job_id, sobject);
@@ -1593,7 +1803,7 @@ int export_run(const struct job *job, const struct run *run,
 				  "staged/rejects", &info);
 	}
 	if (job->source.kind == SOURCE_SALESFORCE) {
-		if (connect_sf(&c, err) < 0 ||
+		if (connect_sf(&c, err) < 0 || sweep_intents(&c, err) < 0 ||
 		    settle_open_jobs(&c, err) < 0)
 			goto out;
 		res->sent = 1;
@@ -1654,7 +1864,7 @@ static int on_one(void *ctx, enum ingest_result which, char *const *header,
 static int test_insert(struct cycle *c, const char *what, const char *sobject,
 		       const char *csv, char *id, size_t idl, struct err *err)
 {
-	struct ingest_info info = { INGEST_OPEN, -1, -1, NULL };
+	struct ingest_info info = INGEST_INFO_INIT;
 	struct one_result o;
 	char *job_id = NULL, *rel = NULL;
 	int ret = -1;
