@@ -41,7 +41,7 @@ static long long store_count(struct store *s, const char *sql, const char *arg)
 }
 
 /* The writeback ledger's figures (R40-R45), when an export has run. */
-static void print_writeback(struct store *s)
+static void print_writeback(const struct job *job, struct store *s)
 {
 	static const char *const states[] = {
 		"pending", "submitted", "written", "failed", "held", "skipped",
@@ -57,10 +57,14 @@ static void print_writeback(struct store *s)
 		printf(" %s %lld%s", states[i], store_count(s, "SELECT count(*) "
 		       "FROM wb_activities WHERE state = ?", states[i]),
 		       i + 1 < sizeof(states) / sizeof(states[0]) ? "," : "\n");
-	printf("  ingest jobs: %lld, %lld not settled yet\n",
+	printf("  ingest jobs: %lld, %lld not settled yet; export %s every "
+	       "%ld minutes (writeback.interval_minutes)\n",
 	       store_count(s, "SELECT count(*) FROM wb_jobs", NULL),
 	       store_count(s, "SELECT count(*) FROM wb_jobs WHERE state = "
-			   "'open'", NULL));
+			   "'open'", NULL),
+	       job->settings->writeback.enabled ? "meant to run" :
+	       "is off; was meant to run",
+	       job->settings->writeback.interval_minutes);
 }
 
 /* The store figures (R30-R34). */
@@ -112,7 +116,7 @@ static int print_store(const struct job *job, struct err *err)
 	else
 		printf("  last load: none\n");
 	sqlite3_finalize(q);
-	print_writeback(s);
+	print_writeback(job, s);
 	store_close(s);
 	return 0;
 }

@@ -1805,14 +1805,17 @@ static int open_store(const struct job *job, struct store **out,
 
 	if (ret == 0)
 		ret = store_open(path, 1, out, err);
-	/* a cycle rewrites every row it sends a few times: keep the
-	 * ledger's pages in memory rather than spilling them to the WAL
-	 * and reading them back (64 MiB at most, used only as needed),
-	 * and checkpoint the WAL once it holds 64 MiB rather than 4 MiB
-	 * (the last close checkpoints it anyway) */
-	if (ret == 0 && sqlite3_exec(store_db(*out), "PRAGMA cache_size = "
-				     "-65536; PRAGMA wal_autocheckpoint = "
-				     "16384", NULL, NULL, NULL) != SQLITE_OK)
+	/* a row marked submitted must stay so after a power cut too, the
+	 * upload that follows being out of reach: each commit is synced
+	 * (the store's default is NORMAL).  A cycle rewrites every row it
+	 * sends a few times: keep the ledger's pages in memory rather than
+	 * spilling them to the WAL and reading them back (64 MiB at most,
+	 * used only as needed), and checkpoint the WAL once it holds
+	 * 64 MiB rather than 4 MiB (the last close checkpoints it) */
+	if (ret == 0 && sqlite3_exec(store_db(*out), "PRAGMA synchronous = "
+				     "FULL; PRAGMA cache_size = -65536; "
+				     "PRAGMA wal_autocheckpoint = 16384",
+				     NULL, NULL, NULL) != SQLITE_OK)
 		ret = db_fail(store_db(*out), err, "cannot size the cache");
 	if (ret == 0 && store_migrate(*out, "ledger", ledger_steps,
 				      sizeof(ledger_steps) /

@@ -28,7 +28,11 @@
  *   written    Salesforce created it: sf_id
  *   failed     refused for good (sf__Error) or outcome unknown; kept
  *              for the admin, never retried by itself
- * Only this module writes these tables.  A row is "submitted" before a
+ * wb_activities holds the states, wb_payloads the texts (subject, body,
+ * the row as sent), wb_jobs the ingest jobs, wb_prefs the users'
+ * choices, wb_intents the creates not known to have made one recorded
+ * job (swept by the next cycle: jobs created but never recorded are
+ * aborted).  Only this module writes these tables.  A row is "submitted" before a
  * byte of it reaches Salesforce, and a job is settled only from
  * Salesforce's own account (job state, result files), in one
  * transaction: so nothing is sent twice and nothing is lost, whatever
