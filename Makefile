@@ -1,7 +1,10 @@
 # Makefile for crmsync.
 #
 #   make            build build/crmsync and build/libcrmsync.a
-#   make demo       run the bundled demo job (jobs/demo.yaml)
+#   make demo       the bundled demo end to end (extract, match, load,
+#                   export) against the Salesforce emulator (scripts/demo.sh)
+#   make demo-offline  the same job with its fixture source, no network
+#                   (jobs/demo.yaml: export stages requests, sends nothing)
 #   make test       unit tests + fixture-replay cases (the CI gate)
 #   make check      the same suite built with ASan + UBSan, warnings as errors
 #   make bench      benchmarks, printed as ratios against their peers
@@ -52,7 +55,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 
-.PHONY: all deps demo test check bench install clean unit tools
+.PHONY: all deps demo demo-offline test check bench install clean unit tools
 all: $(PROG) $(UNIT_BINS) $(TOOL_BINS)
 
 deps: $(DEPS_OK)
@@ -98,6 +101,9 @@ $(BUILD)/tools/%: tests/tools/%.c $(wildcard tests/tools/*.h) $(LIB)
 -include $(wildcard $(BUILD)/obj/*.d)
 
 demo: all
+	CRMSYNC=$(PROG) scripts/demo.sh
+
+demo-offline: all
 	$(PROG) run jobs/demo.yaml
 
 test: all

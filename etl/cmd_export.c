@@ -27,8 +27,19 @@ static const char export_help[] =
 	"under runs/<id>/exports/<ingest job id>/.  With a fixture source\n"
 	"the requests are staged and nothing is sent.\n"
 	"\n"
+	"With --test (R46), writes a contact named \"crmsync Test\" and one\n"
+	"activity of each type on it into the org instead, and prints their\n"
+	"Salesforce Ids so that the admin can look at them; the ledger is\n"
+	"not touched.\n"
+	"\n"
 	"options:\n"
 	"  --run-id ID        name the run ID (resumes it if it exists)\n"
+	"  --test             test writeback: a test contact and its activities\n"
+	"  --types LIST       with --test: the activity types, comma-separated\n"
+	"                     (InMail,Message,Call,Note,PointDrive; default\n"
+	"                     writeback.types)\n"
+	"  --owner USER_ID    with --test: the activities' owner (default: the\n"
+	"                     first writeback user with a CRM User Id)\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"exit status: 0 done, 2 done but some rows were rejected (input rows\n"
@@ -79,10 +90,40 @@ void log_export_result(const struct run *run, const struct export_result *r)
 		   (unsigned long long)r->api_calls);
 }
 
+/* --types LIST into opt->test_types[]. */
+static int parse_types(const char *list, struct export_options *eo,
+		       struct err *err)
+{
+	static const char *const names[WB_NTYPES] = {
+		"InMail", "Message", "Call", "Note", "PointDrive",
+	};
+
+	memset(eo->test_types, 0, sizeof(eo->test_types));
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		int t;
+
+		for (t = 0; t < WB_NTYPES; t++)
+			if (strlen(names[t]) == n && !strncmp(p, names[t], n))
+				break;
+		if (t == WB_NTYPES)
+			return cmd_usage_error(err, "export", "--types: '%.*s' "
+					       "is not one of InMail, Message, "
+					       "Call, Note, PointDrive",
+					       (int)n, p);
+		eo->test_types[t] = 1;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 int cmd_export(int argc, char **argv, struct err *err)
 {
 	static const struct option longopts[] = {
 		{ "run-id", required_argument, NULL, 'r' },
+		{ "test", no_argument, NULL, 't' },
+		{ "types", required_argument, NULL, 'T' },
+		{ "owner", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,8 +133,8 @@ int cmd_export(int argc, char **argv, struct err *err)
 	struct job_lock *lock = NULL;
 	struct run *run = NULL;
 	struct job *job = NULL;
-	const char *run_id = NULL;
-	int c, ret = -1;
+	const char *run_id = NULL, *types = NULL;
+	int c, test = 0, ret = -1;
 
 	memset(&eo, 0, sizeof(eo));
 	opterr = 0;
@@ -103,6 +144,15 @@ int cmd_export(int argc, char **argv, struct err *err)
 		case 'r':
 			run_id = optarg;
 			break;
+		case 't':
+			test = 1;
+			break;
+		case 'T':
+			types = optarg;
+			break;
+		case 'o':
+			eo.test_owner = optarg;
+			break;
 		case 'h':
 			return cmd_print_help(export_help);
 		default:
@@ -110,9 +160,23 @@ int cmd_export(int argc, char **argv, struct err *err)
 					       "'%s'", argv[optind - 1]);
 		}
 	}
+	if (!test && (types || eo.test_owner))
+		return cmd_usage_error(err, argv[0], "--types and --owner go "
+				       "with --test");
+	if (types && parse_types(types, &eo, err) < 0)
+		return -1;
 	job = cmd_load_job(argc, argv, optind, "crmsync export JOB.yaml", err);
 	if (!job)
 		return -1;
+	if (test && job->source.kind != SOURCE_SALESFORCE) {
+		err_set(err, ERR_CONFIG, "job '%s': 'export --test' writes "
+			"into a Salesforce org, and this job's source is a "
+			"fixture directory", job->path);
+		goto out;
+	}
+	if (test && !types)
+		memcpy(eo.test_types, job->settings->writeback.types,
+		       sizeof(eo.test_types));
 	log_set_context(job->name, NULL, "export");
 	lock = job_lock_acquire(job, err);
 	if (!lock)
@@ -135,6 +199,21 @@ int cmd_export(int argc, char **argv, struct err *err)
 	if (!run)
 		goto out;
 	log_set_context(job->name, run->id, "export");
+	if (test) {
+		if (export_test(job, run, &eo, &er, stdout, err) < 0) {
+			err_prefix(err, "run %s: export --test", run->id);
+			goto out;
+		}
+		log_result("run %s: export --test: a test contact and %llu "
+			   "activit%s written in %llu ingest jobs; %llu API "
+			   "calls", run->id,
+			   (unsigned long long)(er.written - 1),
+			   er.written == 2 ? "y" : "ies",
+			   (unsigned long long)er.jobs,
+			   (unsigned long long)er.api_calls);
+		ret = run_finish(run, stages, err) < 0 ? -1 : EXIT_OK;
+		goto out;
+	}
 	if (export_run(job, run, &eo, &er, err) < 0) {
 		err_prefix(err, "run %s: export", run->id);
 		goto out;

@@ -1,11 +1,14 @@
 /*
  * cmd_run.c - `crmsync run` and `crmsync extract`.
  *
- * `run` carries a run through every stage this build has (extract,
- * match, load) and finishes
- * it (run.csv); when the latest run of the job was interrupted it is
- * resumed rather than a new one started, so a crash costs nothing but
- * the rerun.  `extract` runs only the extract stage, in a new run.
+ * `run` carries a run through every stage: extract, match and load (when
+ * the job has a match model), then one export cycle (when writeback is
+ * on: activities written back, or staged with a fixture source), and
+ * finishes it (run.csv); when the latest run of the job was interrupted
+ * it is resumed rather than a new one started, so a crash costs nothing
+ * but the rerun.  `extract` runs only the extract stage, in a new run.
+ * Between two runs, `crmsync export` runs further export cycles on their
+ * own cadence (R45).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "log.h"
 #include "sf_auth.h"
 #include "stage.h"
+#include "writeback.h"
 
 static const char run_help[] =
 	"usage: crmsync run [options] JOB.yaml\n"
@@ -27,7 +31,9 @@ static const char run_help[] =
 	"changed since the last successful sync, merged into the mirror),\n"
 	"then match (links to directory profiles and company pages) and load\n"
 	"(badges, contact info, auto-saves and seat map into the store,\n"
-	"state/store.db) when the job has a match model.\n"
+	"state/store.db) when the job has a match model, then one export\n"
+	"cycle (activities written back to Salesforce as Tasks and Notes;\n"
+	"staged, not sent, with a fixture source) when writeback is on.\n"
 	"The latest run is resumed when it did not finish; its completed\n"
 	"stages are skipped.\n"
 	"\n"
@@ -179,8 +185,8 @@ static struct run *pick_run(const struct job *job, const struct run_opts *o,
 
 static int do_run(int argc, char **argv, int whole, struct err *err)
 {
-	const char *stages[4] = { "extract", NULL, NULL, NULL };
-	uint64_t overrides_rejected = 0;
+	const char *stages[5] = { "extract", NULL, NULL, NULL, NULL };
+	uint64_t overrides_rejected = 0, export_rejected = 0;
 	size_t nstages = 1;
 	struct extract_options eo;
 	struct extract_result er;
@@ -253,6 +259,30 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 		log_load_result(run, &lr);
 		stages[nstages++] = "load";
 	}
+	if (whole && job->settings->writeback.enabled) {
+		struct export_options xo;
+		struct export_result xr;
+
+		memset(&xo, 0, sizeof(xo));
+		log_set_context(job->name, run->id, "export");
+		if (export_run(job, run, &xo, &xr, err) < 0) {
+			err_prefix(err, "run %s: export", run->id);
+			goto out;
+		}
+		log_export_result(run, &xr);
+		if (xr.rejected)
+			log_warn("%llu activity or seat row%s rejected: see "
+				 "'%s/exports/rejects/export.csv.gz'",
+				 (unsigned long long)xr.rejected,
+				 xr.rejected == 1 ? "" : "s", run->dir);
+		if (xr.failed)
+			log_warn("%llu activit%s refused by Salesforce for "
+				 "good: see the failedResults files under "
+				 "'%s/exports/'", (unsigned long long)xr.failed,
+				 xr.failed == 1 ? "y" : "ies", run->dir);
+		export_rejected = xr.rejected + xr.failed;
+		stages[nstages++] = "exports";
+	}
 	if (whole) {
 		log_set_context(job->name, run->id, NULL);
 		if (run_finish(run, stages, err) < 0)
@@ -262,7 +292,8 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 		log_warn("%llu row%s rejected: see '%s/extract/rejects/'",
 			 (unsigned long long)er.rejected,
 			 er.rejected == 1 ? "" : "s", run->dir);
-	ret = er.rejected || overrides_rejected ? EXIT_REJECTS : EXIT_OK;
+	ret = er.rejected || overrides_rejected || export_rejected ?
+	      EXIT_REJECTS : EXIT_OK;
 out:
 	run_free(run);
 	job_lock_release(lock);

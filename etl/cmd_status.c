@@ -22,7 +22,9 @@ static const char status_help[] =
 	"mirror; the next incremental extract starts there, less the\n"
 	"look-back) and the records in the mirror; then the latest run; then\n"
 	"the store's figures: links by CRM object, people in CRM, saves, the\n"
-	"seat map and the last load.\n";
+	"seat map and the last load; then the writeback ledger: activities\n"
+	"pending, submitted (in ingest jobs not settled yet), written,\n"
+	"failed, held and skipped, and the ingest jobs.\n";
 
 /* One number from the store, or -1. */
 static long long store_count(struct store *s, const char *sql, const char *arg)
@@ -36,6 +38,33 @@ static long long store_count(struct store *s, const char *sql, const char *arg)
 		n = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return n;
+}
+
+/* The writeback ledger's figures (R40-R45), when an export has run. */
+static void print_writeback(const struct job *job, struct store *s)
+{
+	static const char *const states[] = {
+		"pending", "submitted", "written", "failed", "held", "skipped",
+	};
+
+	if (store_version(s, "ledger", NULL) <= 0) {
+		printf("  writeback: no export cycle yet\n");
+		return;
+	}
+	printf("  writeback: %lld activities:",
+	       store_count(s, "SELECT count(*) FROM wb_activities", NULL));
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		printf(" %s %lld%s", states[i], store_count(s, "SELECT count(*) "
+		       "FROM wb_activities WHERE state = ?", states[i]),
+		       i + 1 < sizeof(states) / sizeof(states[0]) ? "," : "\n");
+	printf("  ingest jobs: %lld, %lld not settled yet; export %s every "
+	       "%ld minutes (writeback.interval_minutes)\n",
+	       store_count(s, "SELECT count(*) FROM wb_jobs", NULL),
+	       store_count(s, "SELECT count(*) FROM wb_jobs WHERE state = "
+			   "'open'", NULL),
+	       job->settings->writeback.enabled ? "meant to run" :
+	       "is off; was meant to run",
+	       job->settings->writeback.interval_minutes);
 }
 
 /* The store figures (R30-R34). */
@@ -87,6 +116,7 @@ static int print_store(const struct job *job, struct err *err)
 	else
 		printf("  last load: none\n");
 	sqlite3_finalize(q);
+	print_writeback(job, s);
 	store_close(s);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "sf_ingest.h"
 #include "strbuf.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 static const char *const state_names[] = {
@@ -37,6 +38,8 @@ void ingest_info_release(struct ingest_info *info)
 {
 	free(info->error_message);
 	info->error_message = NULL;
+	free(info->created_by);
+	info->created_by = NULL;
 }
 
 const char *ingest_result_name(enum ingest_result which)
@@ -105,6 +108,10 @@ static int info_from(json_t *answer, struct ingest_info *info,
 	free(info->error_message);
 	info->error_message = json_is_string(v) ?
 			      xstrdup(json_string_value(v)) : NULL;
+	v = json_object_get(answer, "createdById");
+	free(info->created_by);
+	info->created_by = json_is_string(v) ?
+			   xstrdup(json_string_value(v)) : NULL;
 	return 0;
 }
 
@@ -248,7 +255,7 @@ static int set_state(struct bulk_ctx *b, const char *job_id,
 	json_object_set_new(body, "state", json_string(state));
 	if (json_call(b, "PATCH", path, body, what, 200, &answer, &status,
 		      err) < 0) {
-		struct ingest_info info = { INGEST_OPEN, -1, -1, NULL };
+		struct ingest_info info = INGEST_INFO_INIT;
 		struct err probe = ERR_INIT;
 
 		/* refused as INVALIDJOBSTATE (a replay, or a job that moved
@@ -323,6 +330,65 @@ out:
 	free(what);
 	free(path);
 	return ret;
+}
+
+static const char *json_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int ingest_list(struct bulk_ctx *b,
+		int (*fn)(void *ctx, const struct ingest_listed *job,
+			  struct err *err),
+		void *ctx, struct err *err)
+{
+	char *path = job_path(b, NULL, NULL);
+
+	for (int page = 0; path && page < 100; page++) {
+		char *what = xasprintf("list the ingest jobs (GET %s)", path);
+		json_t *answer = NULL, *recs, *job;
+		long status = 0;
+		const char *next;
+		size_t i;
+		int bad;
+
+		bad = json_call(b, "GET", path, NULL, what, 200, &answer,
+				&status, err) < 0;
+		free(what);
+		free(path);
+		path = NULL;
+		if (bad)
+			return -1;
+		recs = json_object_get(answer, "records");
+		json_array_foreach(recs, i, job) {
+			struct ingest_listed l;
+			const char *made = json_str(job, "createdDate");
+
+			l.id = json_str(job, "id");
+			l.object = json_str(job, "object");
+			l.operation = json_str(job, "operation");
+			l.ext_field = json_str(job, "externalIdFieldName");
+			l.created_by = json_str(job, "createdById");
+			if (!made || sf_datetime_parse(made, strlen(made),
+						       &l.created_ms) < 0)
+				l.created_ms = -1;
+			if (parse_state(json_str(job, "state"), &l.state) < 0)
+				l.state = INGEST_GONE;
+			if (l.id && fn(ctx, &l, err) < 0) {
+				json_decref(answer);
+				return -1;
+			}
+		}
+		next = json_str(answer, "nextRecordsUrl");
+		if (next && *next && !json_is_true(json_object_get(answer,
+								   "done")))
+			path = xstrdup(next);
+		json_decref(answer);
+	}
+	free(path);
+	return 0;
 }
 
 static void sleep_ms(long ms)

@@ -50,7 +50,10 @@ struct ingest_info {
 	long long processed;  /* numberRecordsProcessed, -1 when absent */
 	long long failed;     /* numberRecordsFailed, -1 when absent */
 	char *error_message;  /* errorMessage of a Failed job, or NULL */
+	char *created_by;     /* createdById (the integration user), or NULL */
 };
+
+#define INGEST_INFO_INIT { INGEST_OPEN, -1, -1, NULL, NULL }
 
 void ingest_info_release(struct ingest_info *info);
 
@@ -84,6 +87,24 @@ int ingest_abort(struct bulk_ctx *b, const char *job_id, struct err *err);
 /* The job's state and counters (one GET); a 404 gives INGEST_GONE. */
 int ingest_get(struct bulk_ctx *b, const char *job_id,
 	       struct ingest_info *info, struct err *err);
+
+/* One ingest job of the org's list (ingest_list()); borrowed strings,
+ * valid during the callback only; NULL when absent. */
+struct ingest_listed {
+	const char *id, *object, *operation, *ext_field, *created_by;
+	int64_t created_ms;        /* createdDate; -1 when unreadable */
+	enum ingest_state state;   /* INGEST_GONE for a state not known */
+};
+
+/*
+ * Lists the org's ingest jobs (GET jobs/ingest, following
+ * nextRecordsUrl, at most 100 pages) and calls `fn` for each; `fn`
+ * returns 0 to go on, -1 (err set) to stop.  Fails like ingest_get().
+ */
+int ingest_list(struct bulk_ctx *b,
+		int (*fn)(void *ctx, const struct ingest_listed *job,
+			  struct err *err),
+		void *ctx, struct err *err);
 
 /*
  * Polls the job with back-off (b->poll_base_ms doubling to

@@ -67,7 +67,36 @@ static const char *const ledger_steps[] = {
 	"  preference TEXT NOT NULL,\n"    /* on | off */
 	"  types TEXT NOT NULL,\n"         /* InMail;Call or '' (all) */
 	"  PRIMARY KEY (seat_id, updated_at));\n",
+	/* 2: jobs possibly created but not recorded (see sweep_intents()) */
+	"CREATE TABLE wb_intents(\n"
+	"  intent_id INTEGER PRIMARY KEY,\n"
+	"  sobject TEXT NOT NULL,\n"
+	"  operation TEXT NOT NULL,\n"
+	"  key_field TEXT,\n"
+	"  at_ms INTEGER NOT NULL,\n"       /* real clock before the create */
+	"  run_id TEXT NOT NULL);\n"
+	"ALTER TABLE wb_jobs ADD COLUMN created_by TEXT;\n",
+	/* 3: the texts apart from the states, so that a state change
+	 * rewrites a short row (a cycle changes each row three times) */
+	"CREATE TABLE wb_payloads(\n"
+	"  activity_id TEXT PRIMARY KEY\n"
+	"    REFERENCES wb_activities(activity_id),\n"
+	"  subject TEXT,\n"
+	"  body TEXT,\n"
+	"  header TEXT,\n"                 /* request columns, CSV */
+	"  request TEXT);\n"               /* the row as sent, CSV */
+	"INSERT INTO wb_payloads SELECT activity_id, subject, body, header,\n"
+	"  request FROM wb_activities;\n"
+	"ALTER TABLE wb_activities DROP COLUMN subject;\n"
+	"ALTER TABLE wb_activities DROP COLUMN body;\n"
+	"ALTER TABLE wb_activities DROP COLUMN header;\n"
+	"ALTER TABLE wb_activities DROP COLUMN request;\n",
 };
+
+/* An orphan job (created, never recorded) was created between its
+ * intent's time less this much (clock skew) and its time plus this. */
+#define WB_ORPHAN_SKEW_MS (10LL * 60 * 1000)
+#define WB_ORPHAN_SPAN_MS (30LL * 60 * 1000)
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -459,7 +488,7 @@ static int read_activities(struct cycle *c, struct err *err)
 {
 	const char *path = c->job->directory.activities;
 	const struct schema *s = schema_find("directory", "activities");
-	sqlite3_stmt *ins = NULL;
+	sqlite3_stmt *ins = NULL, *text = NULL;
 	struct csv_reader *r;
 	const struct csv_row *row;
 	enum csvr_status st;
@@ -475,10 +504,12 @@ static int read_activities(struct cycle *c, struct err *err)
 		return -1;
 	ins = prep(c->db, "INSERT OR IGNORE INTO wb_activities(activity_id, "
 		   "type, seat_id, member_id, company_page_id, occurred_at, "
-		   "subject, body, duration, source, state, run_id, "
-		   "updated_run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-		   "?9, ?10, 'new', ?11, ?11)", err);
-	if (!ins)
+		   "duration, source, state, run_id, updated_run_id) VALUES "
+		   "(?1, ?2, ?3, ?4, ?5, ?6, ?9, ?10, 'new', ?11, ?11)", err);
+	/* (replacing a text a hand-deleted activity left behind) */
+	text = prep(c->db, "INSERT OR REPLACE INTO wb_payloads(activity_id, "
+		    "subject, body) VALUES (?1, ?2, ?3)", err);
+	if (!ins || !text)
 		goto out;
 	while ((st = csvr_next(r, &row, err)) != CSVR_EOF) {
 		char why[ERR_MSG_MAX] = "", stamp[32] = "", src[64];
@@ -524,12 +555,21 @@ static int read_activities(struct cycle *c, struct err *err)
 			db_fail(c->db, err, "cannot add an activity");
 			goto out;
 		}
-		c->res->added += (uint64_t)sqlite3_changes(c->db);
 		sqlite3_reset(ins);
+		if (!sqlite3_changes(c->db))
+			continue; /* known already: the first drop wins */
+		c->res->added++;
+		{
+			const char *t[3] = { v[0], v[6], v[7] };
+
+			if (exec_texts(c->db, text, 3, t, err) < 0)
+				goto out;
+		}
 	}
 	ret = note_input(c, r, path, "directory/activities", rejected, err);
 out:
 	sqlite3_finalize(ins);
+	sqlite3_finalize(text);
 	csvr_close(r);
 	free(map);
 	return ret;
@@ -788,7 +828,7 @@ static void decide(struct cycle *c, struct rule_stmts *rs,
 static int decide_all(struct cycle *c, struct err *err)
 {
 	struct rule_stmts rs = { NULL, NULL, NULL, NULL };
-	sqlite3_stmt *sel = NULL, *upd = NULL;
+	sqlite3_stmt *sel = NULL, *upd = NULL, *frz = NULL;
 	struct decision d;
 	int ret = -1, rc;
 
@@ -808,17 +848,18 @@ static int decide_all(struct cycle *c, struct err *err)
 	rs.pref_first = prep(c->db, "SELECT preference, types FROM wb_prefs "
 			     "WHERE seat_id = ?1 ORDER BY updated_at LIMIT 1",
 			     err);
-	sel = prep(c->db, "SELECT activity_id, type, seat_id, member_id, "
+	sel = prep(c->db, "SELECT a.activity_id, type, seat_id, member_id, "
 		   "company_page_id, occurred_at, subject, body, duration, "
-		   "state, reason FROM wb_activities WHERE state IN ('new', "
-		   "'held') "
-		   "ORDER BY activity_id", err);
+		   "state, reason FROM wb_activities a JOIN wb_payloads p ON "
+		   "p.activity_id = a.activity_id WHERE state IN ('new', "
+		   "'held') ORDER BY a.activity_id", err);
 	upd = prep(c->db, "UPDATE wb_activities SET state = ?2, reason = ?3, "
-		   "sobject = ?4, header = ?5, request = ?6, row_key = ?7, "
-		   "cut = ?8, updated_run_id = ?9 WHERE activity_id = ?1",
-		   err);
+		   "sobject = ?4, row_key = ?7, cut = ?8, updated_run_id = ?9 "
+		   "WHERE activity_id = ?1", err);
+	frz = prep(c->db, "UPDATE wb_payloads SET header = ?2, request = ?3 "
+		   "WHERE activity_id = ?1", err);
 	if (!rs.seat || !rs.link || !rs.pref_at ||
-	    !rs.pref_first || !sel || !upd)
+	    !rs.pref_first || !sel || !upd || !frz)
 		goto rollback;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *a[A_NCOLS], *v[9];
@@ -848,6 +889,13 @@ static int decide_all(struct cycle *c, struct err *err)
 		v[8] = c->run->id;
 		if (exec_texts(c->db, upd, 9, v, err) < 0)
 			goto rollback;
+		if (pending) {
+			const char *t[3] = { a[A_ID], d.header.buf,
+					     d.request.buf };
+
+			if (exec_texts(c->db, frz, 3, t, err) < 0)
+				goto rollback;
+		}
 		if (pending)
 			c->res->cut += (uint64_t)d.cut;
 		else if (strcmp(d.state, "held") == 0)
@@ -870,6 +918,7 @@ rollback:
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
+	sqlite3_finalize(frz);
 	sqlite3_finalize(rs.seat);
 	sqlite3_finalize(rs.link);
 	sqlite3_finalize(rs.pref_at);
@@ -1103,7 +1152,7 @@ static void settle_release(struct settle *s)
 static int record_outcome(struct cycle *c, struct settle *s,
 			  const struct ingest_info *info, struct err *err)
 {
-	sqlite3_stmt *upd = NULL, *job = NULL;
+	sqlite3_stmt *upd = NULL, *apply = NULL, *job = NULL;
 	char outcome[512];
 	int ret = -1;
 
@@ -1113,18 +1162,31 @@ static int record_outcome(struct cycle *c, struct settle *s,
 		 info->error_message ? info->error_message : "");
 	if (store_begin(c->store, err) < 0)
 		return -1;
-	upd = prep(c->db, "UPDATE wb_activities SET state = ?2, sf_id = ?3, "
-		   "reason = ?4, job_id = CASE WHEN ?2 = 'pending' THEN NULL "
-		   "ELSE job_id END, updated_run_id = ?5 WHERE activity_id = "
-		   "?1 AND state = 'submitted'", err);
-	job = prep(c->db, "UPDATE wb_jobs SET state = 'settled', outcome = ?2 "
-		   "WHERE job_id = ?1", err);
-	if (!upd || !job)
+	/* the outcomes go to a temporary table, then into the ledger in
+	 * one statement (much quicker than a statement per row) */
+	if (sqlite3_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS wb_outcome("
+			 "activity_id TEXT PRIMARY KEY, state TEXT NOT NULL, "
+			 "sf_id TEXT, reason TEXT); DELETE FROM temp.wb_outcome",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(c->db, err, "cannot stage the outcomes");
+		goto rollback;
+	}
+	upd = prep(c->db, "INSERT INTO temp.wb_outcome(activity_id, state, "
+		   "sf_id, reason) VALUES (?1, ?2, ?3, ?4)", err);
+	apply = prep(c->db, "UPDATE wb_activities SET state = o.state, "
+		     "sf_id = o.sf_id, reason = o.reason, job_id = CASE WHEN "
+		     "o.state = 'pending' THEN NULL ELSE wb_activities.job_id "
+		     "END, updated_run_id = ?1 FROM temp.wb_outcome o WHERE "
+		     "wb_activities.activity_id = o.activity_id AND "
+		     "wb_activities.state = 'submitted'", err);
+	job = prep(c->db, "UPDATE wb_jobs SET state = 'settled', outcome = ?2, "
+		   "created_by = coalesce(?3, created_by) WHERE job_id = ?1",
+		   err);
+	if (!upd || !apply || !job)
 		goto rollback;
 	for (size_t i = 0; i < s->n; i++) {
 		struct job_row *r = &s->rows[i];
-		const char *v[5] = { r->activity_id, NULL, NULL, NULL,
-				     c->run->id };
+		const char *v[4] = { r->activity_id, NULL, NULL, NULL };
 		char why[1024];
 		int retry;
 
@@ -1176,13 +1238,19 @@ static int record_outcome(struct cycle *c, struct settle *s,
 			}
 			break;
 		}
-		if (exec_texts(c->db, upd, 5, v, err) < 0)
+		if (exec_texts(c->db, upd, 4, v, err) < 0)
 			goto rollback;
 	}
 	{
-		const char *v[2] = { s->job_id, outcome };
+		const char *run_id = c->run->id;
 
-		if (exec_texts(c->db, job, 2, v, err) < 0)
+		if (exec_texts(c->db, apply, 1, &run_id, err) < 0)
+			goto rollback;
+	}
+	{
+		const char *v[3] = { s->job_id, outcome, info->created_by };
+
+		if (exec_texts(c->db, job, 3, v, err) < 0)
 			goto rollback;
 	}
 	ret = store_commit(c->store, err);
@@ -1191,6 +1259,7 @@ rollback:
 	store_rollback(c->store);
 out:
 	sqlite3_finalize(upd);
+	sqlite3_finalize(apply);
 	sqlite3_finalize(job);
 	return ret;
 }
@@ -1203,7 +1272,7 @@ out:
 static int settle_job(struct cycle *c, const char *job_id,
 		      const char *key_field, struct err *err)
 {
-	struct ingest_info info = { INGEST_OPEN, -1, -1, NULL };
+	struct ingest_info info = INGEST_INFO_INIT;
 	struct settle s;
 	int ret = -1;
 
@@ -1243,6 +1312,7 @@ static int settle_job(struct cycle *c, const char *job_id,
 				goto out;
 		}
 	}
+	log_debug("ingest job %s: result files fetched", job_id);
 	ret = record_outcome(c, &s, &info, err);
 	if (ret == 0)
 		log_info("ingest job %s settled: %s%s%s", job_id,
@@ -1289,6 +1359,188 @@ static int settle_open_jobs(struct cycle *c, struct err *err)
 	return ret;
 }
 
+/* ---- jobs created but never recorded ------------------------------------- */
+
+/*
+ * The window left by "record the job before uploading": between the
+ * create request and the commit that records its id, a crash (or a
+ * create whose answer was lost and that was sent again) leaves an Open
+ * job Salesforce knows and the ledger does not.  It holds no rows and an
+ * Open job never processes, so nothing is written twice or lost, but it
+ * would stay in the org's job list.  So an intent row (object,
+ * operation, the real clock) is committed before every create, and
+ * dropped with the job's record when the create took one request; the
+ * next cycle lists the org's ingest jobs and aborts each Open one of
+ * the same object, operation and external id field, created by the
+ * integration user (as far as the ledger knows it) within the intent's
+ * time window, that the ledger does not know, then forgets the intents.
+ */
+static long long add_intent(struct cycle *c, const char *sobject,
+			    const char *operation, const char *key_field,
+			    struct err *err)
+{
+	sqlite3_stmt *q = prep(c->db, "INSERT INTO wb_intents(sobject, "
+			       "operation, key_field, at_ms, run_id) VALUES "
+			       "(?1, ?2, ?3, ?4, ?5)", err);
+	const char *v[5] = { sobject, operation, key_field, NULL, c->run->id };
+	long long id = -1;
+
+	if (!q)
+		return -1;
+	bind_texts(q, 5, v);
+	sqlite3_bind_int64(q, 4, clock_real_ms());
+	if (sqlite3_step(q) != SQLITE_DONE)
+		db_fail(c->db, err, "cannot record an ingest job's intent");
+	else
+		id = sqlite3_last_insert_rowid(c->db);
+	sqlite3_finalize(q);
+	return id;
+}
+
+static int drop_intent(struct cycle *c, long long id, struct err *err)
+{
+	sqlite3_stmt *q = prep(c->db, "DELETE FROM wb_intents WHERE "
+			       "intent_id = ?1", err);
+	int ret = 0;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		ret = db_fail(c->db, err, "cannot drop an intent");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+struct intent {
+	char *sobject, *operation, *key_field;
+	int64_t at_ms;
+};
+
+struct sweep {
+	struct cycle *c;
+	struct intent *in;
+	size_t n;
+	char **creators;      /* createdById of the ledger's jobs */
+	size_t ncreators;
+	char **orphans;
+	size_t norphans, alloc;
+	sqlite3_stmt *known;
+};
+
+static int same_opt(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static int on_listed(void *ctx, const struct ingest_listed *j,
+		     struct err *err)
+{
+	struct sweep *w = ctx;
+	int match = 0, mine = !w->ncreators;
+
+	if (j->state != INGEST_OPEN || j->created_ms < 0)
+		return 0;
+	for (size_t i = 0; i < w->ncreators && !mine; i++)
+		mine = j->created_by && !strcmp(j->created_by, w->creators[i]);
+	for (size_t i = 0; i < w->n && !match; i++)
+		match = same_opt(j->object, w->in[i].sobject) &&
+			same_opt(j->operation, w->in[i].operation) &&
+			same_opt(j->ext_field, w->in[i].key_field) &&
+			j->created_ms >= w->in[i].at_ms - WB_ORPHAN_SKEW_MS &&
+			j->created_ms <= w->in[i].at_ms + WB_ORPHAN_SPAN_MS;
+	if (!mine || !match)
+		return 0;
+	bind_texts(w->known, 1, &j->id);
+	if (sqlite3_step(w->known) == SQLITE_ROW) {
+		sqlite3_reset(w->known);
+		return 0;
+	}
+	sqlite3_reset(w->known);
+	XGROW(w->orphans, w->alloc, w->norphans + 1);
+	w->orphans[w->norphans++] = xstrdup(j->id);
+	(void)err;
+	return 0;
+}
+
+/* Aborts the Open jobs the intents left (see above), then forgets them. */
+static int sweep_intents(struct cycle *c, struct err *err)
+{
+	struct sweep w;
+	sqlite3_stmt *q;
+	size_t ia = 0, ca = 0;
+	long long last = 0;
+	int ret = -1, rc;
+
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	q = prep(c->db, "SELECT intent_id, sobject, operation, key_field, "
+		 "at_ms FROM wb_intents ORDER BY intent_id", err);
+	if (!q)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		XGROW(w.in, ia, w.n + 1);
+		last = sqlite3_column_int64(q, 0);
+		w.in[w.n].sobject = xstrdup(col_text(q, 1));
+		w.in[w.n].operation = xstrdup(col_text(q, 2));
+		w.in[w.n].key_field = sqlite3_column_type(q, 3) == SQLITE_NULL ?
+				      NULL : xstrdup(col_text(q, 3));
+		w.in[w.n++].at_ms = sqlite3_column_int64(q, 4);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		db_fail(c->db, err, "cannot read the intents");
+		goto out;
+	}
+	if (!w.n) {
+		ret = 0;
+		goto out;
+	}
+	q = prep(c->db, "SELECT DISTINCT created_by FROM wb_jobs WHERE "
+		 "created_by IS NOT NULL ORDER BY 1", err);
+	if (!q)
+		goto out;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		XGROW(w.creators, ca, w.ncreators + 1);
+		w.creators[w.ncreators++] = xstrdup(col_text(q, 0));
+	}
+	sqlite3_finalize(q);
+	w.known = prep(c->db, "SELECT 1 FROM wb_jobs WHERE job_id = ?1", err);
+	if (!w.known || ingest_list(&c->bulk, on_listed, &w, err) < 0)
+		goto out;
+	for (size_t i = 0; i < w.norphans; i++) {
+		log_info("ingest job %s was created by a cycle that could not "
+			 "record it: aborting it (it holds no rows)",
+			 w.orphans[i]);
+		if (ingest_abort(&c->bulk, w.orphans[i], err) < 0)
+			goto out;
+	}
+	q = prep(c->db, "DELETE FROM wb_intents WHERE intent_id <= ?1", err);
+	if (!q)
+		goto out;
+	sqlite3_bind_int64(q, 1, last);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		db_fail(c->db, err, "cannot forget the intents");
+	else
+		ret = 0;
+	sqlite3_finalize(q);
+out:
+	sqlite3_finalize(w.known);
+	for (size_t i = 0; i < w.n; i++) {
+		free(w.in[i].sobject);
+		free(w.in[i].operation);
+		free(w.in[i].key_field);
+	}
+	for (size_t i = 0; i < w.ncreators; i++)
+		free(w.creators[i]);
+	for (size_t i = 0; i < w.norphans; i++)
+		free(w.orphans[i]);
+	free(w.in);
+	free(w.creators);
+	free(w.orphans);
+	return ret;
+}
+
 /* ---- sending --------------------------------------------------------------------- */
 
 struct pend {
@@ -1330,8 +1582,10 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 	const char *ext = c->job->settings->writeback.external_id_field;
 	const char *sobject = p[0].sobject;
 	int upsert = strcmp(sobject, "Task") == 0 && ext;
-	sqlite3_stmt *mark = NULL, *job = NULL;
+	sqlite3_stmt *mark = NULL, *apply = NULL, *job = NULL;
 	char *job_id = NULL, *rel = NULL, rows[24];
+	long long intent;
+	uint64_t calls;
 	int ret = -1;
 
 	if (!c->session) {
@@ -1346,9 +1600,17 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 		free(rel);
 		return ret;
 	}
+	/* the intent outlives a crash before the job is recorded (and a
+	 * create that was retried): sweep_intents() aborts what it left */
+	intent = add_intent(c, sobject, upsert ? "upsert" : "insert",
+			    upsert ? ext : NULL, err);
+	if (intent < 0)
+		return -1;
+	calls = http_requests(c->http);
 	if (ingest_create(&c->bulk, sobject, upsert ? "upsert" : "insert",
 			  upsert ? ext : NULL, &job_id, err) < 0)
 		return -1;
+	calls = http_requests(c->http) - calls;
 	c->res->jobs++;
 	/* the rows are "submitted" before a byte of them is sent */
 	snprintf(rows, sizeof(rows), "%zu", n);
@@ -1357,10 +1619,21 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 	job = prep(c->db, "INSERT INTO wb_jobs(job_id, sobject, operation, "
 		   "key_field, state, rows, run_id) VALUES (?1, ?2, ?3, ?4, "
 		   "'open', ?5, ?6)", err);
-	mark = prep(c->db, "UPDATE wb_activities SET state = 'submitted', "
-		    "job_id = ?2, attempts = attempts + 1, updated_run_id = ?3 "
-		    "WHERE activity_id = ?1 AND state = 'pending'", err);
-	if (!job || !mark)
+	/* the batch's ids go to a temporary table, then one statement
+	 * marks them */
+	if (sqlite3_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS wb_batch("
+			 "activity_id TEXT PRIMARY KEY); DELETE FROM "
+			 "temp.wb_batch", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(c->db, err, "cannot stage the batch");
+		goto rollback;
+	}
+	mark = prep(c->db, "INSERT INTO temp.wb_batch(activity_id) VALUES "
+		    "(?1)", err);
+	apply = prep(c->db, "UPDATE wb_activities SET state = 'submitted', "
+		     "job_id = ?1, attempts = attempts + 1, updated_run_id = "
+		     "?2 WHERE state = 'pending' AND activity_id IN "
+		     "temp.wb_batch", err);
+	if (!job || !mark || !apply)
 		goto rollback;
 	{
 		const char *v[6] = { job_id, sobject, upsert ? "upsert" :
@@ -1370,17 +1643,32 @@ static int send_batch(struct cycle *c, struct pend *p, size_t n,
 		if (exec_texts(c->db, job, 6, v, err) < 0)
 			goto rollback;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *v[3] = { p[i].id, job_id, c->run->id };
-
-		if (exec_texts(c->db, mark, 3, v, err) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (exec_texts(c->db, mark, 1, (const char *const *)&p[i].id,
+			       err) < 0)
 			goto rollback;
+	{
+		const char *v[2] = { job_id, c->run->id };
+
+		if (exec_texts(c->db, apply, 2, v, err) < 0)
+			goto rollback;
+		if ((size_t)sqlite3_changes(c->db) != n) {
+			err_set(err, ERR_SOFTWARE, "ingest job %s: %zu rows "
+				"to mark, %d were pending", job_id, n,
+				sqlite3_changes(c->db));
+			goto rollback;
+		}
 	}
+	/* one request made one job: nothing left to sweep */
+	if (calls == 1 && drop_intent(c, intent, err) < 0)
+		goto rollback;
 	if (store_commit(c->store, err) < 0)
 		goto out;
+	log_debug("ingest job %s: %zu rows marked submitted", job_id, n);
 	rel = xasprintf("%s/%s.csv.gz", job_id, sobject);
 	if (stage_csv(c, rel, body, len, err) < 0)
 		goto out;
+	log_debug("ingest job %s: request staged as %s", job_id, rel);
 	c->res->staged += n;
 	if (ingest_upload(&c->bulk, job_id, body, len, err) < 0 ||
 	    ingest_close(&c->bulk, job_id, err) < 0) {
@@ -1398,6 +1686,7 @@ rollback:
 	store_rollback(c->store);
 out:
 	sqlite3_finalize(mark);
+	sqlite3_finalize(apply);
 	sqlite3_finalize(job);
 	free(rel);
 	free(job_id);
@@ -1409,9 +1698,10 @@ out:
 static int send_pending(struct cycle *c, struct err *err)
 {
 	size_t max = c->opt->max_bytes ? c->opt->max_bytes : INGEST_MAX_BYTES;
-	sqlite3_stmt *q = prep(c->db, "SELECT activity_id, sobject, header, "
-			       "request, row_key FROM wb_activities WHERE "
-			       "state = 'pending'", err);
+	sqlite3_stmt *q = prep(c->db, "SELECT a.activity_id, sobject, header, "
+			       "request, row_key FROM wb_activities a JOIN "
+			       "wb_payloads p ON p.activity_id = a.activity_id "
+			       "WHERE state = 'pending'", err);
 	struct strbuf body = STRBUF_INIT;
 	struct pend *p = NULL;
 	size_t n = 0, alloc = 0, start;
@@ -1515,6 +1805,18 @@ static int open_store(const struct job *job, struct store **out,
 
 	if (ret == 0)
 		ret = store_open(path, 1, out, err);
+	/* a row marked submitted must stay so after a power cut too, the
+	 * upload that follows being out of reach: each commit is synced
+	 * (the store's default is NORMAL).  A cycle rewrites every row it
+	 * sends a few times: keep the ledger's pages in memory rather than
+	 * spilling them to the WAL and reading them back (64 MiB at most,
+	 * used only as needed), and checkpoint the WAL once it holds
+	 * 64 MiB rather than 4 MiB (the last close checkpoints it) */
+	if (ret == 0 && sqlite3_exec(store_db(*out), "PRAGMA synchronous = "
+				     "FULL; PRAGMA cache_size = -65536; "
+				     "PRAGMA wal_autocheckpoint = 16384",
+				     NULL, NULL, NULL) != SQLITE_OK)
+		ret = db_fail(store_db(*out), err, "cannot size the cache");
 	if (ret == 0 && store_migrate(*out, "ledger", ledger_steps,
 				      sizeof(ledger_steps) /
 				      sizeof(ledger_steps[0]), err) < 0) {
@@ -1582,6 +1884,8 @@ int export_run(const struct job *job, const struct run *run,
 	}
 	if (store_commit(c.store, err) < 0)
 		goto out;
+	log_debug("inputs read: %llu activities, %llu new",
+		  (unsigned long long)res->read, (unsigned long long)res->added);
 	if (c.rj) {
 		struct csv_file_info info;
 		int bad = csvw_commit(c.rj, &info, err);
@@ -1593,12 +1897,15 @@ int export_run(const struct job *job, const struct run *run,
 				  "staged/rejects", &info);
 	}
 	if (job->source.kind == SOURCE_SALESFORCE) {
-		if (connect_sf(&c, err) < 0 ||
+		if (connect_sf(&c, err) < 0 || sweep_intents(&c, err) < 0 ||
 		    settle_open_jobs(&c, err) < 0)
 			goto out;
 		res->sent = 1;
 	}
-	if (decide_all(&c, err) < 0 || send_pending(&c, err) < 0)
+	if (decide_all(&c, err) < 0)
+		goto out;
+	log_debug("activities decided");
+	if (send_pending(&c, err) < 0)
 		goto out;
 	if (count_state(&c, "held", &res->held, err) < 0)
 		goto out;
@@ -1619,5 +1926,271 @@ out:
 	http_free(c.http);
 	store_close(c.store);
 	strbuf_release(&c.record);
+	return ret;
+}
+
+/* ---- test writeback (R46) ------------------------------------------------------ */
+
+struct one_result {
+	char id[32];
+	char error[512];
+};
+
+static int on_one(void *ctx, enum ingest_result which, char *const *header,
+		  size_t ncols, char *const *row, uint64_t line,
+		  struct err *err)
+{
+	struct one_result *o = ctx;
+
+	(void)header;
+	(void)line;
+	(void)err;
+	if (which == INGEST_SUCCESSFUL && ncols > 0)
+		snprintf(o->id, sizeof(o->id), "%s", row[0]);
+	else if (which == INGEST_FAILED_ROWS && ncols > 1)
+		snprintf(o->error, sizeof(o->error), "%s", row[1]);
+	return 0;
+}
+
+/*
+ * Inserts the one record of `csv` (header and one row) into `sobject` in
+ * an ingest job of its own, staged as exports/<job id>/ with its result
+ * files; `id` receives the new record's Id.  A refused row is ERR_DATA
+ * with Salesforce's sf__Error; a job that does not complete ERR_TEMPFAIL.
+ */
+static int test_insert(struct cycle *c, const char *what, const char *sobject,
+		       const char *csv, char *id, size_t idl, struct err *err)
+{
+	struct ingest_info info = INGEST_INFO_INIT;
+	struct one_result o;
+	char *job_id = NULL, *rel = NULL;
+	int ret = -1;
+
+	memset(&o, 0, sizeof(o));
+	if (ingest_create(&c->bulk, sobject, "insert", NULL, &job_id, err) < 0)
+		goto out;
+	c->res->jobs++;
+	rel = xasprintf("%s/%s.csv.gz", job_id, sobject);
+	if (stage_csv(c, rel, csv, strlen(csv), err) < 0)
+		goto abort;
+	if (ingest_upload(&c->bulk, job_id, csv, strlen(csv), err) < 0 ||
+	    ingest_close(&c->bulk, job_id, err) < 0)
+		goto abort;
+	if (ingest_wait(&c->bulk, job_id, &info, err) < 0)
+		goto out;
+	if (info.state != INGEST_JOB_COMPLETE) {
+		err_set(err, ERR_TEMPFAIL, "ingest job %s ended %s%s%s",
+			job_id, ingest_state_name(info.state),
+			info.error_message ? ": " : "",
+			info.error_message ? info.error_message : "");
+		goto out;
+	}
+	for (int w = INGEST_SUCCESSFUL; w <= INGEST_FAILED_ROWS; w++) {
+		char *res = xasprintf("%s/%s.csv.gz", job_id,
+				      ingest_result_name(w));
+		char *path = stage_path(c->st, res);
+		uint64_t rows = 0;
+		int bad = ingest_results(&c->bulk, job_id, w, path, on_one, &o,
+					 &rows, err) < 0 ||
+			  list_result(c, res, rows, err) < 0;
+
+		free(path);
+		free(res);
+		if (bad)
+			goto out;
+	}
+	if (!*o.id) {
+		err_set(err, ERR_DATA, "Salesforce refused it (ingest job %s): "
+			"%s", job_id, *o.error ? o.error : "no result row");
+		goto out;
+	}
+	snprintf(id, idl, "%s", o.id);
+	c->res->written++;
+	ret = 0;
+	goto out;
+abort:
+	{
+		struct err ignored = ERR_INIT;
+
+		/* an Open job never processes; closing the door anyway */
+		ingest_abort(&c->bulk, job_id, &ignored);
+	}
+out:
+	if (ret < 0 && job_id)
+		err_prefix(err, "the test %s", what);
+	ingest_info_release(&info);
+	free(rel);
+	free(job_id);
+	return ret;
+}
+
+/* The owner of the test activities: opt->test_owner, else the first
+ * writeback user given as a User Id or mapped by email in the seat map. */
+static int test_owner(struct cycle *c, char *owner, size_t ol,
+		      struct err *err)
+{
+	const struct job_settings *js = c->job->settings;
+	sqlite3_stmt *q;
+
+	if (c->opt->test_owner) {
+		snprintf(owner, ol, "%s", c->opt->test_owner);
+		return 0;
+	}
+	for (size_t i = 0; i < js->writeback.nusers; i++)
+		if (js->writeback.users[i].is_id) {
+			snprintf(owner, ol, "%s", js->writeback.users[i].value);
+			return 0;
+		}
+	q = prep(c->db, "SELECT user_id FROM seats WHERE user_id IS NOT NULL "
+		 "AND mapped_by = 'email' AND lower(seat_email) = lower(?1)",
+		 err);
+	if (!q)
+		return -1;
+	for (size_t i = 0; i < js->writeback.nusers && !*owner; i++) {
+		const char *v = js->writeback.users[i].value;
+
+		bind_texts(q, 1, &v);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			snprintf(owner, ol, "%s", col_text(q, 0));
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	if (!*owner)
+		return err_set(err, ERR_CONFIG, "job '%s': no writeback user "
+			       "has a CRM User Id yet (writeback.users names "
+			       "none by Id, and the seat map of the store maps "
+			       "none of their emails: run 'crmsync run' first) "
+			       "- or name the owner with --owner USER_ID",
+			       c->job->path);
+	return 0;
+}
+
+/* One test activity of type t on contact `who` as CSV (header, row). */
+static void test_row(struct cycle *c, int t, const char *owner,
+		     const char *who, struct strbuf *out)
+{
+	const struct job_settings *js = c->job->settings;
+	const char *ext = t == WB_NOTE ? NULL :
+			  js->writeback.external_id_field;
+	const struct schema *s = schema_find("salesforce", schema_name(t));
+	const char *const *order = t == WB_NOTE ? note_order : task_order;
+	const char *names[12], *vals[12];
+	char date[32], subject[128], body[256], key[96];
+	size_t n = 0;
+
+	sf_datetime_format(clock_now_ms(), date, sizeof(date));
+	date[10] = '\0';
+	snprintf(subject, sizeof(subject), "crmsync writeback test: %s",
+		 type_names[t]);
+	snprintf(body, sizeof(body), "A test %s written by 'crmsync export "
+		 "--test' in run %s. Safe to delete.", type_names[t],
+		 c->run->id);
+	snprintf(key, sizeof(key), "test-%s-%s", c->run->id, type_names[t]);
+	if (ext) {
+		names[n] = ext;
+		vals[n++] = key;
+	}
+	for (size_t i = 0; order[i]; i++)
+		if (schema_field_index(s, order[i]) >= 0) {
+			names[n] = order[i];
+			vals[n++] = "";
+		}
+	set_field(names, vals, n, "OwnerId", owner);
+	if (t == WB_NOTE) {
+		set_field(names, vals, n, "ParentId", who);
+		set_field(names, vals, n, "Title", subject);
+		set_field(names, vals, n, "Body", body);
+	} else {
+		const char *rt = js->writeback.record_type_ids[t];
+
+		set_field(names, vals, n, "RecordTypeId", rt ? rt : "");
+		set_field(names, vals, n, "WhoId", who);
+		set_field(names, vals, n, "ActivityDate", date);
+		set_field(names, vals, n, "Subject", subject);
+		set_field(names, vals, n, "Status", js->writeback.task_status);
+		set_field(names, vals, n, "Description", body);
+	}
+	strbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(out, ',');
+		strbuf_addstr(out, names[i]);
+	}
+	strbuf_addch(out, '\n');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(out, ',');
+		wb_csv_value(out, vals[i]);
+	}
+	strbuf_addch(out, '\n');
+}
+
+int export_test(const struct job *job, const struct run *run,
+		const struct export_options *opt, struct export_result *res,
+		FILE *out, struct err *err)
+{
+	struct strbuf csv = STRBUF_INIT;
+	char owner[32] = "", contact[32] = "", id[32];
+	struct cycle c;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	c.job = job;
+	c.run = run;
+	c.opt = opt;
+	c.res = res;
+	strbuf_init(&c.record, 0);
+	if (job->source.kind != SOURCE_SALESFORCE)
+		return err_set(err, ERR_CONFIG, "job '%s': 'export --test' "
+			       "writes into a Salesforce org, and this job's "
+			       "source is a fixture directory", job->path);
+	ret = stage_begin(run, "exports", &c.st, err);
+	if (ret != 0)
+		return ret < 0 ? -1 : err_set(err, ERR_USAGE, "run %s already "
+					      "has an export stage: the test "
+					      "needs a run of its own", run->id);
+	ret = -1;
+	if (open_store(job, &c.store, err) < 0)
+		goto out;
+	c.db = store_db(c.store);
+	if (test_owner(&c, owner, sizeof(owner), err) < 0 ||
+	    connect_sf(&c, err) < 0)
+		goto out;
+	res->sent = 1;
+	/* the one person R46 lets us create: a contact named "test" */
+	strbuf_addf(&csv, "FirstName,LastName,Description\ncrmsync,Test,"
+		    "A test contact written by 'crmsync export --test' in run "
+		    "%s to carry its test activities. Safe to delete.\n",
+		    run->id);
+	if (test_insert(&c, "contact", "Contact", csv.buf, contact,
+			sizeof(contact), err) < 0)
+		goto out;
+	fprintf(out, "%-12s %-8s %s\n", "contact", "Contact", contact);
+	fflush(out);
+	for (int t = 0; t < WB_NTYPES; t++) {
+		if (!opt->test_types[t])
+			continue;
+		test_row(&c, t, owner, contact, &csv);
+		if (test_insert(&c, type_names[t], t == WB_NOTE ? "Note" :
+				"Task", csv.buf, id, sizeof(id), err) < 0)
+			goto out;
+		fprintf(out, "%-12s %-8s %s\n", type_names[t],
+			t == WB_NOTE ? "Note" : "Task", id);
+		fflush(out);
+	}
+	res->api_calls = http_requests(c.http);
+	stage_add_api_calls(c.st, res->api_calls);
+	ret = stage_commit(c.st, err);
+	c.st = NULL;
+out:
+	if (ret < 0 && c.http)
+		res->api_calls = http_requests(c.http);
+	stage_abandon(c.st);
+	sf_session_close(c.session);
+	http_free(c.http);
+	store_close(c.store);
+	strbuf_release(&c.record);
+	strbuf_release(&csv);
 	return ret;
 }

@@ -28,7 +28,11 @@
  *   written    Salesforce created it: sf_id
  *   failed     refused for good (sf__Error) or outcome unknown; kept
  *              for the admin, never retried by itself
- * Only this module writes these tables.  A row is "submitted" before a
+ * wb_activities holds the states, wb_payloads the texts (subject, body,
+ * the row as sent), wb_jobs the ingest jobs, wb_prefs the users'
+ * choices, wb_intents the creates not known to have made one recorded
+ * job (swept by the next cycle: jobs created but never recorded are
+ * aborted).  Only this module writes these tables.  A row is "submitted" before a
  * byte of it reaches Salesforce, and a job is settled only from
  * Salesforce's own account (job state, result files), in one
  * transaction: so nothing is sent twice and nothing is lost, whatever
@@ -41,6 +45,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sqlite3.h>
 
 #include "errors.h"
@@ -50,8 +55,9 @@
 
 struct export_options {
 	size_t max_bytes;   /* CSV bytes per ingest job; 0: INGEST_MAX_BYTES */
-	int test;           /* R46: write a test contact and one activity of
-			     * each enabled type (export_test()) */
+	/* export_test() only: */
+	int test_types[WB_NTYPES];  /* the activity types to write */
+	const char *test_owner;     /* their OwnerId; NULL: see export_test() */
 };
 
 struct export_result {
@@ -83,6 +89,23 @@ struct export_result {
 int export_run(const struct job *job, const struct run *run,
 	       const struct export_options *opt, struct export_result *res,
 	       struct err *err);
+
+/*
+ * Test writeback (R46), in stage "exports" of `run`: inserts a contact
+ * named "crmsync Test" (the one person crmsync ever creates, at the
+ * admin's request) and one activity of each type in opt->test_types on
+ * it (Tasks with WhoId, the Note with ParentId = the contact), each in
+ * an ingest job of its own, staged under exports/<job id>/ with its
+ * result files, and prints "<what> <object> <Id>" lines to `out` as
+ * they are created.  The owner is opt->test_owner, else the first
+ * writeback user named by User Id, else the first whose email the seat
+ * map maps.  The ledger is not touched.  Fails with ERR_CONFIG for a
+ * fixture source or when no owner is known, ERR_DATA when Salesforce
+ * refuses a record (its sf__Error quoted), else as export_run().
+ */
+int export_test(const struct job *job, const struct run *run,
+		const struct export_options *opt, struct export_result *res,
+		FILE *out, struct err *err);
 
 /* ---- pieces, exposed for the unit tests ----------------------------------- */
 

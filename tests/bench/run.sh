@@ -45,7 +45,7 @@ case $BUILD in
 *) CRMSYNC=$ROOT/$BUILD/crmsync ;;
 esac
 
-SECTIONS="csv extract match load"
+SECTIONS="csv extract match load export"
 
 VERDICTS=""
 ERRORS=0
@@ -750,6 +750,148 @@ YAML
 	# three decimals, so that no rounding decides a verdict
 	check "load first/.import time ratio" "$(fmt '%.3f' "$first / $floor")" "<=" 1.5
 	check "load first/incremental time ratio" "$(fmt '%.3f' "$first / $incr")" ">=" 5
+}
+
+#
+# bench_export: BENCH_EXPORT_ROWS (100000) activities (InMail, Message,
+# Call, PointDrive: all Tasks; half on linked people, half unassigned)
+# from the directory's file to Task records in the emulator's org:
+# `crmsync export` (read, decide, ledger, stage, two ingest jobs, results
+# joined back, ledger) against jsforce 3.10.16's
+# bulk2.loadAndWaitForResults inserting the same Task rows (crmsync's
+# staged request files) into the same emulator.  Each timed run gets a
+# freshly started emulator and a freshly seeded store (untimed), so both
+# sides insert into an empty Task table.  Target: crmsync faster.
+#
+export_data() { # DIR N
+	awk -v n="$2" -v d="$1" 'BEGIN {
+		print "SeatId,Email,FirstName,LastName,WritebackPreference,WritebackTypes,UpdatedAt" > (d "/seats.csv")
+		for (s = 1; s <= 4; s++)
+			printf "S0%d,s%d@bench.example,Seat,S%d,on,,2026-10-01T00:00:00.000Z\n", s, s, s > (d "/seats.csv")
+		print "ActivityId,Type,SeatId,MemberId,CompanyPageId,OccurredAt,Subject,Body,DurationSeconds" > (d "/acts.csv")
+		split("InMail Message Call PointDrive", type, " ")
+		split("M1150 M1042 M1168", linked, " ")
+		for (i = 1; i <= n; i++) {
+			t = type[i % 4 + 1]
+			m = i % 2 ? linked[i % 3 + 1] : sprintf("M9%06d", i)
+			printf "B%07d,%s,S0%d,%s,,2026-11-%02dT%02d:%02d:00.000Z,%s %d to %s,\"Hello, this is activity %d about the pilot: 3 sites, pricing in EUR; reply by Friday.\",%s\n", \
+				i, t, i % 4 + 1, m, i % 28 + 1, i % 24, i % 60, t, i, m, i, t == "Call" ? 300 + i % 900 : "" > (d "/acts.csv")
+		}
+	}'
+	gzip -f -n "$1/seats.csv" "$1/acts.csv"
+	echo "ActivityId,Type,SeatId,MemberId,CompanyPageId,OccurredAt,Subject,Body,DurationSeconds" | gzip -n >"$1/none.csv.gz"
+	cat >"$1/seed.sql" <<SQL
+INSERT INTO seats(seat_id, user_id, mapped_by, seat_email, run_id) VALUES
+ ('S01', '0055g00000I7zYwAAJ', 'email', 's1@bench.example', 'seed'),
+ ('S02', '0055g00000I7zYzAAJ', 'email', 's2@bench.example', 'seed'),
+ ('S03', '0055g00000I7zXhAAJ', 'email', 's3@bench.example', 'seed'),
+ ('S04', '0055g00000I7zZjAAJ', 'email', 's4@bench.example', 'seed');
+INSERT INTO links(kind, target_id, crm_object, crm_id, score, manual, badge_url, run_id) VALUES
+ ('person', 'M1150', 'Contact', '0035g00000Ma9XkAAJ', 20, 0, 'x', 'seed'),
+ ('person', 'M1042', 'Lead', '00Q5g00000KtB0eEAF', 20, 0, 'x', 'seed'),
+ ('person', 'M1168', 'Contact', '0035g00000Ma9Y4AAJ', 20, 0, 'x', 'seed');
+SQL
+}
+
+# export_job FILE SOURCE-LINES ACTIVITIES: the bench's writeback job.
+export_job() {
+	cat >"$1" <<YAML
+job: {name: wb}
+staging: {root: $d/st}
+$2
+objects: [User]
+directory:
+  seats: $d/seats.csv.gz
+  activities: $3
+writeback:
+  enabled: true
+  users: [0055g00000I7zYwAAJ, 0055g00000I7zYzAAJ, 0055g00000I7zXhAAJ, 0055g00000I7zZjAAJ]
+  types: [InMail, Message, Call, PointDrive]
+  record_type_ids:
+    InMail: 012000000000001AAA
+    Message: 012000000000002AAA
+    Call: 012000000000003AAA
+    PointDrive: 012000000000004AAA
+YAML
+}
+
+bench_export() {
+	case $RUN in /*) ;; *) RUN=$ROOT/$RUN ;; esac
+	n=${BENCH_EXPORT_ROWS:-100000}
+	d=$RUN/export
+	command -v node >/dev/null 2>&1 || die "export: node is required (the emulator)"
+	command -v sqlite3 >/dev/null 2>&1 || die "export: sqlite3 is required"
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
+	export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+	mkdir -p "$d"
+	export_data "$d" "$n"
+	# the seeded store: one cycle with no activities (fixture source),
+	# then the seat map and links as the load stage leaves them
+	export_job "$d/seed.yaml" "source: {kind: fixture, dir: $ROOT/tests/fixtures/demo/org}" "$d/none.csv.gz"
+	"$CRMSYNC" -q export "$d/seed.yaml" &&
+		sqlite3 "$d/st/wb/state/store.db" <"$d/seed.sql" &&
+		sqlite3 "$d/st/wb/state/store.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null &&
+		rm -rf "$d/st/wb/runs" && mv "$d/st" "$d/seed" ||
+		{ verdict ERROR "export: seeding the store failed"; return; }
+	EMU=$d/emu
+	# before each timed run: a new emulator (empty Task table), the job
+	# on it, the seeded store
+	cat >"$d/prep.sh" <<PREP
+set -e
+sh '$ROOT/tests/sfemu/stop.sh' '$EMU' >/dev/null 2>&1 || true
+rm -rf '$EMU' '$d/st'
+sh '$ROOT/tests/sfemu/start.sh' '$EMU' '$ROOT/tests/fixtures/demo/org' --quiet --idle-timeout 3600 >'$d/emu.out' 2>&1
+. '$EMU/sfemu.env'
+cat >'$d/job.yaml' <<YAML
+job: {name: wb}
+staging: {root: $d/st}
+source:
+  kind: salesforce
+  login_url: \$SFEMU_URL
+  ca_file: \$SFEMU_CA
+  poll_interval_ms: 50
+  timeout_seconds: 600
+  auth: {flow: jwt, client_id: \$SFEMU_CLIENT_ID, username: \$SFEMU_USERNAME, private_key_file: \$SFEMU_JWT_KEY}
+YAML
+sed -n '/^objects:/,\$p' '$d/seed.yaml' | sed 's#none.csv.gz#acts.csv.gz#' >>'$d/job.yaml'
+cp -r '$d/seed' '$d/st'
+PREP
+	M_PREP="sh '$d/prep.sh'" measure export_crmsync "'$CRMSYNC' -q --no-progress export '$d/job.yaml'" || { M_PREP=""; emu_stop; return; }
+	M_PREP=""
+	ow=$M_WALL
+	oc=$M_CPU
+	orss=$M_RSS
+	written=$(sqlite3 "$d/st/wb/state/store.db" "SELECT count(*) FROM wb_activities WHERE state = 'written'")
+	[ "$written" = "$n" ] ||
+		verdict ERROR "export: crmsync wrote ${written:-no} activities, $n expected"
+	reqs=$(ls "$d"/st/wb/runs/*/exports/750*/Task.csv.gz)
+	if [ ! -f tests/sfemu/node_modules/jsforce/package.json ]; then
+		echo "  installing jsforce (npm ci in tests/sfemu)" >&2
+		(cd tests/sfemu && npm ci --no-audit --no-fund) >"$RUN/npm.out" 2>&1 ||
+			{ verdict ERROR "export: npm ci in tests/sfemu failed, see $RUN/npm.out"; emu_stop; return; }
+	fi
+	# jsforce inserts crmsync's request files, on a fresh emulator
+	i=0
+	files=""
+	for r in $reqs; do
+		i=$((i + 1))
+		cp "$r" "$RUN/req$i.csv.gz"
+		files="$files '$RUN/req$i.csv.gz'"
+	done
+	M_PREP="sh '$d/prep.sh'" measure export_jsforce "set -a; . '$EMU/sfemu.env'; set +a; NODE_EXTRA_CA_CERTS=\$SFEMU_CA node tests/bench/jsforce_ingest.js $files" || { M_PREP=""; emu_stop; return; }
+	M_PREP=""
+	jw=$M_WALL
+	jn=$(sed -n 's/^written \([0-9]*\) .*/\1/p' "$RUN/export_jsforce.out")
+	[ "$jn" = "$n" ] ||
+		verdict ERROR "export: jsforce wrote ${jn:-no} Tasks, $n expected"
+	# crmsync / jsforce, rounded up so that rounding never passes
+	ratio=$(fmt '%.2f' "($ow / $jw * 100 == int($ow / $jw * 100) ? int($ow / $jw * 100) : int($ow / $jw * 100) + 1) / 100")
+	printf '%-10s %s activities -> Task records in %d ingest jobs  jsforce %.2f s (cpu %s s, %.1f MiB)  crmsync %.2f s (cpu %s s, %.1f MiB)  ratio %s (crmsync / jsforce, lower is better; target < 1.00)\n' \
+		"export" "$n" "$i" "$jw" "$M_CPU" "$(fmt '%f' "$M_RSS / 1024")" \
+		"$ow" "$oc" "$(fmt '%f' "$orss / 1024")" "$ratio"
+	echo "           crmsync's time holds reading and deciding the activities, the ledger (SQLite), staging requests and result files; jsforce only loads the finished request files; the emulator's own work (parsing, validating, inserting) is in both"
+	check "export time ratio (crmsync / jsforce)" "$ratio" "<" 1.00
+	emu_stop
 }
 
 cleanup() {

@@ -25,6 +25,7 @@
  *        [--synthetic Contact=2000000] [--query-polls N] [--ingest-polls N]
  *        [--api-max N] [--gzip-level N] [--record-type Task=012...]
  *        [--external-id Task=Field__c] [--org DIR] [--dump DIR] [--quiet] [--warm]
+ *        [--writable Contact]
  * When listening it prints one JSON line on stdout: {"url":"https://127.0.0.1:PORT","pid":N}
  * tests/sfemu/README.md documents the configuration and the control interface.
  */
@@ -44,7 +45,7 @@ const { Org, Table, makeId, normId, convert, hash32 } = require('./lib/org');
 /** Parse argv into a config object (file values first, flags override). */
 function loadConfig(argv) {
   const flags = {};
-  const multi = { synthetic: [], 'record-type': [], 'external-id': [] };
+  const multi = { synthetic: [], 'record-type': [], 'external-id': [], writable: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error('unexpected argument ' + a);
@@ -95,6 +96,7 @@ function loadConfig(argv) {
     recordTypes: pairs(multi['record-type'], JSON.parse(JSON.stringify(cfg.record_types || {}))),
     externalIds: pairs(multi['external-id'], JSON.parse(JSON.stringify(cfg.external_ids || {}))),
     objects: cfg.objects || {},
+    writable: [...(cfg.writable || []), ...multi.writable],
     synthetic,
     dumpDir: flags.dump || cfg.dump_dir || null,
     quiet: !!(flags.quiet || cfg.quiet),
@@ -104,7 +106,7 @@ function loadConfig(argv) {
 
 const CFG = loadConfig(process.argv.slice(2));
 const ORG = new Org({
-  orgDir: CFG.orgDir, objects: CFG.objects, externalIds: CFG.externalIds, recordTypes: CFG.recordTypes,
+  orgDir: CFG.orgDir, objects: CFG.objects, writable: CFG.writable, externalIds: CFG.externalIds, recordTypes: CFG.recordTypes,
   synthetic: CFG.synthetic, userId: CFG.userId, orgId: CFG.orgId,
 });
 let BASE_URL = ''; // set once listening

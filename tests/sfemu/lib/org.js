@@ -112,6 +112,26 @@ const BUILTIN_OBJECTS = {
   },
 };
 
+/*
+ * Objects writable only when the config asks (`writable: ["Contact"]` or
+ * --writable Contact): crmsync never creates people, except the test
+ * contact of `crmsync export --test` (R46).
+ */
+const OPTIONAL_OBJECTS = {
+  Contact: {
+    prefix: '003',
+    fields: {
+      FirstName: { type: 'string', length: 40 },
+      LastName: { type: 'string', length: 80, required: true },
+      Email: { type: 'string', length: 80 },
+      Title: { type: 'string', length: 128 },
+      Description: { type: 'textarea', length: 32000 },
+      AccountId: { type: 'reference', refs: ['Account'] },
+      OwnerId: { type: 'reference', refs: ['User'], activeUser: true, required: true, default: '$user' },
+    },
+  },
+};
+
 /** Query type of a field definition (for SOQL comparisons). */
 function queryType(def) {
   switch (def.type) {
@@ -387,7 +407,8 @@ const DEFAULT_COLUMNS = {
 
 class Org {
   /**
-   * opts: {orgDir, objects (extra writable object defs), externalIds {obj: [field]},
+   * opts: {orgDir, objects (extra writable object defs), writable [OPTIONAL_OBJECTS names],
+   * externalIds {obj: [field]},
    * recordTypes {obj: [id]}, synthetic {obj: count}, userId, orgId}
    */
   constructor(opts) {
@@ -405,6 +426,10 @@ class Org {
     }
     // writable objects: built-in plus configured; external id fields added
     const defs = JSON.parse(JSON.stringify(BUILTIN_OBJECTS));
+    for (const o of opts.writable || []) {
+      if (!OPTIONAL_OBJECTS[o]) throw new Error('--writable: no definition for ' + o + ' (known: ' + Object.keys(OPTIONAL_OBJECTS).join(', ') + ')');
+      defs[o] = JSON.parse(JSON.stringify(OPTIONAL_OBJECTS[o]));
+    }
     for (const [o, d] of Object.entries(opts.objects || {})) defs[o] = { prefix: d.prefix || KEY_PREFIX[o] || 'a0B', fields: { ...(defs[o] ? defs[o].fields : {}), ...d.fields } };
     for (const [o, fields] of Object.entries(opts.externalIds || {})) {
       if (!defs[o]) defs[o] = { prefix: KEY_PREFIX[o] || 'a0B', fields: {} };
