@@ -471,8 +471,11 @@ mkdir "$RUN"
 #
 match_quality() { # LABEL JOB MATCHES KIND P-TARGET R-TARGET F1-TARGET
 	rundir=$(ls -d "$(dirname "$2")/$3" 2>/dev/null | head -1)
-	line=$("$TOOLS/linkeval" --truth "$4" --matches "$rundir" --kind "$5" | tail -1)
+	"$TOOLS/linkeval" --truth "$4" --matches "$rundir" --kind "$5" \
+		>"$RUN/linkeval.out"
+	line=$(tail -1 "$RUN/linkeval.out")
 	echo "$1: $line"
+	sed -n 's/^entity level/  entity level/p' "$RUN/linkeval.out"
 	p=$(echo "$line" | sed -n 's/.*precision=\([0-9.]*\).*/\1/p')
 	r=$(echo "$line" | sed -n 's/.*recall=\([0-9.]*\).*/\1/p')
 	f=$(echo "$line" | sed -n 's/.*f1=\([0-9.]*\).*/\1/p')
