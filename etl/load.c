@@ -1600,8 +1600,10 @@ static int apply(struct ctx *c, struct err *err)
 		"UPDATE links SET crm_object = ?3, crm_id = ?4, score = ?5, "
 		"manual = ?6, badge_url = ?7, run_id = ?8 WHERE kind = ?1 "
 		"AND target_id = ?2",
-		"INSERT OR REPLACE INTO contact_info(crm_object, crm_id, email, "
-		"phone, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO contact_info(crm_object, crm_id, email, phone, "
+		"run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"UPDATE contact_info SET email = ?3, phone = ?4, run_id = ?5 "
+		"WHERE crm_object = ?1 AND crm_id = ?2",
 		"DELETE FROM contact_info WHERE crm_object = ?1 AND crm_id = ?2",
 		"INSERT OR IGNORE INTO saves(user_id, kind, target_id, "
 		"crm_object, crm_id, opportunity_id, amount, seat_id, run_id, "
@@ -1614,7 +1616,7 @@ static int apply(struct ctx *c, struct err *err)
 		"badges_removed, badges_changed, contact_info_changed, "
 		"saves_added, seats_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	};
-	enum { INS, DEL, UPD, CPUT, CDEL, SAVE, SEAT, UNSEAT, LOAD, NQ };
+	enum { INS, DEL, UPD, CINS, CUPD, CDEL, SAVE, SEAT, UNSEAT, LOAD, NQ };
 	sqlite3_stmt *q[NQ] = { NULL };
 	const char *run_id = c->run->id;
 	char gen[32];
@@ -1649,11 +1651,12 @@ static int apply(struct ctx *c, struct err *err)
 	}
 	for (size_t i = 0; i < c->ncch; i++) {
 		const struct contact *k = &c->cch[i];
-		sqlite3_stmt *st = k->op == CH_REMOVE ? q[CDEL] : q[CPUT];
+		sqlite3_stmt *st = k->op == CH_REMOVE ? q[CDEL] :
+				   k->op == CH_ADD ? q[CINS] : q[CUPD];
 
 		sqlite3_bind_text(st, 1, k->crm_object, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, k->crm_id, -1, SQLITE_STATIC);
-		if (st == q[CPUT]) {
+		if (st != q[CDEL]) {
 			bind0(st, 3, k->email);
 			bind0(st, 4, k->phone);
 			sqlite3_bind_text(st, 5, run_id, -1, SQLITE_STATIC);

@@ -147,7 +147,8 @@ static void test_damage(void)
 	char *junk = xasprintf("%s/junk.db", tmpdir);
 	struct err err = ERR_INIT;
 	struct store *s = NULL;
-	char buf[4096];
+	char buf[65536];
+	long pgsz;
 	int fd;
 
 	store_open(path, 1, &s, &err);
@@ -162,13 +163,14 @@ static void test_damage(void)
 	}
 	store_commit(s, &err);
 	store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", &err);
+	pgsz = count(s, "PRAGMA page_size");
 	store_close(s);
 	s = NULL;
 	/* scribble over a page in the middle of the links tree */
 	memset(buf, 0x5a, sizeof(buf));
 	fd = open(path, O_WRONLY);
-	ok(fd >= 0 && pwrite(fd, buf, 4096, 4096 * 6) == 4096,
-	   "page damaged");
+	ok(fd >= 0 && pgsz <= (long)sizeof(buf) &&
+	   pwrite(fd, buf, (size_t)pgsz, pgsz * 3) == pgsz, "page damaged");
 	close(fd);
 	ok(store_open(path, 0, &s, &err) < 0 && err.cls == ERR_DATA &&
 	   strstr(err.msg, "damaged") && strstr(err.msg, path),
@@ -193,10 +195,12 @@ static void test_seal(void)
 	char *seal = xasprintf("%s.seal", path);
 	struct err err = ERR_INIT;
 	struct store *s = NULL, *r = NULL;
-	char buf[4096];
+	char buf[65536];
+	long pgsz;
 	int fd;
 
 	ok(store_open(path, 1, &s, &err) == 0, "store created");
+	pgsz = count(s, "PRAGMA page_size");
 	ok(!fs_exists(seal), "no seal while the store is open");
 	store_close(s);
 	ok(fs_exists(seal), "a clean close seals the store");
@@ -212,7 +216,8 @@ static void test_seal(void)
 	/* any write that bypasses crmsync voids the seal */
 	memset(buf, 0x5a, sizeof(buf));
 	fd = open(path, O_WRONLY);
-	ok(fd >= 0 && pwrite(fd, buf, 4096, 4096) == 4096, "page damaged");
+	ok(fd >= 0 && pgsz <= (long)sizeof(buf) &&
+	   pwrite(fd, buf, (size_t)pgsz, pgsz) == pgsz, "page damaged");
 	close(fd);
 	s = NULL;
 	ok(store_open(path, 0, &s, &err) < 0 && err.cls == ERR_DATA &&
