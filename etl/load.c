@@ -1159,39 +1159,6 @@ static int find_saves(struct ctx *c, struct err *err)
 
 /* ---- writing the change sets ---------------------------------------------- */
 
-static struct csv_writer *open_out(struct stage *st, const char *name,
-				   const char *schema, struct err *err)
-{
-	const struct schema *s = schema_find("staged", schema);
-	char *path = stage_path(st, name);
-	struct csv_writer *w;
-
-	if (!s) {
-		free(path);
-		err_set(err, ERR_SOFTWARE, "no schema staged/%s", schema);
-		return NULL;
-	}
-	/* the change sets of a first load are as large as the store */
-	w = csvw_open(path, schema_field_names(s), s->nfields, CSVW_FAST, err);
-	free(path);
-	return w;
-}
-
-static int close_out(struct stage *st, struct csv_writer *w,
-		     const char *name, const char *schema, struct err *err)
-{
-	struct csv_file_info info;
-	char *id = xasprintf("staged/%s", schema);
-
-	if (csvw_commit(w, &info, err) < 0) {
-		free(id);
-		return -1;
-	}
-	stage_add_output(st, name, id, &info);
-	free(id);
-	return 0;
-}
-
 static const char *change_name(int op)
 {
 	return op == CH_ADD ? "added" : op == CH_REMOVE ? "removed" :
@@ -1200,8 +1167,8 @@ static const char *change_name(int op)
 
 static int write_badges(struct ctx *c, struct err *err)
 {
-	struct csv_writer *w = open_out(c->st, "badges.csv.gz", "load_badges",
-					err);
+	struct csv_writer *w = stage_open_output(c->st, "badges.csv.gz",
+				"load_badges", CSVW_FAST, err);
 	char score[64];
 
 	if (!w)
@@ -1224,13 +1191,13 @@ static int write_badges(struct ctx *c, struct err *err)
 			return -1;
 		}
 	}
-	return close_out(c->st, w, "badges.csv.gz", "load_badges", err);
+	return stage_commit_output(c->st, w, "badges.csv.gz", "load_badges", err);
 }
 
 static int write_contacts(struct ctx *c, struct err *err)
 {
-	struct csv_writer *w = open_out(c->st, "contact_info.csv.gz",
-					"load_contact_info", err);
+	struct csv_writer *w = stage_open_output(c->st, "contact_info.csv.gz",
+					"load_contact_info", CSVW_FAST, err);
 
 	if (!w)
 		return -1;
@@ -1248,14 +1215,14 @@ static int write_contacts(struct ctx *c, struct err *err)
 			return -1;
 		}
 	}
-	return close_out(c->st, w, "contact_info.csv.gz", "load_contact_info",
+	return stage_commit_output(c->st, w, "contact_info.csv.gz", "load_contact_info",
 			 err);
 }
 
 static int write_saves(struct ctx *c, struct err *err)
 {
-	struct csv_writer *w = open_out(c->st, "saves.csv.gz", "load_saves",
-					err);
+	struct csv_writer *w = stage_open_output(c->st, "saves.csv.gz",
+				"load_saves", CSVW_FAST, err);
 	struct csv_writer *a = NULL;
 	struct save *sorted = NULL;
 
@@ -1270,11 +1237,12 @@ static int write_saves(struct ctx *c, struct err *err)
 		if (csvw_row(w, v, NULL, err) < 0)
 			goto fail;
 	}
-	if (close_out(c->st, w, "saves.csv.gz", "load_saves", err) < 0)
+	if (stage_commit_output(c->st, w, "saves.csv.gz", "load_saves", err) < 0)
 		return -1;
 	w = NULL;
 	/* alerts: the new saves of each owner, most valuable first */
-	a = open_out(c->st, "alerts.csv.gz", "load_alerts", err);
+	a = stage_open_output(c->st, "alerts.csv.gz", "load_alerts", CSVW_FAST,
+			      err);
 	if (!a)
 		return -1;
 	if (c->nsaves) {
@@ -1304,7 +1272,7 @@ static int write_saves(struct ctx *c, struct err *err)
 			goto fail;
 	}
 	free(sorted);
-	return close_out(c->st, a, "alerts.csv.gz", "load_alerts", err);
+	return stage_commit_output(c->st, a, "alerts.csv.gz", "load_alerts", err);
 fail:
 	free(sorted);
 	csvw_abort(w);
@@ -1314,8 +1282,8 @@ fail:
 
 static int write_seats(struct ctx *c, struct err *err)
 {
-	struct csv_writer *w = open_out(c->st, "seats.csv.gz", "load_seats",
-					err);
+	struct csv_writer *w = stage_open_output(c->st, "seats.csv.gz",
+				"load_seats", CSVW_FAST, err);
 
 	if (!w)
 		return -1;
@@ -1332,13 +1300,13 @@ static int write_seats(struct ctx *c, struct err *err)
 			return -1;
 		}
 	}
-	return close_out(c->st, w, "seats.csv.gz", "load_seats", err);
+	return stage_commit_output(c->st, w, "seats.csv.gz", "load_seats", err);
 }
 
 static int write_summary(struct ctx *c, struct err *err)
 {
-	struct csv_writer *w = open_out(c->st, "summary.csv.gz",
-					"load_summary", err);
+	struct csv_writer *w = stage_open_output(c->st, "summary.csv.gz",
+					"load_summary", CSVW_FAST, err);
 	const struct summary *s = &c->sum;
 	uint64_t n[12] = { s->base, s->generation, s->links, s->added,
 			   s->removed, s->changed, s->contact, s->saves,
@@ -1357,13 +1325,13 @@ static int write_summary(struct ctx *c, struct err *err)
 		csvw_abort(w);
 		return -1;
 	}
-	return close_out(c->st, w, "summary.csv.gz", "load_summary", err);
+	return stage_commit_output(c->st, w, "summary.csv.gz", "load_summary", err);
 }
 
 static int write_inputs(struct ctx *c, struct err *err)
 {
-	struct csv_writer *w = open_out(c->st, "inputs.csv.gz", "load_inputs",
-					err);
+	struct csv_writer *w = stage_open_output(c->st, "inputs.csv.gz",
+				"load_inputs", CSVW_FAST, err);
 
 	if (!w)
 		return -1;
@@ -1376,7 +1344,7 @@ static int write_inputs(struct ctx *c, struct err *err)
 			return -1;
 		}
 	}
-	return close_out(c->st, w, "inputs.csv.gz", "load_inputs", err);
+	return stage_commit_output(c->st, w, "inputs.csv.gz", "load_inputs", err);
 }
 
 /* ---- reading staged change sets back (resuming an interrupted load) ---- */

@@ -1788,38 +1788,6 @@ static uint32_t *crm_order(const struct model *md)
 }
 
 /* Opens staged file `name` of schema staged/<schema>. */
-static struct csv_writer *open_out(struct stage *st, const char *name,
-				   const char *schema, struct err *err)
-{
-	const struct schema *s = schema_find("staged", schema);
-	char *path = stage_path(st, name);
-	struct csv_writer *w;
-
-	if (!s) {
-		free(path);
-		err_set(err, ERR_SOFTWARE, "no schema staged/%s", schema);
-		return NULL;
-	}
-	w = csvw_open(path, schema_field_names(s), s->nfields, 0, err);
-	free(path);
-	return w;
-}
-
-static int close_out(struct stage *st, struct csv_writer *w,
-		     const char *name, const char *schema, struct err *err)
-{
-	struct csv_file_info info;
-	char *id = xasprintf("staged/%s", schema);
-
-	if (csvw_commit(w, &info, err) < 0) {
-		free(id);
-		return -1;
-	}
-	stage_add_output(st, name, id, &info);
-	free(id);
-	return 0;
-}
-
 static const char *outcome(const struct model *md, const struct links *l,
 			   uint32_t crm, uint32_t dir, double score,
 			   char *buf, size_t size)
@@ -1860,9 +1828,10 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	struct strbuf desc = STRBUF_INIT;
 	int ret = -1;
 
-	mw = open_out(st, mname, person ? "person_matches" : "account_matches",
-		      err);
-	cw = mw ? open_out(st, cname, "match_candidates", err) : NULL;
+	mw = stage_open_output(st, mname, person ? "person_matches" :
+			       "account_matches", 0, err);
+	cw = mw ? stage_open_output(st, cname, "match_candidates", 0, err)
+		: NULL;
 	if (!cw)
 		goto out;
 	for (size_t o = 0; o < md->crm.n; o++) {
@@ -1906,13 +1875,13 @@ static int write_outputs(struct model *md, const struct pairs *p,
 			res->manual += l->manual[c];
 		}
 	}
-	if (close_out(st, mw, mname, person ? "person_matches" :
+	if (stage_commit_output(st, mw, mname, person ? "person_matches" :
 		      "account_matches", err) < 0) {
 		mw = NULL;
 		goto out;
 	}
 	mw = NULL;
-	if (close_out(st, cw, cname, "match_candidates", err) < 0) {
+	if (stage_commit_output(st, cw, cname, "match_candidates", err) < 0) {
 		cw = NULL;
 		goto out;
 	}
@@ -2398,11 +2367,11 @@ int match_run(const struct job *job, const struct run *run,
 			     &res->overrides_rejected, err) < 0)
 		goto out;
 	corrections_dedupe(&cs);
-	rate = open_out(st, "match_rate.csv.gz", "match_rate", err);
-	hist = rate ? open_out(st, "match_histogram.csv.gz",
-			       "match_histogram", err) : NULL;
-	blk = hist ? open_out(st, "match_blocking.csv.gz", "match_blocking",
-			      err) : NULL;
+	rate = stage_open_output(st, "match_rate.csv.gz", "match_rate", 0, err);
+	hist = rate ? stage_open_output(st, "match_histogram.csv.gz",
+			       "match_histogram", 0, err) : NULL;
+	blk = hist ? stage_open_output(st, "match_blocking.csv.gz",
+				       "match_blocking", 0, err) : NULL;
 	if (!blk)
 		goto out;
 	for (int i = 0; i < 2; i++) {
@@ -2454,18 +2423,18 @@ int match_run(const struct job *job, const struct run *run,
 		if (rc < 0)
 			goto out;
 	}
-	if (close_out(st, rate, "match_rate.csv.gz", "match_rate", err) < 0) {
+	if (stage_commit_output(st, rate, "match_rate.csv.gz", "match_rate", err) < 0) {
 		rate = NULL;
 		goto out;
 	}
 	rate = NULL;
-	if (close_out(st, blk, "match_blocking.csv.gz", "match_blocking",
+	if (stage_commit_output(st, blk, "match_blocking.csv.gz", "match_blocking",
 		      err) < 0) {
 		blk = NULL;
 		goto out;
 	}
 	blk = NULL;
-	if (close_out(st, hist, "match_histogram.csv.gz", "match_histogram",
+	if (stage_commit_output(st, hist, "match_histogram.csv.gz", "match_histogram",
 		      err) < 0) {
 		hist = NULL;
 		goto out;

@@ -875,3 +875,35 @@ out:
 	free(path);
 	return ret;
 }
+
+struct csv_writer *stage_open_output(struct stage *st, const char *rel,
+				     const char *schema, unsigned flags,
+				     struct err *err)
+{
+	const struct schema *s = schema_find("staged", schema);
+	char *path;
+	struct csv_writer *w;
+
+	if (!s) {
+		err_set(err, ERR_SOFTWARE, "no schema staged/%s", schema);
+		return NULL;
+	}
+	path = stage_path(st, rel);
+	w = csvw_open(path, schema_field_names(s), s->nfields, flags, err);
+	free(path);
+	return w;
+}
+
+int stage_commit_output(struct stage *st, struct csv_writer *w,
+			const char *rel, const char *schema, struct err *err)
+{
+	struct csv_file_info info;
+	char *id;
+
+	if (csvw_commit(w, &info, err) < 0)
+		return -1;
+	id = xasprintf("staged/%s", schema);
+	stage_add_output(st, rel, id, &info);
+	free(id);
+	return 0;
+}

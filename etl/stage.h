@@ -119,6 +119,24 @@ char *stage_path(const struct stage *st, const char *rel);
 /* Records a committed file; `rel` is relative to the stage directory. */
 void stage_add_output(struct stage *st, const char *rel, const char *schema,
 		      const struct csv_file_info *info);
+
+/*
+ * Opens the staged file `rel` of the stage for writing, with the header
+ * of schema staged/<schema> and csvw_open()'s `flags`.  The caller owns
+ * the writer: hand it to stage_commit_output(), or csvw_abort() it.
+ * Fails with ERR_SOFTWARE for an unknown schema, else as csvw_open().
+ */
+struct csv_writer *stage_open_output(struct stage *st, const char *rel,
+				     const char *schema, unsigned flags,
+				     struct err *err);
+
+/*
+ * Commits writer `w` (which it consumes, success or not) and records the
+ * file in the manifest as an output of schema staged/<schema>.  Fails as
+ * csvw_commit().
+ */
+int stage_commit_output(struct stage *st, struct csv_writer *w,
+			const char *rel, const char *schema, struct err *err);
 void stage_add_rejects(struct stage *st, const char *rel,
 		       const char *schema, const struct csv_file_info *info);
 
