@@ -1,12 +1,15 @@
 /*
  * match.c - blocking, scoring and one-to-one resolution (see match.h).
  *
- * Memory: every record of both sides is normalised once into a side's
- * arena (strings never move, so records point into it).  Candidates are
- * found through a sorted array of (rule, key hash) per CRM record, so the
- * directory side, the larger one, is only streamed through the index.
- * Only pairs at or above the threshold are kept, plus the best few
- * candidates of every CRM record for the audit file.
+ * Memory: every record of both sides is normalised once (on threads, in
+ * batches that join the side in file order) into arenas whose strings
+ * never move and carry their length, so records point into them.  The
+ * CRM side's blocking keys, 64-bit hashes, fill a hash table of blocks;
+ * the directory side, the larger one, is only streamed through it, split
+ * between threads whose results are merged in thread order.  Only pairs
+ * at or above the threshold are kept, plus the best few candidates of
+ * every CRM record for the audit file.  `crmsync train` reuses the same
+ * blocking to count comparison patterns for EM.
  */
 #include <errno.h>
 #include <math.h>

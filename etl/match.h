@@ -6,9 +6,10 @@
  * accounts: Account to companies) the stage reads the whole CRM mirror
  * (state/mirror/) and the directory file, normalises every record once
  * (match_prep.h), forms candidate pairs by blocking (pairs agreeing on
- * every field of at least one rule), scores them (a sum of log2 Bayes
- * factors, one per comparison: Fellegi-Sunter as in Splink), applies the
- * manual corrections (R22) and resolves links one-to-one (R21):
+ * every field of at least one rule; over-full blocks skipped), scores
+ * them (the match weight: log2 prior odds plus one log2 Bayes factor per
+ * comparison, Fellegi-Sunter as in Splink), applies the manual
+ * corrections (R22) and resolves links one-to-one (R21):
  *
  *   1. manual links first, the most recent correction winning a profile
  *      or a CRM record claimed twice;
@@ -27,6 +28,8 @@
  *                       what became of each
  *   match_rate.csv.gz   per object: records, matched, rate (R23)
  *   match_histogram.csv.gz  best score per CRM record, by score band
+ *   match_blocking.csv.gz   per rule: blocks, pairs, skipped blocks,
+ *                       reduction ratio
  *   unapplied_corrections.csv.gz  corrections naming a record that is
  *                       gone (deleted in the CRM, or an unknown profile)
  *   rejects/overrides.csv.gz  correction rows that are malformed
