@@ -380,22 +380,12 @@ static void side_adopt(struct side *side, struct load_batch *b)
 		memcpy(side->r + side->n, b->r, b->n * sizeof(*b->r));
 		side->n += b->n;
 	}
+	/* the side's arena only collects blocks: nothing is copied into it */
 	if (from->nblocks) {
-		/* the side's open block stays the last one, to be filled */
 		XGROW(a->blocks, a->alloc, a->nblocks + from->nblocks);
-		if (a->nblocks) {
-			char *open_block = a->blocks[a->nblocks - 1];
-
-			memcpy(a->blocks + a->nblocks - 1, from->blocks,
-			       from->nblocks * sizeof(*from->blocks));
-			a->nblocks += from->nblocks;
-			a->blocks[a->nblocks - 1] = open_block;
-		} else {
-			memcpy(a->blocks, from->blocks,
-			       from->nblocks * sizeof(*from->blocks));
-			a->nblocks = from->nblocks;
-			a->used = a->cap = 0;
-		}
+		memcpy(a->blocks + a->nblocks, from->blocks,
+		       from->nblocks * sizeof(*from->blocks));
+		a->nblocks += from->nblocks;
 	}
 	free(from->blocks);
 	free(b->r);
@@ -2186,6 +2176,23 @@ static const char *term_of(const struct model *md, size_t i,
 	return (int)f == md->email_field ? r->hash : r->v[f];
 }
 
+/* A term's key in count_terms()' table: never 0 (the empty bucket). */
+static uint64_t term_hash(const char *v)
+{
+	return fnv1a(14695981039346656037ULL, v) | 1;
+}
+
+/* The bucket holding term `v`, or the empty one where it would go. */
+static size_t term_bucket(const uint64_t *keys, size_t mask, const char *v)
+{
+	uint64_t h = term_hash(v);
+	size_t b;
+
+	for (b = h & mask; keys[b] && keys[b] != h; b = (b + 1) & mask)
+		;
+	return b;
+}
+
 /*
  * Term frequencies (Splink's term-frequency adjustment): for every
  * comparison with term_frequency, how many directory records hold each
@@ -2221,46 +2228,33 @@ static void count_terms(struct model *md)
 		memset(keys, 0, cap * sizeof(*keys));
 		for (size_t c = 0; c < md->crm.n; c++) {
 			const char *v = term_of(md, i, &md->crm.r[c]);
-			uint64_t h;
 			size_t b;
 
 			if (!v)
 				continue;
-			h = fnv1a(14695981039346656037ULL, v) | 1;
-			for (b = h & mask; keys[b] && keys[b] != h;
-			     b = (b + 1) & mask)
-				;
+			b = term_bucket(keys, mask, v);
 			if (!keys[b]) {
-				keys[b] = h;
+				keys[b] = term_hash(v);
 				slots[b] = 0;
 			}
 		}
 		for (size_t d = 0; d < md->dir.n; d++) {
 			const char *v = term_of(md, i, &md->dir.r[d]);
-			uint64_t h;
 			size_t b;
 
 			if (!v)
 				continue;
 			total++;
-			h = fnv1a(14695981039346656037ULL, v) | 1;
-			for (b = h & mask; keys[b] && keys[b] != h;
-			     b = (b + 1) & mask)
-				;
+			b = term_bucket(keys, mask, v);
 			if (keys[b] && slots[b] < UINT32_MAX)
 				slots[b]++;
 		}
 		for (size_t c = 0; c < md->crm.n; c++) {
 			const char *v = term_of(md, i, &md->crm.r[c]);
-			uint64_t h;
-			size_t b;
 
-			if (!v)
-				continue;
-			h = fnv1a(14695981039346656037ULL, v) | 1;
-			for (b = h & mask; keys[b] != h; b = (b + 1) & mask)
-				;
-			md->tf_count[c * md->ntf + (size_t)slot] = slots[b];
+			if (v)
+				md->tf_count[c * md->ntf + (size_t)slot] =
+					slots[term_bucket(keys, mask, v)];
 		}
 		md->tf_total[slot] = total;
 	}

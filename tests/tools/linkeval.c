@@ -346,14 +346,6 @@ static int read_truth(struct eval *e, const char *path)
 
 /* ---- matches ------------------------------------------------------------ */
 
-#define XGROW_DUP(p, n, cap)						\
-	do {								\
-		if ((n) == (cap)) {					\
-			(cap) = (cap) ? 2 * (cap) : 64;			\
-			(p) = xrealloc((p), (cap) * sizeof(*(p)));	\
-		}							\
-	} while (0)
-
 struct fp {
 	size_t key;  /* arena offset of the link, "obj\tid\ttarget" */
 	int kind;
@@ -505,10 +497,14 @@ int main(int argc, char **argv)
 		if (kind == K_DUPLICATE) {
 			n = make_key(key, sizeof(key), row->fields[c_tgt], "",
 				     NULL);
-			if (table_get(&e.match_target, key, n) >= 0) {
-				XGROW_DUP(dups, ndups, capdups);
-				dups[ndups++] = table_get(&e.match_target, key,
-							  n);
+			t = table_get(&e.match_target, key, n);
+			if (t >= 0) {
+				if (ndups == capdups) {
+					capdups = capdups ? 2 * capdups : 64;
+					dups = xrealloc(dups, capdups *
+							sizeof(*dups));
+				}
+				dups[ndups++] = t;
 			}
 		}
 		if ((long)nfps < nerrors) {
