@@ -976,6 +976,7 @@ static int parse_roi(const struct jctx *c, const struct ynode *rn,
 struct model_nodes {
 	double threshold;
 	long max_block_pairs;
+	int exclusive;
 	const struct ynode *fields, *blocking, *comparisons, *prior;
 };
 
@@ -989,6 +990,7 @@ static const struct keydef model_keys[] = {
 	K("prior", VK_NODE, 0, struct model_nodes, prior),
 	KR("max_block_pairs", VK_LONG, struct model_nodes, max_block_pairs,
 	   0, 1000000000000L),
+	K("exclusive", VK_BOOL, 0, struct model_nodes, exclusive),
 	KEND
 };
 
@@ -1014,7 +1016,7 @@ static const struct keydef else_keys[] = {
 };
 
 struct comparison_parse {
-	const struct ynode *method, *levels, *else_, *missing;
+	const struct ynode *method, *levels, *else_, *missing, *given;
 	int term_frequency;
 };
 
@@ -1025,6 +1027,7 @@ static const struct keydef comparison_keys[] = {
 	K("missing", VK_NODE, 0, struct comparison_parse, missing),
 	K("term_frequency", VK_BOOL, 0, struct comparison_parse,
 	  term_frequency),
+	K("term_frequency_given", VK_NODE, 0, struct comparison_parse, given),
 	KEND
 };
 
@@ -1365,16 +1368,19 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 {
 	size_t i;
 	char *what = NULL;
+	const struct ynode **givens;
 	int ret = -1, rc, fi, meth;
 
 	if (cn->type != YNODE_MAPPING || !cn->n)
 		return jerr(c, cn, "expected a non-empty mapping for "
 			    "'%s.comparisons', got %s", path, ynode_kind(cn));
 	m->comparisons = xcalloc(cn->n, sizeof(*m->comparisons));
+	givens = xcalloc(cn->n, sizeof(*givens));
 	for (i = 0; i < cn->n; i++) {
 		const struct ynode *k = cn->pairs[i].key;
 		struct match_comparison *cmp = &m->comparisons[i];
-		struct comparison_parse cp = { NULL, NULL, NULL, NULL, 0 };
+		struct comparison_parse cp = { NULL, NULL, NULL, NULL, NULL,
+					       0 };
 		struct level_parse ep = { -1, 0, 0, 0, -1 };
 		char *lw;
 
@@ -1401,6 +1407,12 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 		}
 		free(lw);
 		cmp->term_frequency = cp.term_frequency;
+		givens[i] = cp.given;
+		if (cp.given && !cp.term_frequency) {
+			jerr(c, cp.given, "'%s.term_frequency_given' needs "
+			     "'term_frequency: true'", what);
+			goto out;
+		}
 		if (cp.term_frequency && !(cmp->levels[0].m > 0)) {
 			lw = xasprintf("%s.term_frequency", what);
 			jerr(c, cp.levels->items[0], "'%s' needs m and u on "
@@ -1435,8 +1447,34 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 				goto out;
 		}
 	}
+	/* term_frequency_given names another comparison, maybe a later one */
+	for (i = 0; i < m->ncomparisons; i++) {
+		struct match_comparison *cmp = &m->comparisons[i];
+		char *text;
+		size_t g;
+
+		if (!givens[i])
+			continue;
+		free(what);
+		what = xasprintf("%s.comparisons.%s.term_frequency_given",
+				 path, cmp->field);
+		if (scalar(c, givens[i], what, &text))
+			goto out;
+		for (g = 0; g < m->ncomparisons; g++)
+			if (g != i && !strcmp(m->comparisons[g].field, text))
+				break;
+		if (g == m->ncomparisons) {
+			jerr(c, givens[i], "'%s' names '%s', which is not "
+			     "another comparison of %s", what, text, path);
+			free(text);
+			goto out;
+		}
+		free(text);
+		cmp->tf_given = g + 1;
+	}
 	ret = 0;
 out:
+	free(givens);
 	free(what);
 	return ret;
 }
@@ -1477,8 +1515,8 @@ out:
 static int parse_model(const struct jctx *c, const struct ynode *mn,
 		       const char *path, struct match_model *m)
 {
-	struct model_nodes nodes = { 0, MATCH_DEFAULT_MAX_BLOCK_PAIRS, NULL,
-				     NULL, NULL, NULL };
+	struct model_nodes nodes = { 0, MATCH_DEFAULT_MAX_BLOCK_PAIRS, -1,
+				     NULL, NULL, NULL, NULL };
 	size_t i;
 
 	if (walk(c, mn, path, model_keys, &nodes))
@@ -1496,6 +1534,16 @@ static int parse_model(const struct jctx *c, const struct ynode *mn,
 	m->enabled = 1;
 	m->threshold = nodes.threshold;
 	m->max_block_pairs = (uint64_t)nodes.max_block_pairs;
+	/* rivals weigh odds: without a prior the scores are not odds */
+	if (nodes.exclusive == 1 && m->prior == PRIOR_NONE) {
+		const struct ynode *at = ynode_get(mn, "exclusive");
+
+		return jerr(c, at ? at : mn, "'%s.exclusive' weighs a pair's "
+			    "odds against its rivals': it needs a prior "
+			    "(prior: none gives bare sums)", path);
+	}
+	m->exclusive = nodes.exclusive < 0 ? m->prior != PRIOR_NONE :
+		       nodes.exclusive;
 	if (parse_model_fields(c, nodes.fields, path, m) ||
 	    parse_blocking(c, nodes.blocking, path, m) ||
 	    parse_comparisons(c, nodes.comparisons, path, m))

@@ -146,6 +146,14 @@ struct match_comparison {
 	 * value among the directory's values (a common name says less than
 	 * a rare one, as in Splink); that level then needs m */
 	int term_frequency;
+	/* term_frequency_given: 1 + index of another comparison, 0 when
+	 * none (so a zeroed comparison has none).  When
+	 * that comparison's values are equal too, u is the share of the
+	 * directory records holding this value among those holding the
+	 * other one (a surname among the people of that first name):
+	 * names are not independent, and counting each alone overrates
+	 * a namesake */
+	size_t tf_given;
 };
 
 /* How a blocking key is derived from a normalised value. */
@@ -192,6 +200,9 @@ struct match_model {
 	double prior_probability; /* PRIOR_GIVEN: in (0, 1) */
 	uint64_t max_block_pairs; /* blocks holding more pairs are
 				   * skipped; 0: no limit */
+	int exclusive;     /* a CRM record is one person or company: a pair's
+			    * odds are weighed against the record's other
+			    * candidates (match.*.exclusive, default 1) */
 	size_t nfields;
 	struct match_field *fields;
 	size_t nblocking;

@@ -156,6 +156,24 @@ static void test_match(void)
 		   "17:18: 'match.people.comparisons.email.term_frequency' "
 		   "needs m and u on the first level (its u is replaced by the "
 		   "value's frequency), not a weight", "term_frequency needs m");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n")
+		   "        term_frequency_given: email\n",
+		   "18:31: 'match.people.comparisons.email.term_frequency_given'"
+		   " needs 'term_frequency: true'", "given needs tf");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n"
+			  "      phone: {Lead: Phone, members: Phone}\n")
+		   "      phone:\n        method: phone\n"
+		   "        levels: [{min: 1, m: 0.9, u: 0.01}]\n"
+		   "        term_frequency: true\n"
+		   "        term_frequency_given: phone\n",
+		   "23:31: 'match.people.comparisons.phone.term_frequency_given'"
+		   " names 'phone', which is not another comparison of "
+		   "match.people", "given names no comparison");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n"
+			  "    prior: none\n    exclusive: true\n"),
+		   "14:16: 'match.people.exclusive' weighs a pair's odds "
+		   "against its rivals': it needs a prior (prior: none gives "
+		   "bare sums)", "exclusive needs a prior");
 	job = load_ok(PEOPLE("      email: {Lead: Email, Contact: Email,"
 			     " members: [Email, EmailSha256]}\n"),
 		      "people model");
@@ -302,6 +320,12 @@ static void test_demo(void)
 	ok(st->people.comparisons[2].term_frequency &&
 	   !st->people.comparisons[0].term_frequency,
 	   "term_frequency read per comparison");
+	ok(st->people.comparisons[3].tf_given == 3 &&
+	   !strcmp(st->people.comparisons[3].field, "last_name") &&
+	   !st->people.comparisons[2].tf_given,
+	   "last_name's term frequency is given first_name (1 + index 2)");
+	ok(st->people.exclusive && st->accounts.exclusive,
+	   "exclusive by default with a prior");
 	ok(st->writeback.enabled && st->writeback.record_type_ids[WB_INMAIL],
 	   "writeback configured");
 	is_str(job->directory.members,
