@@ -260,6 +260,7 @@ static unsigned char value_meta(const struct model *md, size_t f,
 		       META_PERSONAL : 0;
 	switch (md->kind[f]) {
 	case PREP_TEXT:
+	case PREP_CITY:
 	case PREP_FIRST_NAME:
 		return (unsigned char)norm_script_of(v);
 	case PREP_REGION:
@@ -842,8 +843,16 @@ static int compare_level(const struct model *md,
 	*sim = -1;
 	if (x && y) {
 		switch (md->kind[f]) {
-		case PREP_TEXT:
 		case PREP_FIRST_NAME:
+			/* a first name given as its initial ('J', 'J.'):
+			 * only the initials compare, and an equal one
+			 * says about as little as no name */
+			if (vlen(x) == 1 || vlen(y) == 1)
+				return x[0] == y[0] ? LEVEL_MISSING :
+				       LEVEL_ELSE;
+			/* fall through */
+		case PREP_TEXT:
+		case PREP_CITY:
 			if ((mx & META_SCRIPT) != (my & META_SCRIPT))
 				return LEVEL_MISSING;
 			break;

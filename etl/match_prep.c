@@ -20,6 +20,7 @@ static const struct {
 	{ "website", PREP_DOMAIN },
 	{ "domain", PREP_DOMAIN },
 	{ "country", PREP_COUNTRY },
+	{ "city", PREP_CITY },
 	{ "postal_code", PREP_CODE },
 	{ "state", PREP_REGION },
 	{ "employee_count", PREP_CODE },
@@ -50,11 +51,13 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 	case PREP_REGION:
 		norm_fold(out, raw, len);
 		return;
+	case PREP_CITY:
 	case PREP_FIRST_NAME: {
 		const char *canon;
 
 		norm_fold(out, raw, len);
-		canon = norm_nickname(out->buf);
+		canon = kind == PREP_CITY ? norm_city(out->buf) :
+		        norm_nickname(out->buf);
 		if (canon != out->buf) {
 			/* canon is static storage: copy before reset */
 			char buf[128];

@@ -15,7 +15,8 @@
 #include "strbuf.h"
 
 enum prep_kind {
-	PREP_TEXT,       /* folded text: last names, cities, titles */
+	PREP_TEXT,       /* folded text: last names, titles */
+	PREP_CITY,       /* folded, other names of the city made one */
 	PREP_FIRST_NAME, /* folded, nickname made canonical */
 	PREP_EMAIL,      /* trimmed, lower case, +tag dropped */
 	PREP_PHONE,      /* E.164, using the record's country */

@@ -315,6 +315,7 @@ struct country {
 
 static struct {
 	struct smap nick;      /* first name -> canonical (multi) */
+	struct smap city;      /* city name -> the name kept */
 	struct smap legal;     /* folded legal forms */
 	size_t legal_words;    /* most words in one legal form */
 	struct smap noise;
@@ -365,34 +366,33 @@ static void each_line(const char *path,
 	}
 }
 
-/* nicknames.csv, pass 1: each canonical name maps to itself first. */
-static void nick_canon(const char *line, size_t len, void *arg)
+/* "canonical,alias,..." tables (nicknames.csv, city_aliases.csv) into
+ * the map `arg`, pass 1: each canonical name maps to itself first. */
+static void alias_canon(const char *line, size_t len, void *arg)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *comma = memchr(line, ',', len);
 
-	(void)arg;
 	norm_fold(&sb, line, comma ? (size_t)(comma - line) : len);
 	if (sb.len) {
 		/* the value outlives `sb`: the key is copied, not this */
 		char *canon = xstrdup(sb.buf);
 
-		smap_add(&T.nick, canon, canon, 1);
+		smap_add(arg, canon, canon, 1);
 	}
 	strbuf_release(&sb);
 }
 
-/* nicknames.csv, pass 2: the nicknames. */
-static void nick_names(const char *line, size_t len, void *arg)
+/* Pass 2: the aliases. */
+static void alias_names(const char *line, size_t len, void *arg)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *end = line + len, *p = memchr(line, ',', len), *canon;
 
-	(void)arg;
 	if (!p)
 		return;
 	norm_fold(&sb, line, (size_t)(p - line));
-	canon = smap_get(&T.nick, sb.buf);
+	canon = smap_get(arg, sb.buf);
 	while (canon && p < end) {
 		const char *q;
 
@@ -402,7 +402,8 @@ static void nick_names(const char *line, size_t len, void *arg)
 		if (!q)
 			q = end;
 		norm_fold(&sb, p, (size_t)(q - p));
-		smap_add(&T.nick, sb.buf, canon, 1);
+		if (sb.len && strcmp(sb.buf, canon) != 0)
+			smap_add(arg, sb.buf, canon, 1);
 		p = q;
 	}
 	strbuf_release(&sb);
@@ -504,8 +505,10 @@ static void load_tables(void)
 {
 	size_t n = 0;
 
-	each_line("data/nicknames.csv", nick_canon, NULL);
-	each_line("data/nicknames.csv", nick_names, NULL);
+	each_line("data/nicknames.csv", alias_canon, &T.nick);
+	each_line("data/nicknames.csv", alias_names, &T.nick);
+	each_line("data/city_aliases.csv", alias_canon, &T.city);
+	each_line("data/city_aliases.csv", alias_names, &T.city);
 	each_line("data/legal_forms.txt", add_phrase, &T.legal);
 	each_line("data/noise_words.txt", add_phrase, &T.noise);
 	each_line("data/personal_email_domains.txt", add_lower, &T.personal);
@@ -521,6 +524,15 @@ static void tables(void)
 }
 
 /* ---- names and companies ---- */
+
+const char *norm_city(const char *city)
+{
+	const char *canon;
+
+	tables();
+	canon = smap_get(&T.city, city);
+	return canon ? canon : city;
+}
 
 const char *norm_nickname(const char *first)
 {

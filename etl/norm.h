@@ -88,6 +88,14 @@ enum norm_script norm_script_of(const char *s);
 const char *norm_nickname(const char *first);
 
 /*
+ * The name kept for folded city name `city` (data/city_aliases.csv:
+ * "munchen" and "munich" give "munich", "москва" gives "moscow"), or
+ * `city` itself when the table does not know it.  The result is static
+ * storage or `city`.  Can't fail.
+ */
+const char *norm_city(const char *city);
+
+/*
  * Every canonical name `first` may stand for ("pat" -> "patricia",
  * "patrick"), the one norm_nickname() gives first, at most `max` of
  * them; returns how many were written.  A name not in the table gives

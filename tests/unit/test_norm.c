@@ -526,6 +526,27 @@ static void test_prep_region(void)
 	strbuf_release(&out);
 }
 
+/* City names: other names of one city meet (folded first, as the
+ * match stage does), an unknown city is left alone. */
+static void test_cities(void)
+{
+	static const char *const cases[][2] = {
+		{ "München", "munich" }, { "Munich", "munich" },
+		{ "Köln", "cologne" }, { "Bombay", "mumbai" },
+		{ "Bangalore", "bengaluru" }, { "北京", "beijing" },
+		{ "Москва", "moscow" }, { "Washington, D.C.", "washington" },
+		{ "New York City", "new york" }, { "Den Haag", "the hague" },
+		{ "'s-Gravenhage", "the hague" }, { "TP. Hồ Chí Minh",
+		"ho chi minh city" }, { "Göteborg", "gothenburg" },
+		{ "Springfield", "springfield" }, { "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		norm_fold(&sb, cases[i][0], strlen(cases[i][0]));
+		is_str(norm_city(sb.buf), cases[i][1], "city %s", cases[i][0]);
+	}
+}
+
 int main(void)
 {
 	test_threads();
@@ -534,6 +555,7 @@ int main(void)
 	test_fold();
 	test_fold_long();
 	test_nicknames();
+	test_cities();
 	test_company();
 	test_email();
 	test_phone();
