@@ -1265,6 +1265,17 @@ static int blocking_key(const struct jctx *c, const struct ynode *n,
 }
 
 /* `<path>.blocking` into m->blocking; every key must be a mapped field. */
+struct rule_nodes {
+	const struct ynode *keys;
+	int crossed;
+};
+
+static const struct keydef rule_keys[] = {
+	K("keys", VK_NODE, KF_REQUIRED, struct rule_nodes, keys),
+	K("crossed", VK_BOOL, 0, struct rule_nodes, crossed),
+	KEND
+};
+
 static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 			  const char *path, struct match_model *m)
 {
@@ -1287,9 +1298,18 @@ static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 		const struct ynode *r = bn->items[i];
 		const struct ynode *const *keys = &r;
 		struct match_blocking *b = &m->blocking[i];
+		struct rule_nodes rn = { NULL, 0 };
+		int first = 0, last = 0;
 		size_t n = 1;
 
 		m->nblocking = i + 1;
+		if (r->type == YNODE_MAPPING) {
+			if (walk(c, r, what, rule_keys, &rn))
+				goto out;
+			b->crossed = rn.crossed;
+			r = rn.keys;
+			keys = &r;
+		}
 		if (r->type == YNODE_SEQUENCE) {
 			keys = (const struct ynode *const *)r->items;
 			n = r->n;
@@ -1314,6 +1334,13 @@ static int parse_blocking(const struct jctx *c, const struct ynode *bn,
 				goto out;
 			b->transforms[b->nkeys] = t;
 			b->keys[b->nkeys++] = (size_t)fi;
+			first |= !strcmp(m->fields[fi].name, "first_name");
+			last |= !strcmp(m->fields[fi].name, "last_name");
+		}
+		if (b->crossed && !(first && last)) {
+			jerr(c, bn->items[i], "a crossed rule in '%s' must key "
+			     "on both first_name and last_name", what);
+			goto out;
 		}
 	}
 	ret = 0;

@@ -174,6 +174,10 @@ struct match_blocking {
 	size_t nkeys;
 	size_t *keys;      /* indexes into match_model.fields[] */
 	enum block_transform *transforms; /* one per key */
+	int crossed;       /* {keys: [...], crossed: true}: the rule also
+			    * pairs records whose first and last names
+			    * were entered the wrong way round (it keys on
+			    * both) */
 };
 
 /* How the prior odds that two records match are set (match.*.prior). */

@@ -164,6 +164,8 @@ struct model {
 	int country_field;          /* -1 when none */
 	int cmp_first, cmp_last;    /* comparisons of the names, or -1 */
 	int swap_key[MATCH_MAX_RULES][2]; /* find_swap_keys() */
+	unsigned char crossed[MATCH_MAX_RULES]; /* find_swap_keys() */
+	int field_first, field_last; /* fields of the name comparisons, or -1 */
 	struct side crm, dir;
 	uint64_t skipped;
 	/* parent values read through lookups ("Account.Name") */
@@ -663,8 +665,8 @@ static const char *key_value(const struct model *md, const struct rec *r,
  * block.  Records are in one block when their hashes are equal: with 64
  * bits, a false meeting is a ~2^-64 event, and only costs a scored pair.
  */
-static uint64_t rule_hash(const struct model *md, size_t rule,
-			  const struct rec *r)
+static uint64_t rule_hash_as(const struct model *md, size_t rule,
+			     const struct rec *r, int crossed)
 {
 	const struct match_blocking *b = &md->m->blocking[rule];
 	uint64_t h = 14695981039346656037ULL ^ (rule * 0x9e3779b97f4a7c15ULL);
@@ -673,7 +675,13 @@ static uint64_t rule_hash(const struct model *md, size_t rule,
 	int k1 = md->swap_key[rule][0], k2 = md->swap_key[rule][1];
 
 	for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
-		v[k] = key_value(md, r, b->keys[k], b->transforms[k], buf[k],
+		size_t f = b->keys[k];
+
+		if (crossed && (int)f == md->field_first)
+			f = (size_t)md->field_last;
+		else if (crossed && (int)f == md->field_last)
+			f = (size_t)md->field_first;
+		v[k] = key_value(md, r, f, b->transforms[k], buf[k],
 				 sizeof(buf[k]));
 		if (!v[k])
 			return 0;
@@ -689,6 +697,12 @@ static uint64_t rule_hash(const struct model *md, size_t rule,
 		h = fnv1a(h, "\x1f");
 	}
 	return h ? h : 1;
+}
+
+static uint64_t rule_hash(const struct model *md, size_t rule,
+			  const struct rec *r)
+{
+	return rule_hash_as(md, rule, r, 0);
 }
 
 /* Which rules pair swapped names: md->swap_key[rule] = the positions of
@@ -715,7 +729,19 @@ static void find_swap_keys(struct model *md)
 		}
 		md->swap_key[rule][0] = kf >= 0 && kl >= 0 ? kf : -1;
 		md->swap_key[rule][1] = kf >= 0 && kl >= 0 ? kl : -1;
+		/* a crossed rule on both names, one transformed: sorting
+		 * cannot make the key symmetric, so the CRM record is also
+		 * filed under its names crossed */
+		kf = kl = 0;
+		for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
+			kf |= (int)b->keys[k] == ff;
+			kl |= (int)b->keys[k] == fl;
+		}
+		md->crossed[rule] = b->crossed && ff >= 0 && fl >= 0 && kf &&
+				    kl && md->swap_key[rule][0] < 0;
 	}
+	md->field_first = ff;
+	md->field_last = fl;
 }
 
 /* A (key hash, CRM record) entry of the CRM side's blocks. */
@@ -759,15 +785,20 @@ static void blocks_build(const struct model *md, struct blocks *bl)
 	memset(bl, 0, sizeof(*bl));
 	for (size_t i = 0; i < md->crm.n; i++) {
 		for (size_t rule = 0; rule < md->m->nblocking; rule++) {
-			uint64_t h = rule_hash(md, rule, &md->crm.r[i]);
+			for (int crossed = 0; crossed <= md->crossed[rule];
+			     crossed++) {
+				uint64_t h = rule_hash_as(md, rule,
+							  &md->crm.r[i],
+							  crossed);
 
-			if (!h)
-				continue;
-			XGROW(k, alloc, nk + 1);
-			k[nk].hash = h;
-			k[nk].rule = (uint32_t)rule;
-			k[nk].rec = (uint32_t)i;
-			nk++;
+				if (!h)
+					continue;
+				XGROW(k, alloc, nk + 1);
+				k[nk].hash = h;
+				k[nk].rule = (uint32_t)rule;
+				k[nk].rec = (uint32_t)i;
+				nk++;
+			}
 		}
 	}
 	sort_array(k, nk, sizeof(*k), bkey_cmp);
@@ -2103,6 +2134,8 @@ static void rule_text(const struct model *md, size_t rule, struct strbuf *out)
 			    md->m->fields[bl->keys[k]].name,
 			    bl->transforms[k] == BT_PHONETIC ? ":phonetic" :
 			    bl->transforms[k] == BT_INITIAL ? ":initial" : "");
+	if (bl->crossed)
+		strbuf_addstr(out, " (crossed)");
 }
 
 /* The match_blocking rows of one model. */
@@ -2740,12 +2773,21 @@ static void shared_rules(const struct model *md, const struct rec *a,
 
 	strbuf_reset(out);
 	for (size_t rule = 0; rule < md->m->nblocking; rule++) {
-		uint64_t h = rule_hash(md, rule, a);
+		uint64_t h = rule_hash(md, rule, b);
+		int crossed = 0;
 
-		if (!h || h != rule_hash(md, rule, b))
+		if (!h)
 			continue;
+		if (h != rule_hash(md, rule, a)) {
+			if (!md->crossed[rule] ||
+			    h != rule_hash_as(md, rule, a, 1))
+				continue;
+			crossed = 1;
+		}
 		rule_text(md, rule, &rule_name);
-		strbuf_addf(out, "%s[%s]", out->len ? ", " : "", rule_name.buf);
+		strbuf_addf(out, "%s[%s]%s", out->len ? ", " : "",
+			    rule_name.buf, crossed ? " on the names crossed" :
+			    "");
 	}
 	if (!out->len)
 		strbuf_addstr(out, "none (never scored by the stage)");

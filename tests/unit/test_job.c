@@ -169,6 +169,19 @@ static void test_match(void)
 		   "23:31: 'match.people.comparisons.phone.term_frequency_given'"
 		   " names 'phone', which is not another comparison of "
 		   "match.people", "given names no comparison");
+	expect_err(HEAD "directory:\n  members: m.csv.gz\n"
+		   "match:\n  people:\n    threshold: 5\n"
+		   "    fields:\n"
+		   "      email: {Lead: Email, members: Email}\n"
+		   "      last_name: {Lead: LastName, members: LastName}\n"
+		   "    blocking:\n"
+		   "      - {keys: [\"last_name:phonetic\", email], "
+		   "crossed: true}\n"
+		   "    comparisons:\n"
+		   "      email:\n        method: email\n"
+		   "        levels: [{min: 1, weight: 10}]\n",
+		   "15:9: a crossed rule in 'match.people.blocking' must key "
+		   "on both first_name and last_name", "crossed needs names");
 	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n"
 			  "    prior: none\n    exclusive: true\n"),
 		   "14:16: 'match.people.exclusive' weighs a pair's odds "
