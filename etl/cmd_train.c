@@ -12,12 +12,15 @@
 
 static const char train_help[] =
 	"usage: crmsync train [--model people|accounts] [--sample N]\n"
-	"                     [--iterations N] [--seed N] JOB.yaml\n"
+	"                     [--m-from confident|em] [--iterations N]\n"
+	"                     [--seed N] JOB.yaml\n"
 	"\n"
 	"Estimates the weights of the job's match comparisons from the data:\n"
 	"each level's u from random pairs of CRM records and profiles (nearly\n"
-	"all of them non-matches), then its m by expectation-maximisation\n"
-	"over the pairs the blocking rules form.  Prints a\n"
+	"all of them non-matches), then its m from the pairs the blocking\n"
+	"rules form: by default from those the job's weights are sure of\n"
+	"(odds of 1000 to 1) without the comparison being estimated, or by\n"
+	"expectation-maximisation (--m-from em).  Prints a\n"
 	"'match:' fragment with the comparisons and their m and u, to paste\n"
 	"into the job file, and how many matches it expects.  Reads the\n"
 	"mirror (run the extract first) and the directory inputs; writes\n"
@@ -25,6 +28,7 @@ static const char train_help[] =
 	"\n"
 	"  --model NAME      only this model (default: both)\n"
 	"  --sample N        random pairs for u (default 1000000)\n"
+	"  --m-from HOW      confident (default) or em\n"
 	"  --iterations N    at most N EM rounds (default 50)\n"
 	"  --seed N          seed of the random pairs (default 1)\n"
 	"  -h, --help        this help\n";
@@ -36,10 +40,11 @@ int cmd_train(int argc, char **argv, struct err *err)
 		{ "sample", required_argument, NULL, 's' },
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "m-from", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct train_options o = { NULL, 1000000, 50, 1 };
+	struct train_options o = { NULL, 1000000, 50, 1, TRAIN_M_CONFIDENT };
 	struct job *job;
 	long v;
 	int c, ret;
@@ -57,6 +62,15 @@ int cmd_train(int argc, char **argv, struct err *err)
 						       "accounts, not '%s'",
 						       optarg);
 			o.model = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "confident") && strcmp(optarg, "em"))
+				return cmd_usage_error(err, "train", "--m-from "
+						       "takes confident or "
+						       "em, not '%s'",
+						       optarg);
+			o.m_from = strcmp(optarg, "em") ? TRAIN_M_CONFIDENT :
+				   TRAIN_M_EM;
 			break;
 		case 's':
 		case 'i':

@@ -1017,6 +1017,7 @@ static const struct keydef else_keys[] = {
 
 struct comparison_parse {
 	const struct ynode *method, *levels, *else_, *missing, *given;
+	const struct ynode *implied;
 	int term_frequency;
 };
 
@@ -1028,6 +1029,7 @@ static const struct keydef comparison_keys[] = {
 	K("term_frequency", VK_BOOL, 0, struct comparison_parse,
 	  term_frequency),
 	K("term_frequency_given", VK_NODE, 0, struct comparison_parse, given),
+	K("implied_by", VK_NODE, 0, struct comparison_parse, implied),
 	KEND
 };
 
@@ -1395,7 +1397,7 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 {
 	size_t i;
 	char *what = NULL;
-	const struct ynode **givens;
+	const struct ynode **givens, **implied = NULL;
 	int ret = -1, rc, fi, meth;
 
 	if (cn->type != YNODE_MAPPING || !cn->n)
@@ -1403,11 +1405,12 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 			    "'%s.comparisons', got %s", path, ynode_kind(cn));
 	m->comparisons = xcalloc(cn->n, sizeof(*m->comparisons));
 	givens = xcalloc(cn->n, sizeof(*givens));
+	implied = xcalloc(cn->n, sizeof(*implied));
 	for (i = 0; i < cn->n; i++) {
 		const struct ynode *k = cn->pairs[i].key;
 		struct match_comparison *cmp = &m->comparisons[i];
 		struct comparison_parse cp = { NULL, NULL, NULL, NULL, NULL,
-					       0 };
+					       NULL, 0 };
 		struct level_parse ep = { -1, 0, 0, 0, -1 };
 		char *lw;
 
@@ -1435,6 +1438,7 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 		free(lw);
 		cmp->term_frequency = cp.term_frequency;
 		givens[i] = cp.given;
+		implied[i] = cp.implied;
 		if (cp.given && !cp.term_frequency) {
 			jerr(c, cp.given, "'%s.term_frequency_given' needs "
 			     "'term_frequency: true'", what);
@@ -1474,33 +1478,42 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 				goto out;
 		}
 	}
-	/* term_frequency_given names another comparison, maybe a later one */
-	for (i = 0; i < m->ncomparisons; i++) {
-		struct match_comparison *cmp = &m->comparisons[i];
+	/* term_frequency_given and implied_by name another comparison,
+	 * maybe a later one */
+	for (i = 0; i < 2 * m->ncomparisons; i++) {
+		size_t at = i % m->ncomparisons;
+		struct match_comparison *cmp = &m->comparisons[at];
+		const struct ynode *n = i < m->ncomparisons ? givens[at] :
+					implied[at];
 		char *text;
 		size_t g;
 
-		if (!givens[i])
+		if (!n)
 			continue;
 		free(what);
-		what = xasprintf("%s.comparisons.%s.term_frequency_given",
-				 path, cmp->field);
-		if (scalar(c, givens[i], what, &text))
+		what = xasprintf("%s.comparisons.%s.%s", path, cmp->field,
+				 i < m->ncomparisons ? "term_frequency_given" :
+				 "implied_by");
+		if (scalar(c, n, what, &text))
 			goto out;
 		for (g = 0; g < m->ncomparisons; g++)
-			if (g != i && !strcmp(m->comparisons[g].field, text))
+			if (g != at && !strcmp(m->comparisons[g].field, text))
 				break;
 		if (g == m->ncomparisons) {
-			jerr(c, givens[i], "'%s' names '%s', which is not "
-			     "another comparison of %s", what, text, path);
+			jerr(c, n, "'%s' names '%s', which is not another "
+			     "comparison of %s", what, text, path);
 			free(text);
 			goto out;
 		}
 		free(text);
-		cmp->tf_given = g + 1;
+		if (i < m->ncomparisons)
+			cmp->tf_given = g + 1;
+		else
+			cmp->implied_by = g + 1;
 	}
 	ret = 0;
 out:
+	free(implied);
 	free(givens);
 	free(what);
 	return ret;

@@ -154,6 +154,10 @@ struct match_comparison {
 	 * names are not independent, and counting each alone overrates
 	 * a namesake */
 	size_t tf_given;
+	/* implied_by: 1 + index of another comparison, 0 when none.  When
+	 * that comparison is at its first level, this one counts as missing:
+	 * a state or a country says nothing more once the city agrees */
+	size_t implied_by;
 };
 
 /* How a blocking key is derived from a normalised value. */

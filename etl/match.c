@@ -166,6 +166,7 @@ struct model {
 	int swap_key[MATCH_MAX_RULES][2]; /* find_swap_keys() */
 	unsigned char crossed[MATCH_MAX_RULES]; /* find_swap_keys() */
 	int field_first, field_last; /* fields of the name comparisons, or -1 */
+	int has_implied;            /* a comparison has implied_by */
 	struct side crm, dir;
 	uint64_t skipped;
 	/* parent values read through lookups ("Account.Name") */
@@ -1019,6 +1020,16 @@ static double pair_weights(const struct model *md, const struct rec *a,
 				      a->hash, b->hash, tf_u(md, i, a),
 				      &sim[i], &lvl[i]);
 		total += w[i];
+	}
+	for (size_t i = 0; md->has_implied && i < m->ncomparisons; i++) {
+		const struct match_comparison *c = &m->comparisons[i];
+
+		if (!c->implied_by || lvl[c->implied_by - 1] != 0 ||
+		    lvl[i] == LEVEL_MISSING)
+			continue;
+		total += c->missing_weight - w[i];
+		w[i] = c->missing_weight;
+		lvl[i] = LEVEL_MISSING;
 	}
 	for (size_t i = 0; md->tf_joint && i < m->ncomparisons; i++) {
 		const struct match_comparison *c = &m->comparisons[i];
@@ -2205,6 +2216,7 @@ static void model_init(struct model *md, const struct match_model *m,
 			md->cmp_first = (int)i;
 		if (!strcmp(m->comparisons[i].field, "last_name"))
 			md->cmp_last = (int)i;
+		md->has_implied |= m->comparisons[i].implied_by != 0;
 	}
 	find_swap_keys(md);
 	for (size_t f = 0; f < m->nfields && f < NF_MAX; f++) {
@@ -3097,6 +3109,75 @@ static unsigned em_run(const struct model *md, const struct patterns *pt,
 
 /* Estimates one model's m and u (see match_train()) and prints the
  * comparisons section. */
+/*
+ * m from confident pairs: for each comparison, the distribution of its
+ * levels among the blocked pairs that the job's weights rate at least
+ * TRAIN_CONFIDENT_BITS (odds of 1000 to 1) without that comparison.
+ * The pairs are chosen without looking at it, so its levels there are
+ * those of matches (Splink leaves a rule's fields out of EM for the same
+ * reason); it needs a model that already tells matches apart, which the
+ * hand-set weights of a job do.  Term frequencies and rivals are left
+ * out of the scores.  Fills mm[i][code] (add-half smoothed; a
+ * comparison no pair is sure without keeps initial_m()) and returns the
+ * number of pairs the full scores are sure of, an estimate of the
+ * matches.
+ */
+#define TRAIN_CONFIDENT_BITS 10
+
+static double level_weight_of(const struct match_comparison *c,
+			      unsigned code)
+{
+	return code == 0 ? c->missing_weight : code == 1 ? c->else_weight :
+	       c->levels[code - 2].weight;
+}
+
+static double m_from_confident(const struct model *md,
+			       const struct patterns *pt,
+			       double mm[NF_MAX][TRAIN_MAX_CODES])
+{
+	const struct match_model *m = md->m;
+	size_t nc = m->ncomparisons;
+	double count[NF_MAX][TRAIN_MAX_CODES], sure = 0;
+
+	memset(count, 0, sizeof(count));
+	for (size_t r = 0; r < m->nblocking; r++) {
+		for (size_t s = 0; s < pt[r].cap; s++) {
+			uint64_t key = pt[r].key[s];
+			unsigned code[NF_MAX];
+			double score = md->prior;
+
+			if (!key)
+				continue;
+			for (size_t i = 0; i < nc; i++) {
+				code[i] = (unsigned)(key >> (4 * i)) & 15;
+				score += level_weight_of(&m->comparisons[i],
+							 code[i]);
+			}
+			if (score >= TRAIN_CONFIDENT_BITS)
+				sure += (double)pt[r].count[s];
+			for (size_t i = 0; i < nc; i++)
+				if (code[i] && score - level_weight_of(
+				    &m->comparisons[i], code[i]) >=
+				    TRAIN_CONFIDENT_BITS)
+					count[i][code[i]] +=
+						(double)pt[r].count[s];
+		}
+	}
+	for (size_t i = 0; i < nc; i++) {
+		const struct match_comparison *c = &m->comparisons[i];
+		unsigned n = ncodes(c);
+		double seen = 0;
+
+		for (unsigned k = 1; k < n; k++)
+			seen += count[i][k];
+		for (unsigned k = 1; k < n; k++)
+			mm[i][k] = seen > 0 ? (count[i][k] + 0.5) /
+					      (seen + 0.5 * (n - 1)) :
+					      initial_m(c, k);
+	}
+	return sure;
+}
+
 static void train_model(struct model *md, const struct train_options *o,
 			FILE *out)
 {
@@ -3136,6 +3217,21 @@ static void train_model(struct model *md, const struct train_options *o,
 				  (seen + 0.5 * (ncodes(&m->comparisons[i]) - 1));
 	}
 
+	memset(&p, 0, sizeof(p));
+	p.patterns = pt = xcalloc(m->nblocking, sizeof(*pt));
+	find_pairs(md, &p);
+	memset(msum, 0, sizeof(msum));
+	memset(mweight, 0, sizeof(mweight));
+	if (o->m_from == TRAIN_M_CONFIDENT) {
+		for (size_t r = 0; r < m->nblocking; r++)
+			for (size_t s = 0; s < pt[r].cap; s++)
+				blocked += pt[r].count[s];
+		matches = m_from_confident(md, pt, mm);
+		fprintf(out, "# m from the blocked pairs scoring %d or more "
+			"without the comparison estimated\n",
+			TRAIN_CONFIDENT_BITS);
+		goto print;
+	}
 	/*
 	 * m: EM over the blocked pairs, once per blocking rule on the pairs
 	 * it found first, leaving out the comparisons of the rule's own
@@ -3144,11 +3240,6 @@ static void train_model(struct model *md, const struct train_options *o,
 	 * share of matches each session found among its pairs (a rule that
 	 * pairs mostly non-matches gives the least reliable estimate).
 	 */
-	memset(&p, 0, sizeof(p));
-	p.patterns = pt = xcalloc(m->nblocking, sizeof(*pt));
-	find_pairs(md, &p);
-	memset(msum, 0, sizeof(msum));
-	memset(mweight, 0, sizeof(mweight));
 	for (size_t r = 0; r < m->nblocking; r++) {
 		const struct match_blocking *bk = &m->blocking[r];
 		unsigned char skip[NF_MAX] = { 0 };
@@ -3188,6 +3279,7 @@ static void train_model(struct model *md, const struct train_options *o,
 				   initial_m(c, k);
 	}
 
+print:
 	fprintf(out, "# crmsync train: match.%s, %llu random pairs for u, "
 		"%llu blocked pairs for m, %u EM iterations\n", md->label,
 		(unsigned long long)sample, (unsigned long long)blocked, iter);
@@ -3212,6 +3304,9 @@ static void train_model(struct model *md, const struct train_options *o,
 		if (c->tf_given)
 			fprintf(out, "        term_frequency_given: %s\n",
 				m->comparisons[c->tf_given - 1].field);
+		if (c->implied_by)
+			fprintf(out, "        implied_by: %s\n",
+				m->comparisons[c->implied_by - 1].field);
 		fprintf(out, "        levels:\n");
 		for (size_t l = 0; l < c->nlevels; l++) {
 			if (c->method == MM_LEVENSHTEIN)

@@ -84,18 +84,29 @@ int match_explain(const struct job *job, const char *crm_id,
 		  const char *target_id, FILE *out, struct err *err);
 
 /* What `crmsync train` estimates with. */
+/* Where `crmsync train` takes the m probabilities from. */
+enum train_m {
+	TRAIN_M_CONFIDENT, /* pairs the job's weights are sure of without
+			    * the comparison being estimated (default) */
+	TRAIN_M_EM,        /* expectation-maximisation per blocking rule */
+};
+
 struct train_options {
 	const char *model;     /* "people" or "accounts"; NULL: both */
 	uint64_t sample;       /* random pairs for u */
 	unsigned iterations;   /* at most this many EM rounds */
 	uint64_t seed;         /* of the random pairs */
+	enum train_m m_from;
 };
 
 /*
  * `crmsync train`: estimates each comparison level's u from random pairs
- * of CRM records and profiles (nearly all non-matches), then its m by
- * expectation-maximisation over the blocked pairs (the non-matches' own
- * distribution among them estimated alongside, and dropped), and prints to `out` a `match:` fragment with the job's
+ * of CRM records and profiles (nearly all non-matches), then its m
+ * (o->m_from): from the blocked pairs whose score without that
+ * comparison is at least TRAIN_CONFIDENT_BITS under the job's weights,
+ * or by expectation-maximisation over the blocked pairs (the
+ * non-matches' own distribution among them estimated alongside, and
+ * dropped), and prints to `out` a `match:` fragment with the job's
  * comparisons and the estimated m and u, to paste into the job file.
  * Reads the mirror and the directory inputs; writes nothing.  Fails as
  * match_run() does when an input is missing or malformed, ERR_CONFIG
