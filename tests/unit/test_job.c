@@ -169,6 +169,11 @@ static void test_match(void)
 		   "23:31: 'match.people.comparisons.phone.term_frequency_given'"
 		   " names 'phone', which is not another comparison of "
 		   "match.people", "given names no comparison");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n")
+		   "        implied_by: city\n",
+		   "18:21: 'match.people.comparisons.email.implied_by' names "
+		   "'city', which is not another comparison of match.people",
+		   "implied_by names no comparison");
 	expect_err(HEAD "directory:\n  members: m.csv.gz\n"
 		   "match:\n  people:\n    threshold: 5\n"
 		   "    fields:\n"
@@ -337,6 +342,10 @@ static void test_demo(void)
 	   !strcmp(st->people.comparisons[3].field, "last_name") &&
 	   !st->people.comparisons[2].tf_given,
 	   "last_name's term frequency is given first_name (1 + index 2)");
+	ok(st->people.comparisons[7].implied_by == 7 &&
+	   !strcmp(st->people.comparisons[7].field, "state") &&
+	   !st->people.comparisons[6].implied_by,
+	   "state is implied by the city (1 + index 6)");
 	ok(st->people.exclusive && st->accounts.exclusive,
 	   "exclusive by default with a prior");
 	ok(st->writeback.enabled && st->writeback.record_type_ids[WB_INMAIL],
