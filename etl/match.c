@@ -8,8 +8,10 @@
  * the directory side, the larger one, is only streamed through it, split
  * between threads whose results are merged in thread order.  Only pairs
  * at or above the threshold are kept, plus the best few candidates of
- * every CRM record for the audit file.  `crmsync train` reuses the same
- * blocking to count comparison patterns for EM.
+ * every CRM record (TOP_K) for the audit file and for the rivals, the
+ * weight of a record's other candidates that resolve() adds before the
+ * one-to-one pass.  `crmsync train` reuses the same blocking to count
+ * comparison patterns, for m from confident pairs or by EM.
  */
 #include <errno.h>
 #include <math.h>
@@ -999,10 +1001,14 @@ static double tf_given_u(const struct model *md, size_t i,
 /*
  * Every comparison's weight (and similarity) for the pair of CRM record
  * `a` and directory record `b`; returns the match weight, the model's
- * prior plus the weights.  First and last names are also tried crossed, and the crossed
- * reading is kept when it scores better: directories and CRMs both
- * hold people whose names were entered the wrong way round.  *swapped
- * tells which reading won.
+ * prior plus the weights (rivals come later, in resolve()).  Two
+ * comparisons depend on others: one implied_by another that agrees
+ * counts as missing, and one with term_frequency_given takes the u of
+ * its value among the records sharing the given one when both agree.
+ * First and last names are also tried crossed, and the crossed reading
+ * is kept when it scores better: directories and CRMs both hold people
+ * whose names were entered the wrong way round.  *swapped tells which
+ * reading won.
  */
 static double pair_weights(const struct model *md, const struct rec *a,
 			   const struct rec *b, double *w, double *sim,
