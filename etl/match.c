@@ -16,9 +16,11 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "csvio.h"
@@ -499,6 +501,18 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 }
 
 static size_t match_threads(void);
+
+/* CPU time of the whole process (every thread, user and system) in
+ * milliseconds, for the phase timings of -vv; 0 when unknown. */
+static int64_t cpu_ms(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
 
 /* Reads one input file (a mirror file or a directory file) into `side`. */
 static int load_file(struct model *md, struct side *side, unsigned obj,
@@ -1281,13 +1295,31 @@ static void patterns_release(struct patterns *pt)
 	memset(pt, 0, sizeof(*pt));
 }
 
-/* One thread's share of find_pairs(): directory records [from, to). */
+/*
+ * The directory records a pass has not handed out yet: threads take
+ * PAIR_CHUNK positions of the visit order at a time, so a thread that
+ * the machine slows down (or that meets big blocks) does less, and none
+ * waits for the other.  What a thread keeps never depends on which
+ * positions it took (see find_pairs()).
+ */
+#define PAIR_CHUNK 4096
+
+struct pair_queue {
+	_Atomic size_t next;     /* first position not handed out */
+	size_t n;                /* positions in all */
+};
+
+/* One thread's share of find_pairs(): positions [from, to) of the visit
+ * order (order[i], or i itself when order is NULL), then whatever it
+ * takes from `queue` (NULL: that first share is all). */
 struct pair_worker {
 	const struct model *md;
 	const struct blocks *bl;
 	uint32_t *dir_block;     /* [d * nrules + rule]: block or NO_BLOCK */
 	const unsigned char *capped;
 	size_t from, to;
+	const uint32_t *order;
+	struct pair_queue *queue;
 	int pass;                /* 0: find blocks and count; 1: score */
 	uint32_t *hits;          /* pass 0: directory records per block */
 	struct pairs out;        /* pass 1 */
@@ -1296,13 +1328,32 @@ struct pair_worker {
 	int training;
 };
 
+/* Moves worker `w` on to the next chunk of its queue: sets *i and w->to
+ * and returns 1, or returns 0 when nothing is left. */
+static int pair_next_chunk(struct pair_worker *w, size_t *i)
+{
+	size_t at;
+
+	if (!w->queue)
+		return 0;
+	at = atomic_fetch_add_explicit(&w->queue->next, PAIR_CHUNK,
+				       memory_order_relaxed);
+	if (at >= w->queue->n)
+		return 0;
+	*i = at;
+	w->to = at + PAIR_CHUNK < w->queue->n ? at + PAIR_CHUNK : w->queue->n;
+	return 1;
+}
+
 static void *pair_worker_run(void *arg)
 {
 	struct pair_worker *w = arg;
 	const struct model *md = w->md;
 	size_t nrules = md->m->nblocking;
 
-	for (size_t d = w->from; d < w->to; d++) {
+	for (size_t at = w->from; at < w->to || pair_next_chunk(w, &at);
+	     at++) {
+		size_t d = w->order ? w->order[at] : at;
 		const struct rec *b = &md->dir.r[d];
 		uint32_t *db = &w->dir_block[d * nrules];
 
@@ -1388,6 +1439,77 @@ static size_t match_threads(void)
 }
 
 /*
+ * The order pass 1 visits the directory records in, for the cache: by
+ * the largest uncapped block each record falls in (then by record), so
+ * that consecutive records score the same CRM records while those are
+ * still in the cache, instead of a CRM record fetched from memory for
+ * nearly every pair.  Records in no block come last.  A counting sort:
+ * returns an array of md->dir.n records (the caller frees it).
+ */
+static uint32_t *visit_order(const struct model *md, const struct blocks *bl,
+			     const uint32_t *dir_block,
+			     const unsigned char *capped)
+{
+	size_t nrules = md->m->nblocking, n = md->dir.n;
+	uint32_t *count = xcalloc(bl->n + 2, sizeof(*count));
+	uint32_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+
+	for (int fill = 0; fill < 2; fill++) {
+		for (size_t d = 0; d < n; d++) {
+			const uint32_t *db = &dir_block[d * nrules];
+			uint32_t key = (uint32_t)bl->n, size = 0;
+
+			for (size_t rule = 0; rule < nrules; rule++) {
+				uint32_t g = db[rule];
+
+				if (g != NO_BLOCK && !capped[g] &&
+				    bl->start[g + 1] - bl->start[g] > size) {
+					size = bl->start[g + 1] - bl->start[g];
+					key = g;
+				}
+			}
+			if (fill)
+				order[count[key]++] = (uint32_t)d;
+			else
+				count[key + 1]++;
+		}
+		if (!fill)   /* counts to starting positions */
+			for (size_t g = 1; g <= bl->n; g++)
+				count[g] += count[g - 1];
+	}
+	free(count);
+	return order;
+}
+
+/*
+ * Puts the edges back in directory record order (stable, so each
+ * record's edges keep the order scoring made them in): the order a
+ * single thread visiting the records one after the other would leave,
+ * whatever order and threads pass 1 used.  Two 16-bit radix passes.
+ */
+static void edges_by_dir(struct edge *e, size_t n)
+{
+	struct edge *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
+	struct edge *from = e, *to = tmp;
+
+	for (unsigned shift = 0; shift < 32; shift += 16) {
+		size_t *pos = xcalloc(65537, sizeof(*pos));
+
+		for (size_t i = 0; i < n; i++)
+			pos[((from[i].dir >> shift) & 0xffff) + 1]++;
+		for (size_t k = 1; k <= 65536; k++)
+			pos[k] += pos[k - 1];
+		for (size_t i = 0; i < n; i++)
+			to[pos[(from[i].dir >> shift) & 0xffff]++] = from[i];
+		free(pos);
+		from = to;
+		to = from == e ? tmp : e;
+	}
+	/* two passes: the result is back in `e` */
+	free(tmp);
+}
+
+/*
  * Scores every candidate pair: the directory records are split between
  * threads, each with its own pairs, top candidates and stamps, merged
  * in thread order afterwards.  What is kept does not depend on the
@@ -1403,8 +1525,9 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	struct patterns *patterns = p->patterns;
 	struct blocks bl;
 	struct pair_worker *w;
+	struct pair_queue queue;
 	unsigned char *capped;
-	uint32_t *dir_block;
+	uint32_t *dir_block, *order = NULL;
 
 	memset(p, 0, sizeof(*p));
 	p->patterns = patterns;
@@ -1422,11 +1545,17 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].capped = capped;
 		w[i].from = md->dir.n * i / nw;
 		w[i].to = md->dir.n * (i + 1) / nw;
+		w[i].queue = &queue;
 		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
 		w[i].training = patterns != NULL;
 		if (patterns)
 			w[i].patterns = xcalloc(nrules, sizeof(struct patterns));
 	}
+	/* pass 0 in directory order, chunk by chunk */
+	atomic_init(&queue.next, 0);
+	queue.n = md->dir.n;
+	for (size_t i = 0; i < nw; i++)
+		w[i].from = w[i].to = 0;
 	run_workers(w, nw, 0);
 	for (size_t g = 0; g < bl.n; g++) {
 		uint64_t hits = 0, crm = bl.start[g + 1] - bl.start[g];
@@ -1447,6 +1576,23 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].stamp = xcalloc(md->crm.n + 1, sizeof(*w[i].stamp));
 		w[i].out.top = i ? xcalloc(md->crm.n + 1, sizeof(struct top))
 				 : p->top;
+	}
+	/* pass 1 in visit_order(), chunk by chunk; training keeps the
+	 * static split in directory order, so that each thread's pattern
+	 * tables fill as they always did */
+	if (!patterns) {
+		order = visit_order(md, &bl, dir_block, capped);
+		atomic_init(&queue.next, 0);
+		for (size_t i = 0; i < nw; i++) {
+			w[i].from = w[i].to = 0;
+			w[i].order = order;
+		}
+	} else {
+		for (size_t i = 0; i < nw; i++) {
+			w[i].from = md->dir.n * i / nw;
+			w[i].to = md->dir.n * (i + 1) / nw;
+			w[i].queue = NULL;
+		}
 	}
 	run_workers(w, nw, 1);
 	for (size_t i = 0; i < nw; i++) {
@@ -1480,6 +1626,9 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		free(o->e);
 		free(w[i].stamp);
 	}
+	if (order)
+		edges_by_dir(p->e, p->n);
+	free(order);
 	free(w);
 	free(dir_block);
 	free(capped);
@@ -2661,7 +2810,7 @@ int match_run(const struct job *job, const struct run *run,
 		struct match_side_result *sr = i ? &res->accounts : &res->people;
 		struct pairs p;
 		struct links l;
-		int64_t t0, t1, t2;
+		int64_t t0, t1, t2, c0, c1, c2;
 		int rc;
 
 		if (!md->m->enabled)
@@ -2670,22 +2819,28 @@ int match_run(const struct job *job, const struct run *run,
 		memset(&l, 0, sizeof(l));
 		sr->enabled = 1;
 		t0 = clock_real_ms();
+		c0 = cpu_ms();
 		if (load_model(job, md, i ? job->directory.companies :
 			       job->directory.members, st, err) < 0)
 			goto out;
 		t1 = clock_real_ms();
+		c1 = cpu_ms();
 		find_pairs(md, &p);
 		t2 = clock_real_ms();
+		c2 = cpu_ms();
 		rc = resolve(md, &cs, &p, &l, &ua, ua_path,
 			     &res->corrections_unapplied, err);
 		if (rc == 0)
 			rc = write_outputs(md, &p, &l, st, rate, hist, sr, err);
 		if (rc == 0)
 			rc = write_blocking(md, &p, blk, err);
-		log_debug("match %s: read and normalised in %lld ms, pairs "
-			  "scored in %lld ms, resolved and written in %lld ms",
-			  md->label, (long long)(t1 - t0), (long long)(t2 - t1),
-			  (long long)(clock_real_ms() - t2));
+		log_debug("match %s: read and normalised in %lld ms (cpu %lld "
+			  "ms), pairs scored in %lld ms (cpu %lld ms), resolved "
+			  "and written in %lld ms (cpu %lld ms)", md->label,
+			  (long long)(t1 - t0), (long long)(c1 - c0),
+			  (long long)(t2 - t1), (long long)(c2 - c1),
+			  (long long)(clock_real_ms() - t2),
+			  (long long)(cpu_ms() - c2));
 		sr->crm_records = md->crm.n;
 		sr->crm_skipped = md->skipped;
 		sr->profiles = md->dir.n;
