@@ -1961,7 +1961,7 @@ static int resolve(struct model *md, const struct corrections *cs,
 		   struct pairs *p, struct links *l, struct csv_writer **rj,
 		   const char *rj_path, uint64_t *unapplied, struct err *err)
 {
-	struct id_ix *cix = id_index(&md->crm), *dix = id_index(&md->dir);
+	struct id_ix *cix = NULL, *dix = NULL;
 	const struct correction **mine = xcalloc(cs->n + 1, sizeof(*mine));
 	struct manual *man = NULL;
 	size_t nmine = 0, nman = 0, man_alloc = 0, forbid_alloc = 0;
@@ -1974,6 +1974,12 @@ static int resolve(struct model *md, const struct corrections *cs,
 	for (size_t i = 0; i < cs->n; i++)
 		if (model_has_object(md, cs->c[i].object))
 			mine[nmine++] = &cs->c[i];
+	if (nmine) {
+		/* Id indexes only for corrections: sorting ten million
+		 * profile Ids is the costliest part of resolving */
+		cix = id_index(&md->crm);
+		dix = id_index(&md->dir);
+	}
 	/* per (CRM record, profile) the most recent correction decides */
 	sort_array(mine, nmine, sizeof(*mine), corr_by_pair);
 	for (size_t i = 0; i < nmine; i++) {
