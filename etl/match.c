@@ -1102,6 +1102,37 @@ static double score_pair(const struct model *md, const struct rec *a,
 	return pair_weights(md, a, b, w, sim, lvl, &swapped);
 }
 
+/*
+ * printf's "%.3f" of `x`, appended to `out`: the same bytes, without
+ * printf's exact decimal expansion (the candidates file formats tens of
+ * millions of these).  x * 1000 rounded to the nearest integer is
+ * printf's answer except when the product lies within its own rounding
+ * error of a half, or x is large or not finite: those few go through
+ * printf.  A negative x keeps its sign even when it rounds to zero
+ * ("-0.000"), as printf does.  Can't fail.
+ */
+static void add_fixed3(struct strbuf *out, double x)
+{
+	char buf[32], *p = buf + sizeof(buf);
+	double y = fabs(x) * 1000.0, whole = floor(y), frac = y - whole;
+	uint64_t n;
+
+	if (!(fabs(x) < 1e6) || fabs(frac - 0.5) < 1e-6) {
+		strbuf_addf(out, "%.3f", x);
+		return;
+	}
+	n = (uint64_t)whole + (frac > 0.5);
+	for (int k = 0; k < 4 || n; k++) {
+		if (k == 3)
+			*--p = '.';
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	}
+	if (signbit(x))
+		*--p = '-';
+	strbuf_add(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /* "email=13.136;last_name=8.732;prior=-16.610" or, with sims,
  * "email=1.000:13.136;...": the weights, the prior and, when `rivals` is
  * not NULL, the weight of the record's other candidates
@@ -1121,17 +1152,22 @@ static void describe_pair(const struct model *md, const struct rec *a,
 
 		if (i)
 			strbuf_addch(out, ';');
-		if (!sims)
-			strbuf_addf(out, "%s=%.3f", c->field, w[i]);
-		else if (sim[i] < 0)
-			strbuf_addf(out, "%s=missing:%.3f", c->field, w[i]);
-		else
-			strbuf_addf(out, "%s=%.3f:%.3f", c->field, sim[i],
-				    w[i]);
+		strbuf_addstr(out, c->field);
+		strbuf_addch(out, '=');
+		if (sims && sim[i] < 0) {
+			strbuf_addstr(out, "missing:");
+		} else if (sims) {
+			add_fixed3(out, sim[i]);
+			strbuf_addch(out, ':');
+		}
+		add_fixed3(out, w[i]);
 	}
-	strbuf_addf(out, ";prior=%.3f", md->prior);
-	if (rivals)
-		strbuf_addf(out, ";rivals=%.3f", *rivals);
+	strbuf_addstr(out, ";prior=");
+	add_fixed3(out, md->prior);
+	if (rivals) {
+		strbuf_addstr(out, ";rivals=");
+		add_fixed3(out, *rivals);
+	}
 	if (swapped)
 		strbuf_addstr(out, ";names=swapped");
 }
