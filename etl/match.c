@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -46,12 +47,37 @@ static void sort_array(void *base, size_t n, size_t size,
 		qsort(base, n, size, cmp);
 }
 
+/*
+ * Asks the kernel to back the 2 MiB pages inside [p, p + len) with huge
+ * pages: the sides' arrays and strings run to gigabytes, first touched
+ * 4 kB at a time, and a page fault is dear (in a VM above all).  Advice
+ * only: when it is refused nothing changes.  Can't fail.
+ */
+static void advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)1 << 21;
+	uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 /* ---- an arena of strings that never move ------------------------------- */
+
+#define ARENA_BLOCK (1u << 20)       /* default block size */
+#define ARENA_BIG_BLOCK (16u << 20)  /* the loading threads' blocks */
 
 struct arena {
 	char **blocks;
 	size_t nblocks, alloc;
 	size_t used, cap;
+	size_t block;   /* block size; 0: ARENA_BLOCK */
 };
 
 /* Copies `len` bytes of `s`, NUL-terminated; the copy's length is kept
@@ -62,10 +88,13 @@ static const char *arena_dup(struct arena *a, const char *s, size_t len)
 	char *p;
 
 	if (a->used + len + 3 > a->cap) {
-		size_t cap = len + 3 > (1u << 20) ? len + 3 : (1u << 20);
+		size_t block = a->block ? a->block : ARENA_BLOCK;
+		size_t cap = len + 3 > block ? len + 3 : block;
 
 		XGROW(a->blocks, a->alloc, a->nblocks + 1);
 		a->blocks[a->nblocks++] = xmalloc(cap);
+		if (cap >= ARENA_BIG_BLOCK)
+			advise_huge(a->blocks[a->nblocks - 1], cap);
 		a->used = 0;
 		a->cap = cap;
 	}
@@ -281,8 +310,12 @@ static unsigned char value_meta(const struct model *md, size_t f,
  * Loading runs on threads: the reading thread copies the raw values each
  * record needs into a batch, and workers normalise whole batches (the
  * costly part: Unicode folding, phones, domains) into the batch's own
- * records and arena.  Batches join the side in reading order, so the
- * records come out in file order whatever the threads did.
+ * records, and their strings into the thread's own arena (big blocks,
+ * handed to the side at the end).  Batches join the side in reading
+ * order, so the records come out in file order whatever the threads
+ * did.  A joined batch is filled again (its buffers kept): fresh
+ * buffers for each of the thousand batches of a large file cost a page
+ * fault per 4 kB.
  */
 #define LOAD_BATCH 8192   /* rows per batch */
 #define NO_VALUE SIZE_MAX
@@ -294,10 +327,35 @@ struct load_batch {
 				* id, country, then one per field */
 	unsigned char *sha;    /* per row and field: value is a hashed email */
 	unsigned obj;
-	struct rec *r;         /* the records, once normalised */
-	struct arena arena;    /* their strings */
+	struct rec *r;         /* the records, once normalised (room for
+				* LOAD_BATCH); their strings are in the
+				* arena of the thread that did it */
 	int done;              /* under the queue's lock */
+	struct load_batch *next_spare; /* load_file()'s list of joined
+				* batches to fill again */
 };
+
+/* A batch with room for LOAD_BATCH rows of `nf` fields. */
+static struct load_batch *batch_new(size_t nf)
+{
+	struct load_batch *b = xcalloc(1, sizeof(*b));
+
+	strbuf_init(&b->raw, LOAD_BATCH * 64);
+	b->at = xmalloc(LOAD_BATCH * (2 + nf) * sizeof(*b->at));
+	b->sha = xmalloc(LOAD_BATCH * (nf ? nf : 1));
+	b->r = xmalloc(LOAD_BATCH * sizeof(*b->r));
+	return b;
+}
+
+/* Frees batch `b` and whatever strings it still holds. */
+static void batch_free(struct load_batch *b)
+{
+	strbuf_release(&b->raw);
+	free(b->at);
+	free(b->sha);
+	free(b->r);
+	free(b);
+}
 
 struct load_queue {
 	pthread_mutex_t lock;
@@ -308,15 +366,40 @@ struct load_queue {
 	size_t next;           /* first batch no worker has taken */
 	int closed;
 	const struct model *md;
+	struct load_batch *spare; /* joined batches, to fill again: only
+				   * the reading thread touches the list */
+	struct arena arena;    /* the strings the reading thread makes */
 };
 
+/* A worker thread of a load_queue, with its arena. */
+struct load_thread {
+	struct load_queue *q;
+	struct arena arena;
+};
+
+/* Moves the blocks of arena `from` (its strings stay where they are) to
+ * `to`, which only collects them (no arena_dup() into it afterwards). */
+static void arena_move(struct arena *to, struct arena *from)
+{
+	if (from->nblocks) {
+		XGROW(to->blocks, to->alloc, to->nblocks + from->nblocks);
+		memcpy(to->blocks + to->nblocks, from->blocks,
+		       from->nblocks * sizeof(*from->blocks));
+		to->nblocks += from->nblocks;
+	}
+	free(from->blocks);
+	memset(from, 0, sizeof(*from));
+}
+
 /* Normalises batch `b` (the worker owns it meanwhile). */
-static void normalise_batch(const struct model *md, struct load_batch *b)
+static void normalise_batch(const struct model *md, struct load_batch *b,
+			    struct arena *arena)
 {
 	size_t nf = md->m->nfields, nat = 2 + nf;
 	struct strbuf tmp = STRBUF_INIT;
 
-	b->r = xcalloc(b->n ? b->n : 1, sizeof(*b->r));
+	if (b->n)
+		memset(b->r, 0, b->n * sizeof(*b->r));
 	for (size_t i = 0; i < b->n; i++) {
 		const size_t *at = &b->at[i * nat];
 		struct rec *r = &b->r[i];
@@ -324,7 +407,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b)
 				      b->raw.buf + at[1];
 
 		r->obj = b->obj;
-		r->id = arena_dup(&b->arena, b->raw.buf + at[0],
+		r->id = arena_dup(arena, b->raw.buf + at[0],
 				  strlen(b->raw.buf + at[0]));
 		for (size_t f = 0; f < nf; f++) {
 			const char *raw;
@@ -341,34 +424,30 @@ static void normalise_batch(const struct model *md, struct load_batch *b)
 					strbuf_addch(&tmp, raw[k] >= 'A' &&
 						     raw[k] <= 'F' ? raw[k] + 32
 								   : raw[k]);
-				r->hash = arena_dup(&b->arena, tmp.buf,
+				r->hash = arena_dup(arena, tmp.buf,
 						    tmp.len);
 				continue;
 			}
 			if ((int)f == md->email_field) {
 				prep_email_hash(raw, len, &tmp);
 				if (tmp.len)
-					r->hash = arena_dup(&b->arena, tmp.buf,
+					r->hash = arena_dup(arena, tmp.buf,
 							    tmp.len);
 			}
 			prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
 				continue;
-			r->v[f] = arena_dup(&b->arena, tmp.buf, tmp.len);
+			r->v[f] = arena_dup(arena, tmp.buf, tmp.len);
 			r->meta[f] = value_meta(md, f, r->v[f]);
 		}
 	}
 	strbuf_release(&tmp);
-	strbuf_release(&b->raw);
-	free(b->at);
-	free(b->sha);
-	b->at = NULL;
-	b->sha = NULL;
 }
 
 static void *load_worker(void *arg)
 {
-	struct load_queue *q = arg;
+	struct load_thread *t = arg;
+	struct load_queue *q = t->q;
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
@@ -380,7 +459,7 @@ static void *load_worker(void *arg)
 			break;
 		b = q->all[q->next++];
 		pthread_mutex_unlock(&q->lock);
-		normalise_batch(q->md, b);
+		normalise_batch(q->md, b, &t->arena);
 		pthread_mutex_lock(&q->lock);
 		b->done = 1;
 		pthread_cond_broadcast(&q->done);
@@ -389,26 +468,25 @@ static void *load_worker(void *arg)
 	return NULL;
 }
 
-/* Moves batch `b`'s records and strings into `side`; frees `b`. */
-static void side_adopt(struct side *side, struct load_batch *b)
+/* Moves batch `b`'s records into `side`, and puts `b`, emptied, on the
+ * list `*spare`. */
+static void side_adopt(struct side *side, struct load_batch *b,
+		       struct load_batch **spare)
 {
-	struct arena *a = &side->arena, *from = &b->arena;
-
 	if (b->n) {
+		size_t alloc = side->alloc;
+
 		XGROW(side->r, side->alloc, side->n + b->n);
+		if (side->alloc != alloc)
+			advise_huge(side->r, side->alloc * sizeof(*side->r));
 		memcpy(side->r + side->n, b->r, b->n * sizeof(*b->r));
 		side->n += b->n;
 	}
-	/* the side's arena only collects blocks: nothing is copied into it */
-	if (from->nblocks) {
-		XGROW(a->blocks, a->alloc, a->nblocks + from->nblocks);
-		memcpy(a->blocks + a->nblocks, from->blocks,
-		       from->nblocks * sizeof(*from->blocks));
-		a->nblocks += from->nblocks;
-	}
-	free(from->blocks);
-	free(b->r);
-	free(b);
+	b->n = 0;
+	b->done = 0;
+	strbuf_reset(&b->raw);
+	b->next_spare = *spare;
+	*spare = b;
 }
 
 /* Copies what row `row` feeds into batch `b`. */
@@ -459,7 +537,7 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 {
 	if (*cur) {
 		if (!threaded) {
-			normalise_batch(q->md, *cur);
+			normalise_batch(q->md, *cur, &q->arena);
 			(*cur)->done = 1;
 		}
 		pthread_mutex_lock(&q->lock);
@@ -480,7 +558,7 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 
 			q->all[(*joined)++] = NULL;
 			pthread_mutex_unlock(&q->lock);
-			side_adopt(side, b);
+			side_adopt(side, b, &q->spare);
 			pthread_mutex_lock(&q->lock);
 		}
 		if (q->nall - *joined < 8 || q->closed)
@@ -490,7 +568,7 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 			struct load_batch *b = q->all[q->next++];
 
 			pthread_mutex_unlock(&q->lock);
-			normalise_batch(q->md, b);
+			normalise_batch(q->md, b, &q->arena);
 			pthread_mutex_lock(&q->lock);
 			b->done = 1;
 			continue;
@@ -534,13 +612,16 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	struct load_batch *cur = NULL;
 	size_t nthreads = match_threads(), started = 0, joined = 0;
 	pthread_t th[64];
+	struct load_thread lt[64];
 	int ret = -1;
 
 	memset(&q, 0, sizeof(q));
+	memset(lt, 0, sizeof(lt));
 	pthread_mutex_init(&q.lock, NULL);
 	pthread_cond_init(&q.more, NULL);
 	pthread_cond_init(&q.done, NULL);
 	q.md = md;
+	q.arena.block = ARENA_BIG_BLOCK;
 	if (!r)
 		goto out;
 	map = xcalloc(s->nfields, sizeof(*map));
@@ -558,7 +639,9 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	}
 	/* the reading thread keeps a core; the others normalise */
 	for (size_t i = 0; i + 1 < nthreads && i < 64; i++) {
-		if (pthread_create(&th[i], NULL, load_worker, &q))
+		lt[i].q = &q;
+		lt[i].arena.block = ARENA_BIG_BLOCK;
+		if (pthread_create(&th[i], NULL, load_worker, &lt[i]))
 			break;
 		started++;
 	}
@@ -580,14 +663,13 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 			continue;
 		}
 		if (!cur) {
-			size_t nf = md->m->nfields;
-
-			cur = xcalloc(1, sizeof(*cur));
-			strbuf_init(&cur->raw, LOAD_BATCH * 64);
+			if (q.spare) {
+				cur = q.spare;
+				q.spare = cur->next_spare;
+			} else {
+				cur = batch_new(md->m->nfields);
+			}
 			cur->obj = obj;
-			cur->at = xmalloc(LOAD_BATCH * (2 + nf) *
-					  sizeof(*cur->at));
-			cur->sha = xmalloc(LOAD_BATCH * (nf ? nf : 1));
 		}
 		batch_add(md, cur, obj, row->fields[key_col], row);
 		if (cur->n == LOAD_BATCH)
@@ -604,23 +686,27 @@ out:
 	q.closed = 1;
 	pthread_cond_broadcast(&q.more);
 	pthread_mutex_unlock(&q.lock);
-	for (size_t i = 0; i < started; i++)
+	for (size_t i = 0; i < started; i++) {
 		pthread_join(th[i], NULL);
+		arena_move(&side->arena, &lt[i].arena);
+	}
+	/* the records, even those of a failed load, point into the arenas:
+	 * the side frees them */
+	arena_move(&side->arena, &q.arena);
 	/* every batch is normalised now; join them (or drop them on error) */
 	for (; joined < q.nall; joined++) {
-		if (ret == 0) {
-			side_adopt(side, q.all[joined]);
-			continue;
-		}
-		free(q.all[joined]->r);
-		arena_release(&q.all[joined]->arena);
-		free(q.all[joined]);
+		if (ret == 0)
+			side_adopt(side, q.all[joined], &q.spare);
+		else
+			batch_free(q.all[joined]);
 	}
-	if (cur) {
-		strbuf_release(&cur->raw);
-		free(cur->at);
-		free(cur->sha);
-		free(cur);
+	if (cur)
+		batch_free(cur);
+	while (q.spare) {
+		struct load_batch *b = q.spare;
+
+		q.spare = b->next_spare;
+		batch_free(b);
 	}
 	free(q.all);
 	pthread_mutex_destroy(&q.lock);
