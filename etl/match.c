@@ -5,8 +5,10 @@
  * batches that join the side in file order) into arenas whose strings
  * never move and carry their length, so records point into them.  The
  * CRM side's blocking keys, 64-bit hashes, fill a hash table of blocks;
- * the directory side, the larger one, is only streamed through it, split
- * between threads whose results are merged in thread order.  Only pairs
+ * the directory side, the larger one, is only streamed through it, in
+ * chunks that threads take in turn, grouped by block for the cache;
+ * their results are merged into what one thread in file order would
+ * have made.  Only pairs
  * at or above the threshold are kept, plus the best few candidates of
  * every CRM record (TOP_K) for the audit file and for the rivals, the
  * weight of a record's other candidates that resolve() adds before the
@@ -1632,11 +1634,12 @@ static void edges_by_dir(struct edge *e, size_t n)
 }
 
 /*
- * Scores every candidate pair: the directory records are split between
- * threads, each with its own pairs, top candidates and stamps, merged
- * in thread order afterwards.  What is kept does not depend on the
- * split: edges are sorted by resolve(), and top_add() orders by (score,
- * directory record).  A block holding more than max_block_pairs pairs
+ * Scores every candidate pair: threads take chunks of the directory
+ * records (pass 1 in visit_order()), each with its own pairs, top
+ * candidates and stamps, merged afterwards.  What is kept does not
+ * depend on the split or the order: the edges are put back in directory
+ * order (edges_by_dir()), and top_add() orders by (score, directory
+ * record).  A block holding more than max_block_pairs pairs
  * is skipped (and counted): a key that common ('john' + 's') pairs
  * everyone with everyone, and the other rules still pair the records
  * that agree on something rarer.
