@@ -314,11 +314,21 @@ size_t sim_lev_bounded(const char *a, size_t alen,
 
 /* ---- token set ---- */
 
+/*
+ * Words are few (a company name or a title has one to four), so they
+ * are compared directly, length and first byte before memcmp(): hashing
+ * every byte cost more than the comparisons it saved.
+ */
 struct token {
 	const char *p;
 	size_t len;
-	uint64_t hash;
 };
+
+static inline int token_eq(const struct token *x, const struct token *y)
+{
+	return x->len == y->len && x->p[0] == y->p[0] &&
+	       !memcmp(x->p, y->p, x->len);
+}
 
 /* The distinct words of `s`, at most SIM_MAX_TOKENS; returns how many. */
 static size_t tokens(const char *s, size_t len, struct token *t)
@@ -326,26 +336,21 @@ static size_t tokens(const char *s, size_t len, struct token *t)
 	size_t n = 0, i = 0;
 
 	while (i < len && n < SIM_MAX_TOKENS) {
-		size_t start;
-		uint64_t h = 0xcbf29ce484222325ULL;
+		const char *sp;
 		int dup = 0;
 
 		while (i < len && s[i] == ' ')
 			i++;
-		start = i;
-		while (i < len && s[i] != ' ')
-			h = (h ^ (unsigned char)s[i++]) * 0x100000001b3ULL;
-		if (i == start)
+		if (i == len)
 			break;
+		sp = memchr(s + i, ' ', len - i);
+		t[n].p = s + i;
+		t[n].len = sp ? (size_t)(sp - (s + i)) : len - i;
+		i += t[n].len;
 		for (size_t k = 0; k < n && !dup; k++)
-			dup = t[k].hash == h && t[k].len == i - start &&
-			      !memcmp(t[k].p, s + start, i - start);
-		if (dup)
-			continue;
-		t[n].p = s + start;
-		t[n].len = i - start;
-		t[n].hash = h;
-		n++;
+			dup = token_eq(&t[k], &t[n]);
+		if (!dup)
+			n++;
 	}
 	return n;
 }
@@ -353,15 +358,18 @@ static size_t tokens(const char *s, size_t len, struct token *t)
 double sim_token_set(const char *a, size_t alen, const char *b, size_t blen)
 {
 	struct token ta[SIM_MAX_TOKENS], tb[SIM_MAX_TOKENS];
-	size_t n = tokens(a, alen, ta), m = tokens(b, blen, tb), shared = 0;
+	size_t n, m, shared = 0;
 
+	/* equal strings hold the same words, or both none: 1 either way */
+	if (alen == blen && !memcmp(a, b, alen))
+		return 1.0;
+	n = tokens(a, alen, ta);
+	m = tokens(b, blen, tb);
 	if (!n || !m)
 		return n == m ? 1.0 : 0.0;
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < m; k++)
-			if (ta[i].hash == tb[k].hash &&
-			    ta[i].len == tb[k].len &&
-			    !memcmp(ta[i].p, tb[k].p, ta[i].len)) {
+			if (token_eq(&ta[i], &tb[k])) {
 				shared++;
 				break;
 			}
