@@ -311,13 +311,14 @@ static unsigned char value_meta(const struct model *md, size_t f,
 /*
  * Loading runs on threads: the reading thread copies the raw values each
  * record needs into a batch, and workers normalise whole batches (the
- * costly part: Unicode folding, phones, domains) into the batch's own
- * records, and their strings into the thread's own arena (big blocks,
- * handed to the side at the end).  Batches join the side in reading
- * order, so the records come out in file order whatever the threads
- * did.  A joined batch is filled again (its buffers kept): fresh
- * buffers for each of the thousand batches of a large file cost a page
- * fault per 4 kB.
+ * costly part: Unicode folding, phones, domains) straight into the
+ * side's record array, at the place the reading order gives the batch,
+ * and their strings into the thread's own arena (big blocks, handed to
+ * the side at the end).  So the records come out in file order whatever
+ * the threads did, and are written once.  The array only grows (and
+ * moves) while no batch is out.  A finished batch is filled again (its
+ * buffers kept): fresh buffers for each of the thousand batches of a
+ * large file cost a page fault per 4 kB.
  */
 #define LOAD_BATCH 8192   /* rows per batch */
 #define NO_VALUE SIZE_MAX
@@ -329,9 +330,9 @@ struct load_batch {
 				* id, country, then one per field */
 	unsigned char *sha;    /* per row and field: value is a hashed email */
 	unsigned obj;
-	struct rec *r;         /* the records, once normalised (room for
-				* LOAD_BATCH); their strings are in the
-				* arena of the thread that did it */
+	struct rec *r;         /* where its records go, in the side's
+				* array; their strings go to the arena of
+				* the thread that normalises the batch */
 	int done;              /* under the queue's lock */
 	struct load_batch *next_spare; /* load_file()'s list of joined
 				* batches to fill again */
@@ -345,7 +346,6 @@ static struct load_batch *batch_new(size_t nf)
 	strbuf_init(&b->raw, LOAD_BATCH * 64);
 	b->at = xmalloc(LOAD_BATCH * (2 + nf) * sizeof(*b->at));
 	b->sha = xmalloc(LOAD_BATCH * (nf ? nf : 1));
-	b->r = xmalloc(LOAD_BATCH * sizeof(*b->r));
 	return b;
 }
 
@@ -355,7 +355,6 @@ static void batch_free(struct load_batch *b)
 	strbuf_release(&b->raw);
 	free(b->at);
 	free(b->sha);
-	free(b->r);
 	free(b);
 }
 
@@ -365,6 +364,8 @@ struct load_queue {
 	pthread_cond_t done;   /* a batch was normalised */
 	struct load_batch **all; /* every batch, in reading order */
 	size_t nall, alloc;
+	size_t queued;         /* the side's records, those of every batch
+				* handed out included (reading thread) */
 	size_t next;           /* first batch no worker has taken */
 	int closed;
 	const struct model *md;
@@ -470,21 +471,11 @@ static void *load_worker(void *arg)
 	return NULL;
 }
 
-/* Moves batch `b`'s records into `side`, and puts `b`, emptied, on the
- * list `*spare`. */
-static void side_adopt(struct side *side, struct load_batch *b,
-		       struct load_batch **spare)
+/* Puts batch `b`, normalised, emptied, on the list `*spare`. */
+static void batch_recycle(struct load_batch *b, struct load_batch **spare)
 {
-	if (b->n) {
-		size_t alloc = side->alloc;
-
-		XGROW(side->r, side->alloc, side->n + b->n);
-		if (side->alloc != alloc)
-			advise_huge(side->r, side->alloc * sizeof(*side->r));
-		memcpy(side->r + side->n, b->r, b->n * sizeof(*b->r));
-		side->n += b->n;
-	}
 	b->n = 0;
+	b->r = NULL;
 	b->done = 0;
 	strbuf_reset(&b->raw);
 	b->next_spare = *spare;
@@ -532,38 +523,18 @@ static int is_true(const struct csv_row *row, int col)
 	return col >= 0 && strcmp(row->fields[col], "true") == 0;
 }
 
-/* Hands the batch being filled to the workers (or, with none, normalises
- * it here); joins the finished batches at the head to `side`. */
-static void queue_flush(struct load_queue *q, struct load_batch **cur,
-			struct side *side, size_t *joined, int threaded)
+/* Recycles the finished batches at the head of the queue (*joined is
+ * the first batch not recycled), waiting, or lending the workers a hand,
+ * until fewer than `ahead` batches are out. */
+static void queue_join(struct load_queue *q, size_t *joined, size_t ahead)
 {
-	if (*cur) {
-		if (!threaded) {
-			normalise_batch(q->md, *cur, &q->arena);
-			(*cur)->done = 1;
-		}
-		pthread_mutex_lock(&q->lock);
-		XGROW(q->all, q->alloc, q->nall + 1);
-		q->all[q->nall++] = *cur;
-		if (!threaded)
-			q->next = q->nall;
-		pthread_cond_signal(&q->more);
-		pthread_mutex_unlock(&q->lock);
-		*cur = NULL;
-	}
-	/* join what is done, in order; never hold more than a few batches
-	 * ahead of the workers */
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (*joined < q->nall && q->all[*joined]->done) {
-			struct load_batch *b = q->all[*joined];
-
+			batch_recycle(q->all[*joined], &q->spare);
 			q->all[(*joined)++] = NULL;
-			pthread_mutex_unlock(&q->lock);
-			side_adopt(side, b, &q->spare);
-			pthread_mutex_lock(&q->lock);
 		}
-		if (q->nall - *joined < 8 || q->closed)
+		if (q->nall - *joined < ahead || q->closed)
 			break;
 		if (q->next < q->nall) {
 			/* the workers are behind: lend a hand */
@@ -578,6 +549,42 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 		pthread_cond_wait(&q->done, &q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
+}
+
+/* Hands the batch being filled to the workers (or, with none, normalises
+ * it here), its records to go to the end of `side`; recycles finished
+ * batches, never letting more than a few be out. */
+static void queue_flush(struct load_queue *q, struct load_batch **cur,
+			struct side *side, size_t *joined, int threaded)
+{
+	if (*cur) {
+		if (side->alloc < q->queued + (*cur)->n) {
+			size_t alloc;
+
+			/* the array moves: wait until no batch writes to it */
+			queue_join(q, joined, 1);
+			alloc = side->alloc;
+			XGROW(side->r, side->alloc, q->queued + (*cur)->n);
+			if (side->alloc != alloc)
+				advise_huge(side->r,
+					    side->alloc * sizeof(*side->r));
+		}
+		(*cur)->r = side->r + q->queued;
+		q->queued += (*cur)->n;
+		if (!threaded) {
+			normalise_batch(q->md, *cur, &q->arena);
+			(*cur)->done = 1;
+		}
+		pthread_mutex_lock(&q->lock);
+		XGROW(q->all, q->alloc, q->nall + 1);
+		q->all[q->nall++] = *cur;
+		if (!threaded)
+			q->next = q->nall;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->lock);
+		*cur = NULL;
+	}
+	queue_join(q, joined, 8);
 }
 
 static size_t match_threads(void);
@@ -624,6 +631,7 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	pthread_cond_init(&q.done, NULL);
 	q.md = md;
 	q.arena.block = ARENA_BIG_BLOCK;
+	q.queued = side->n;
 	if (!r)
 		goto out;
 	map = xcalloc(s->nfields, sizeof(*map));
@@ -695,13 +703,11 @@ out:
 	/* the records, even those of a failed load, point into the arenas:
 	 * the side frees them */
 	arena_move(&side->arena, &q.arena);
-	/* every batch is normalised now; join them (or drop them on error) */
-	for (; joined < q.nall; joined++) {
-		if (ret == 0)
-			side_adopt(side, q.all[joined], &q.spare);
-		else
-			batch_free(q.all[joined]);
-	}
+	/* every batch handed out is normalised now, in place (those of a
+	 * failed load too: the side is released with them) */
+	side->n = q.queued;
+	for (; joined < q.nall; joined++)
+		batch_free(q.all[joined]);
 	if (cur)
 		batch_free(cur);
 	while (q.spare) {
