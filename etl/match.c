@@ -321,6 +321,11 @@ static unsigned char value_meta(const struct model *md, size_t f,
  * large file cost a page fault per 4 kB.
  */
 #define LOAD_BATCH 8192   /* rows per batch */
+/* The side's record array starts this large (virtual memory: only the
+ * pages written count), above malloc's largest mmap threshold (32 MiB),
+ * so that it is mapped on its own and realloc() grows it by remapping
+ * its pages instead of copying them. */
+#define SIDE_FIRST_BYTES ((size_t)64 << 20)
 #define NO_VALUE SIZE_MAX
 
 struct load_batch {
@@ -564,7 +569,10 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 			/* the array moves: wait until no batch writes to it */
 			queue_join(q, joined, 1);
 			alloc = side->alloc;
-			XGROW(side->r, side->alloc, q->queued + (*cur)->n);
+			XGROW(side->r, side->alloc, q->queued + (*cur)->n >
+			      SIDE_FIRST_BYTES / sizeof(*side->r) ?
+			      q->queued + (*cur)->n :
+			      SIDE_FIRST_BYTES / sizeof(*side->r));
 			if (side->alloc != alloc)
 				advise_huge(side->r,
 					    side->alloc * sizeof(*side->r));
