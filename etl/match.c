@@ -929,6 +929,8 @@ static void blocks_build(const struct model *md, struct blocks *bl)
 	bl->mask = cap - 1;
 	bl->slot_hash = xcalloc(cap, sizeof(*bl->slot_hash));
 	bl->slot_block = xmalloc(cap * sizeof(*bl->slot_block));
+	advise_huge(bl->slot_hash, cap * sizeof(*bl->slot_hash));
+	advise_huge(bl->slot_block, cap * sizeof(*bl->slot_block));
 	for (size_t i = 0; i < nk; i++) {
 		if (!i || k[i].hash != k[i - 1].hash) {
 			size_t s;
@@ -1483,28 +1485,67 @@ static int pair_next_chunk(struct pair_worker *w, size_t *i)
 	return 1;
 }
 
+/*
+ * Pass 0 for directory records [from, to): the block of each rule's key
+ * (dir_block) and the count of records per block (hits).  With a
+ * million CRM records the hash table of blocks is hundreds of MB, and
+ * nearly every lookup, and every count, is a trip to memory: the keys
+ * of FIND_GROUP records are hashed first and their slots prefetched, the
+ * lookups then prefetch their counts, so the trips overlap instead of
+ * following one another.  The same results as one lookup at a time.
+ */
+#define FIND_GROUP 16
+
+static void find_blocks(struct pair_worker *w, size_t from, size_t to)
+{
+	const struct model *md = w->md;
+	const struct blocks *bl = w->bl;
+	size_t nrules = md->m->nblocking;
+	uint64_t h[FIND_GROUP * MATCH_MAX_RULES];
+
+	for (size_t d0 = from; d0 < to; d0 += FIND_GROUP) {
+		size_t n = to - d0 < FIND_GROUP ? to - d0 : FIND_GROUP;
+		uint32_t *db = &w->dir_block[d0 * nrules];
+
+		for (size_t k = 0; k < n * nrules; k++) {
+			h[k] = rule_hash(md, k % nrules,
+					 &md->dir.r[d0 + k / nrules]);
+			if (h[k]) {
+				__builtin_prefetch(&bl->slot_hash[h[k] &
+								  bl->mask]);
+				__builtin_prefetch(&bl->slot_block[h[k] &
+								   bl->mask]);
+			}
+		}
+		for (size_t k = 0; k < n * nrules; k++) {
+			db[k] = h[k] ? blocks_find(bl, h[k]) : NO_BLOCK;
+			if (db[k] != NO_BLOCK)
+				__builtin_prefetch(&w->hits[db[k]], 1);
+		}
+		for (size_t k = 0; k < n * nrules; k++)
+			if (db[k] != NO_BLOCK)
+				w->hits[db[k]]++;
+	}
+}
+
 static void *pair_worker_run(void *arg)
 {
 	struct pair_worker *w = arg;
 	const struct model *md = w->md;
 	size_t nrules = md->m->nblocking;
 
+	if (w->pass == 0) {
+		for (size_t at = w->from; at < w->to ||
+		     pair_next_chunk(w, &at); at = w->to)
+			find_blocks(w, at, w->to);
+		return NULL;
+	}
 	for (size_t at = w->from; at < w->to || pair_next_chunk(w, &at);
 	     at++) {
 		size_t d = w->order ? w->order[at] : at;
 		const struct rec *b = &md->dir.r[d];
 		uint32_t *db = &w->dir_block[d * nrules];
 
-		if (w->pass == 0) {
-			for (size_t rule = 0; rule < nrules; rule++) {
-				uint64_t h = rule_hash(md, rule, b);
-
-				db[rule] = h ? blocks_find(w->bl, h) : NO_BLOCK;
-				if (db[rule] != NO_BLOCK)
-					w->hits[db[rule]]++;
-			}
-			continue;
-		}
 		for (size_t rule = 0; rule < nrules; rule++) {
 			uint32_t g = db[rule];
 
@@ -1676,6 +1717,7 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		nw = md->dir.n / 1024 + 1;
 	w = xcalloc(nw, sizeof(*w));
 	dir_block = xmalloc((md->dir.n * nrules + 1) * sizeof(*dir_block));
+	advise_huge(dir_block, (md->dir.n * nrules + 1) * sizeof(*dir_block));
 	capped = xcalloc(bl.n + 1, 1);
 	for (size_t i = 0; i < nw; i++) {
 		w[i].md = md;
@@ -1686,6 +1728,7 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].to = md->dir.n * (i + 1) / nw;
 		w[i].queue = &queue;
 		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
+		advise_huge(w[i].hits, (bl.n + 1) * sizeof(*w[i].hits));
 		w[i].training = patterns != NULL;
 		if (patterns)
 			w[i].patterns = xcalloc(nrules, sizeof(struct patterns));
@@ -1715,6 +1758,8 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].stamp = xcalloc(md->crm.n + 1, sizeof(*w[i].stamp));
 		w[i].out.top = i ? xcalloc(md->crm.n + 1, sizeof(struct top))
 				 : p->top;
+		advise_huge(w[i].out.top, (md->crm.n + 1) * sizeof(struct top));
+		advise_huge(w[i].stamp, (md->crm.n + 1) * sizeof(*w[i].stamp));
 	}
 	/* pass 1 in visit_order(), chunk by chunk; training keeps the
 	 * static split in directory order, so that each thread's pattern
