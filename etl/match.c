@@ -2,18 +2,18 @@
  * match.c - blocking, scoring and one-to-one resolution (see match.h).
  *
  * Memory: every record of both sides is normalised once (on threads, in
- * batches that join the side in file order) into arenas whose strings
- * never move and carry their length, so records point into them.  The
- * CRM side's blocking keys, 64-bit hashes, fill a hash table of blocks;
- * the directory side, the larger one, is only streamed through it, in
- * chunks that threads take in turn, grouped by block for the cache;
- * their results are merged into what one thread in file order would
- * have made.  Only pairs
- * at or above the threshold are kept, plus the best few candidates of
- * every CRM record (TOP_K) for the audit file and for the rivals, the
- * weight of a record's other candidates that resolve() adds before the
- * one-to-one pass.  `crmsync train` reuses the same blocking to count
- * comparison patterns, for m from confident pairs or by EM.
+ * batches, each into its place in the side's array) into arenas whose
+ * strings never move and carry their length, so records point into
+ * them.  The CRM side's blocking keys, 64-bit hashes, fill a hash table
+ * of blocks; the directory side, the larger one, is only streamed
+ * through it, in chunks that threads take in turn, grouped by block for
+ * the cache; their results are merged into what one thread in file
+ * order would have made.  Only pairs at or above the threshold are
+ * kept, plus the best few candidates of every CRM record (TOP_K) for
+ * the audit file and for the rivals, the weight of a record's other
+ * candidates that resolve() adds before the one-to-one pass.  `crmsync
+ * train` reuses the same blocking to count comparison patterns, for m
+ * from confident pairs or by EM.
  */
 #include <errno.h>
 #include <math.h>
@@ -354,7 +354,7 @@ static struct load_batch *batch_new(size_t nf)
 	return b;
 }
 
-/* Frees batch `b` and whatever strings it still holds. */
+/* Frees batch `b` (its records and strings belong to the side). */
 static void batch_free(struct load_batch *b)
 {
 	strbuf_release(&b->raw);
@@ -399,7 +399,8 @@ static void arena_move(struct arena *to, struct arena *from)
 	memset(from, 0, sizeof(*from));
 }
 
-/* Normalises batch `b` (the worker owns it meanwhile). */
+/* Normalises batch `b` (the worker owns it meanwhile) into its place in
+ * the side's array, b->r, the strings going to `arena`. */
 static void normalise_batch(const struct model *md, struct load_batch *b,
 			    struct arena *arena)
 {
