@@ -111,7 +111,7 @@ function readPeopleModel(file) {
 		die(`${file}: no match.people model`);
 	const base = indent(lines[i]);
 	const model = { threshold: null, prior: 'auto', maxBlockPairs: 10000,
-		fields: {}, blocking: [], comparisons: {} };
+		exclusive: null, fields: {}, blocking: [], comparisons: {} };
 	let section = '', cmp = null;
 	for (i++; i < lines.length; i++) {
 		const raw = lines[i].replace(/\s+#.*$/, '');
@@ -144,6 +144,10 @@ function readPeopleModel(file) {
 				if (!Number.isSafeInteger(model.maxBlockPairs) ||
 				    model.maxBlockPairs < 0)
 					die(`${where}: max_block_pairs '${m[2]}' is not a count`);
+			} else if (section === 'exclusive') {
+				if (!/^(true|false)$/.test(m[2]))
+					die(`${where}: exclusive must be true or false, got '${m[2]}'`);
+				model.exclusive = m[2] === 'true';
 			} else if (!['fields', 'blocking', 'comparisons'].includes(section)) {
 				die(`${where}: the peer does not implement match.people.${section}`);
 			}
@@ -155,11 +159,14 @@ function readPeopleModel(file) {
 				die(`${where}: expected 'field: {Object: Field, ...}', got '${t}'`);
 			model.fields[m[1]] = m[2].replace(/\s+/g, '');
 		} else if (section === 'blocking') {
-			const m = t.match(/^-\s*\[(.*)\]$/) || t.match(/^-\s*(.*)$/);
+			/* - key, - [key, ...] or - {keys: [key, ...], crossed: B} */
+			const m = t.match(/^-\s*\{\s*keys:\s*\[(.*)\]\s*(?:,\s*crossed:\s*(true|false)\s*)?\}$/) ||
+				t.match(/^-\s*\[(.*)\]$/) || t.match(/^-\s*([^{[].*)$/);
 			if (!m)
 				die(`${where}: expected a blocking rule, got '${t}'`);
-			model.blocking.push(m[1].split(',').map((x) =>
-				x.trim().replace(/^"|"$/g, '')).join(','));
+			model.blocking.push({ keys: m[1].split(',').map((x) =>
+				x.trim().replace(/^"|"$/g, '')),
+				crossed: m[2] === 'true', where });
 		} else if (section === 'comparisons') {
 			let m;
 			if (ind === base + 4 && (m = t.match(/^(\w+):\s*$/))) {
@@ -172,6 +179,12 @@ function readPeopleModel(file) {
 				cmp.method = m[1];
 			} else if ((m = t.match(/^term_frequency:\s*(true|false)$/))) {
 				cmp.tf = m[1] === 'true';
+			} else if ((m = t.match(/^term_frequency_given:\s*(\w+)$/))) {
+				cmp.tfGiven = m[1];
+				cmp.tfGivenWhere = where;
+			} else if ((m = t.match(/^implied_by:\s*(\w+)$/))) {
+				cmp.impliedBy = m[1];
+				cmp.impliedWhere = where;
 			} else if ((m = t.match(/^-\s*(\{.*\})$/))) {
 				const o = flow(m[1], where);
 				cmp.levels.push({ min: o.min,
@@ -203,26 +216,59 @@ function readPeopleModel(file) {
 		 * frequency, so it needs m (and u), not a weight */
 		if (c.tf && !(c.levels[0].m > 0))
 			die(`${c.levels[0].where}: '${f}.term_frequency' needs m and u on the first level`);
+		/* as job.c: the other comparison must exist; the peer also
+		 * leaves out chains (a comparison implied by, or given, one
+		 * that is itself implied) whose order crmsync's loops fix */
+		for (const [k, at] of [['tfGiven', 'tfGivenWhere'], ['impliedBy', 'impliedWhere']]) {
+			const g = c[k];
+			if (g === undefined)
+				continue;
+			if (g === f || !(g in model.comparisons))
+				die(`${c[at]}: '${f}' names '${g}', which is not another comparison`);
+			if (model.comparisons[g].impliedBy !== undefined ||
+			    (k === 'tfGiven' && c.impliedBy !== undefined))
+				die(`${c[at]}: the peer does not implement '${f}' given or implied by a comparison that is implied itself`);
+		}
+		if (c.tfGiven !== undefined && !c.tf)
+			die(`${c.tfGivenWhere}: '${f}.term_frequency_given' needs 'term_frequency: true'`);
 	}
+	/* as job.c: exclusive by default when there is a prior, and only
+	 * then */
+	if (model.exclusive === true && model.prior === 'none')
+		die(`${file}: match.people.exclusive weighs a pair's odds and needs a prior`);
+	if (model.exclusive === null)
+		model.exclusive = model.prior !== 'none';
 	return model;
 }
 
 const model = readPeopleModel(opt.job);
 
-/* What the SQL below implements; the job must ask for exactly this. */
-const BLOCKING = [
-	'email', 'phone', 'last_name,first_name', 'last_name,city',
-	'last_name:phonetic,first_name:initial',
-	'first_name:phonetic,last_name:initial', 'last_name,company',
-];
+/*
+ * What the SQL below implements; the job must ask for nothing else.  A
+ * blocking key is one of these columns of the normalised records (the
+ * email's is its hash, so clear and hashed addresses meet).
+ */
+const KEY_COLUMN = {
+	email: 'ehash', phone: 'phone', first_name: 'fn', last_name: 'ln',
+	title: 'title_n', company: 'company', city: 'city', state: 'state',
+	country: 'country', 'first_name:phonetic': 'fn_ph',
+	'last_name:phonetic': 'ln_ph', 'first_name:initial': 'fn_i',
+	'last_name:initial': 'ln_i',
+};
+for (const r of model.blocking) {
+	for (const k of r.keys)
+		if (!(k in KEY_COLUMN))
+			die(`${r.where}: the peer has no blocking key '${k}' ` +
+			    `(it has ${Object.keys(KEY_COLUMN).join(', ')})`);
+	const names = (n) => r.keys.some((k) => k.split(':')[0] === n);
+	if (r.crossed && !(names('first_name') && names('last_name')))
+		die(`${r.where}: a crossed rule must key on both first_name and last_name`);
+}
 const METHODS = {
 	email: 'email', phone: 'phone', first_name: 'jaro_winkler',
 	last_name: 'jaro_winkler', company: 'token_set', title: 'token_set',
 	city: 'exact', state: 'exact', country: 'exact',
 };
-if (model.blocking.join(';') !== BLOCKING.join(';'))
-	die(`${opt.job}: the peer implements the blocking rules ` +
-	    `[${BLOCKING.join('] [')}], the job has [${model.blocking.join('] [')}]`);
 for (const [f, m] of Object.entries(METHODS)) {
 	const c = model.comparisons[f];
 	if (!c || c.method !== m)
@@ -382,6 +428,22 @@ CREATE MACRO jw_fix(s, a, b, ascii) AS CASE WHEN s > 0.7::DOUBLE
 		CREATE TABLE nick AS SELECT fold(k) AS k,
 			arg_min(fold(canon), prio) AS canon
 		FROM nick_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
+}
+
+/* city aliases: a folded city name -> the name kept for that city (the
+ * first of its line; a name kept maps to itself first), as norm_city() */
+{
+	const lines = dataLines('city_aliases.csv').map((l) => l.split(','));
+	const rows = lines.map((f) => [f[0], f[0]]);
+	for (const f of lines)
+		for (const alias of f.slice(1))
+			rows.push([alias, f[0]]);
+	rows.forEach((r, prio) => r.push(prio));
+	await run(`CREATE TABLE city_raw(k VARCHAR, canon VARCHAR, prio INTEGER);
+		INSERT INTO city_raw VALUES ${values(rows)};
+		CREATE TABLE calias AS SELECT fold(k) AS k,
+			arg_min(fold(canon), prio) AS canon
+		FROM city_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
 }
 
 /* countries: folded code or name -> ISO2, calling code, trunk prefix */
@@ -565,6 +627,9 @@ SELECT raw, fold(raw) AS n FROM (
 	SELECT first AS raw FROM raw UNION SELECT last FROM raw
 	UNION SELECT city FROM raw UNION SELECT state FROM raw)
 WHERE raw IS NOT NULL);
+CREATE TABLE dcity AS SELECT raw, n, script_of(n) AS sc FROM (
+SELECT f.raw, coalesce(calias.canon, f.n) AS n
+FROM dfold f LEFT JOIN calias ON calias.k = f.n);
 CREATE TABLE dfirst AS SELECT raw, n, script_of(n) AS sc FROM (
 SELECT f.raw, coalesce(nick.canon, f.n) AS n
 FROM dfold f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1));
@@ -621,7 +686,7 @@ WITH r1 AS (
 	FROM raw r LEFT JOIN dcountry c ON c.raw = r.country
 		LEFT JOIN dfirst fi ON fi.raw = r.first
 		LEFT JOIN dfold la ON la.raw = r.last
-		LEFT JOIN dfold ci ON ci.raw = r.city
+		LEFT JOIN dcity ci ON ci.raw = r.city
 		LEFT JOIN dfold st ON st.raw = r.state
 		LEFT JOIN dtitle ti ON ti.raw = r.title
 		LEFT JOIN dcomp co ON co.raw = r.company
@@ -742,6 +807,29 @@ for (const f of tfFields)
 	FROM (SELECT ${TERM[f]} AS v, count(*) AS n FROM rec
 	      WHERE side = 1 AND ${TERM[f]} IS NOT NULL GROUP BY 1);`);
 /*
+ * term_frequency_given (f given g): when both values are equal, f's u is
+ * (profiles with both values + 100 u) / (profiles with g's value + 100),
+ * u its plain term frequency, as crmsync's tf_given_u(): per pair of
+ * values held in the directory (the profile compared counts itself, so
+ * the counts are at least 1).
+ */
+const tfgFields = tfFields.filter((f) => model.comparisons[f].tfGiven);
+for (const f of tfgFields) {
+	const g = model.comparisons[f].tfGiven;
+	const dirWith = (...c) => `FROM rec WHERE side = 1 AND ${c.map((x) =>
+		`${TERM[x]} IS NOT NULL`).join(' AND ')}`;
+	await run(`CREATE TABLE tfg_${f} AS
+	WITH p AS (SELECT ${TERM[g]} AS g, ${TERM[f]} AS v, count(*) AS j
+		${dirWith(g, f)} GROUP BY 1, 2),
+	gn AS (SELECT ${TERM[g]} AS g, count(*) AS n ${dirWith(g)} GROUP BY 1),
+	vn AS (SELECT ${TERM[f]} AS v, count(*) AS n, sum(count(*)) OVER () AS total
+		${dirWith(f)} GROUP BY 1)
+	SELECT p.g, p.v, log2(${num(model.comparisons[f].levels[0].m)} /
+		((p.j::DOUBLE + 100.0 * (vn.n::DOUBLE / vn.total::DOUBLE)) /
+		 (gn.n::DOUBLE + 100.0))) AS w
+	FROM p JOIN gn USING (g) JOIN vn USING (v);`);
+}
+/*
  * crm and dir are views: the dictionaries' records and, for the
  * directory, the term-frequency weights of its values (small tables,
  * joined once per directory record when the scoring builds its hash
@@ -751,10 +839,13 @@ await run(`
 CREATE VIEW crm AS SELECT *, replace(phone, '+', '') AS pdig FROM rec WHERE side = 0;
 CREATE VIEW dir AS SELECT r.*, replace(r.phone, '+', '') AS pdig
 	${tfFields.map((f) => `, tf_${f}.w AS tfw_${f}`).join('')}
+	${tfgFields.map((f) => `, tfg_${f}.w AS tfgw_${f}`).join('')}
 FROM rec r ${tfFields.map((f) =>
 	`LEFT JOIN tf_${f} ON tf_${f}.v = r.${TERM[f]}`).join(' ')}
+	${tfgFields.map((f) => `LEFT JOIN tfg_${f} ON tfg_${f}.g = ` +
+		`r.${TERM[model.comparisons[f].tfGiven]} AND tfg_${f}.v = r.${TERM[f]}`).join(' ')}
 WHERE r.side = 1;
-DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dtitle;
+DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dcity; DROP TABLE dtitle;
 DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE phon;
 `);
 phase('normalise');
@@ -763,63 +854,80 @@ phase('normalise');
 
 /*
  * Each rule's key, hashed to 64 bits as crmsync does (a false meeting
- * costs one scored pair); NULL when a part is empty.  The rule on both
- * names takes them in byte order, so that swapped names ('Wang Wei',
- * 'Wei Wang') share a block.
+ * costs one scored pair); NULL when a part is empty.  A rule on both
+ * names untransformed takes them in byte order, so that swapped names
+ * ('Wang Wei', 'Wei Wang') share a block.  A crossed rule on both names
+ * with a transform ({keys: [last_name:phonetic, first_name:initial],
+ * crossed: true}) files each CRM record a second time under its names
+ * crossed (its first name's code, its surname's initial): column bKx of
+ * the CRM side, met by the profiles' bK (rule_hash_as(), blocks_build()).
  */
-const RULE_KEYS = [	/* BLOCKING, in order */
-	['ehash'],
-	['phone'],
-	['least(ln, fn)', 'greatest(ln, fn)', ['ln', 'fn']],
-	['ln', 'city'],
-	['ln_ph', 'fn_i'],
-	['fn_ph', 'ln_i'],
-	['ln', 'company'],
-];
-const keySql = (rule) => {
-	/* a trailing list names the columns to test (least() and
-	 * greatest() skip NULLs) */
-	const parts = rule.filter((x) => typeof x === 'string');
-	const need = Array.isArray(rule[rule.length - 1]) ?
-		rule[rule.length - 1] : parts;
+const crossName = (k) => k.replace(/^(first|last)_name/,
+	(x) => x === 'first_name' ? 'last_name' : 'first_name');
+const RULE_KEYS = model.blocking.map((r) => {
+	const kf = r.keys.indexOf('first_name');
+	const kl = r.keys.indexOf('last_name');
+	const cols = (keys) => keys.map((k) => KEY_COLUMN[k]);
+	const parts = cols(r.keys);
+	const swap = kf >= 0 && kl >= 0;
 
-	return `CASE WHEN ${need.map((x) => `(${x}) IS NOT NULL`).join(' AND ')}
-		THEN hash(${parts.join(', ')}) END`;
-};
+	if (swap) {
+		parts[kf] = 'least(fn, ln)';
+		parts[kl] = 'greatest(fn, ln)';
+	}
+	return { parts, need: cols(r.keys),
+		crossed: r.crossed && !swap ? cols(r.keys.map(crossName)) : null };
+});
+const keySql = (parts, need) => `CASE WHEN ${need.map((x) =>
+	`(${x}) IS NOT NULL`).join(' AND ')} THEN hash(${parts.join(', ')}) END`;
 /* ck, dk: the keys of the CRM records and of the profiles */
-for (const [t, v] of [['ck', 'crm'], ['dk', 'dir']])
-	await run(`CREATE TABLE ${t} AS SELECT rid,
-		${RULE_KEYS.map((p, k) => `${keySql(p)} AS b${k}`).join(',\n\t\t')}
-	FROM rec WHERE side = ${v === 'crm' ? 0 : 1};`);
+await run(`CREATE TABLE ck AS SELECT rid,
+	${RULE_KEYS.map((r, k) => `${keySql(r.parts, r.need)} AS b${k}` +
+		(r.crossed ? `, ${keySql(r.crossed, r.crossed)} AS b${k}x` : '')).join(',\n\t')}
+FROM rec WHERE side = 0;
+CREATE TABLE dk AS SELECT rid,
+	${RULE_KEYS.map((r, k) => `${keySql(r.parts, r.need)} AS b${k}`).join(',\n\t')}
+FROM rec WHERE side = 1;`);
 /*
  * A block (one key of one rule) holding more than max_block_pairs pairs
- * (CRM records x profiles) is skipped: its key is cleared on both sides,
- * so the rule pairs nobody through it, and the other rules still pair
- * the records that agree on something rarer.
+ * (CRM filings x profiles; a crossed rule's two filings both count, as
+ * in crmsync, where a record filed twice under one key counts twice) is
+ * skipped: its key is cleared on both sides, so the rule pairs nobody
+ * through it, and the other rules still pair the records that agree on
+ * something rarer.
  */
+const crmKeys = (k) => RULE_KEYS[k].crossed ?
+	`(SELECT b${k} AS k FROM ck UNION ALL SELECT b${k}x FROM ck)` :
+	`(SELECT b${k} AS k FROM ck)`;
 await run(`CREATE TABLE capped AS
 ${RULE_KEYS.map((_, k) => `SELECT ${k} AS rule, k, nc, nd FROM (
 	SELECT c.k, c.nc, d.nd FROM
-		(SELECT b${k} AS k, count(*) AS nc FROM ck WHERE b${k} IS NOT NULL GROUP BY 1) c
+		(SELECT k, count(*) AS nc FROM ${crmKeys(k)} WHERE k IS NOT NULL GROUP BY 1) c
 		JOIN (SELECT b${k} AS k, count(*) AS nd FROM dk WHERE b${k} IS NOT NULL GROUP BY 1) d
 		ON c.k = d.k)
 WHERE ${model.maxBlockPairs ? `nc * nd > ${model.maxBlockPairs}` : 'false'}`).join('\nUNION ALL\n')};`);
 const capped = (await all(`SELECT count(*) AS blocks,
 	coalesce(sum(nc * nd), 0) AS pairs FROM capped`))[0];
-if (Number(capped.blocks))
-	for (const t of ['ck', 'dk'])
-		await run(`CREATE OR REPLACE TABLE ${t} AS
-		SELECT * REPLACE (${RULE_KEYS.map((_, k) => `CASE WHEN b${k} IN
-			(SELECT k FROM capped WHERE rule = ${k}) THEN NULL
-			ELSE b${k} END AS b${k}`).join(', ')})
-		FROM ${t};`);
+const clear = (col, k) => `CASE WHEN ${col} IN (SELECT k FROM capped
+	WHERE rule = ${k}) THEN NULL ELSE ${col} END AS ${col}`;
+if (Number(capped.blocks)) {
+	await run(`CREATE OR REPLACE TABLE ck AS SELECT * REPLACE (
+		${RULE_KEYS.map((r, k) => clear(`b${k}`, k) +
+			(r.crossed ? `, ${clear(`b${k}x`, k)}` : '')).join(',\n\t\t')})
+	FROM ck;
+	CREATE OR REPLACE TABLE dk AS SELECT * REPLACE (
+		${RULE_KEYS.map((_, k) => clear(`b${k}`, k)).join(',\n\t\t')})
+	FROM dk;`);
+}
 
 /*
  * The union of the rules as Splink writes it: rule k joins on its key
- * and leaves out the pairs an earlier rule already gave, so the union is
- * free of duplicates without a DISTINCT over all pairs.
+ * (a crossed rule joins a second time on the CRM side's crossed key)
+ * and leaves out the pairs an earlier join already gave, so the union
+ * is free of duplicates without a DISTINCT over all pairs.
  */
-const RULES = RULE_KEYS.map((_, k) => `c.b${k} = d.b${k}`);
+const RULES = RULE_KEYS.flatMap((r, k) => [`c.b${k} = d.b${k}`,
+	...(r.crossed ? [`c.b${k}x = d.b${k}`] : [])]);
 await run(`CREATE TABLE cand AS
 ${RULES.map((r, k) => `SELECT c.rid AS c, d.rid AS d FROM ck c JOIN dk d ON ${r}` +
 	RULES.slice(0, k).map((e) => `\n\tAND NOT coalesce(${e}, false)`).join('')).join('\nUNION ALL\n')};
@@ -858,34 +966,57 @@ const SIM = { email: 's_email', phone: 's_phone', first_name: 's_fn',
 /* the weight of f: with its term-frequency weight when it has one */
 const w = (f, sim) => model.comparisons[f].tf ?
 	weightSql(f, sim, `tfw_${f}`, `eq_${f}`) : weightSql(f, sim);
+/* f's similarity reaches its first level (false when missing) */
+const level0 = (f, sim) => {
+	const c = model.comparisons[f];
+	return `coalesce((${sim}) >= ${num(c.levels[0].min -
+		(c.method === 'jaro_winkler' ? 1e-9 : 0))}, false)`;
+};
 /*
- * Names equal on both sides give the first level of both comparisons
- * (with their term-frequency weights); when that is at least the best
- * the crossed reading (plain weights) could give, it cannot do better
- * and is not computed.
+ * A first name given as its initial (one byte: 'J', 'J.' folded) only
+ * compares by initial (compare_level()): an equal one counts as missing
+ * (NULL), another as the else level (-1, below every level).
+ */
+const initial = (x, y, sim) => `CASE WHEN strlen(${x}) = 1 OR strlen(${y}) = 1
+	THEN CASE WHEN left(${x}, 1) = left(${y}, 1) THEN NULL ELSE -1.0::DOUBLE END
+	ELSE ${sim} END`;
+const CMPS = Object.keys(model.comparisons);
+const missingOf = (f) => num(model.comparisons[f].missing);
+/*
+ * implied_by (f by g): when g is at its first level (the city agrees), f
+ * counts as missing unless it already does.  term_frequency_given (f
+ * given g): when both are at their first level with equal values, f
+ * weighs log2(m / u) with the u of tfg_f.  Both as pair_weights()
+ * applies them, in the same order, each changing the running total as
+ * crmsync does (so the sums come out bit for bit the same).
+ */
+const IMPLIED = CMPS.filter((f) => model.comparisons[f].impliedBy);
+const GIVEN = CMPS.filter((f) => model.comparisons[f].tfGiven);
+/*
+ * The crossed reading of the names (plain weights) can do no better
+ * than the best level of each; when the straight reading already
+ * reaches that, it is not computed.
  */
 const best = (c) => Math.max(c.else, c.missing, ...c.levels.map((l) => l.w));
-const straight = (f) => model.comparisons[f].tf ? `d.tfw_${f}` :
-	num(model.comparisons[f].levels[0].w);
-const skipCrossed = model.comparisons.first_name.levels[0].min <= 1 &&
-	model.comparisons.last_name.levels[0].min <= 1 ?
-	`c.fn = d.fn AND c.ln = d.ln AND ${straight('first_name')} + ` +
-	`${straight('last_name')} >= ${num(best(model.comparisons.first_name) +
-		best(model.comparisons.last_name))}` : 'false';
-const crossed = (sql) => `CASE WHEN same_names THEN NULL ELSE ${sql} END`;
+const bestCrossed = num(best(model.comparisons.first_name) +
+	best(model.comparisons.last_name));
+const crossed = (sql) => `CASE WHEN skip_x THEN NULL ELSE ${sql} END`;
+/* the column of f's weight after the implied_by (1) and the
+ * term_frequency_given (2) steps */
+const wAt = (f, step) => step >= 2 && GIVEN.includes(f) ? `w2_${f}` :
+	IMPLIED.includes(f) ? `w1_${f}` : `w_${f}`;
 
 await run(`
-CREATE TABLE edge AS
+CREATE TABLE scored AS
 WITH v AS (
-	SELECT p.c, p.d, c.obj, c.id AS crm_id, d.id AS mem_id,
-		coalesce(${skipCrossed}, false) AS same_names,
+	SELECT p.c, p.d,
 		c.fn AS c_fn, c.ln AS c_ln, d.fn AS d_fn, d.ln AS d_ln,
+		c.fn_sc AS c_fn_sc, c.ln_sc AS c_ln_sc, d.fn_sc AS d_fn_sc,
+		d.ln_sc AS d_ln_sc,
 		c.fn_a AND d.fn_a AS a_fn, c.ln_a AND d.ln_a AS a_ln,
 		c.fn_a AND d.ln_a AS ax_fn, c.ln_a AND d.fn_a AS ax_ln,
-		${unless('c.fn_sc <> d.fn_sc', 'jw_any(c.fn, d.fn, c.fn_a AND d.fn_a)')} AS j_fn,
+		${initial('c.fn', 'd.fn', unless('c.fn_sc <> d.fn_sc', 'jw_any(c.fn, d.fn, c.fn_a AND d.fn_a)'))} AS j_fn,
 		${unless('c.ln_sc <> d.ln_sc', 'jw_any(c.ln, d.ln, c.ln_a AND d.ln_a)')} AS j_ln,
-		${crossed(unless('c.fn_sc <> d.ln_sc', 'jw_any(c.fn, d.ln, c.fn_a AND d.ln_a)'))} AS jx_fn,
-		${crossed(unless('c.ln_sc <> d.fn_sc', 'jw_any(c.ln, d.fn, c.ln_a AND d.fn_a)'))} AS jx_ln,
 		CASE WHEN c.email IS NOT NULL AND d.email IS NOT NULL THEN
 			CASE WHEN c.email <> d.email
 			          AND (c.epersonal OR d.epersonal) THEN NULL
@@ -908,32 +1039,126 @@ WITH v AS (
 		${unless('c.state_code <> d.state_code', '(c.state = d.state)::DOUBLE')} AS s_state,
 		(c.country = d.country)::DOUBLE AS s_country
 		${tfFields.map((f) => `, d.tfw_${f}, coalesce(${EQUAL[f]}, false) AS eq_${f}`).join('')}
+		${GIVEN.map((f) => `, d.tfgw_${f}, coalesce(${EQUAL[model.comparisons[f].tfGiven]}, false) AS eqg_${f}`).join('')}
 	FROM cand p JOIN crm c ON c.rid = p.c JOIN dir d ON d.rid = p.d
 ), v2 AS (
 	SELECT *, jw_fix(j_fn, c_fn, d_fn, a_fn) AS s_fn,
-		jw_fix(j_ln, c_ln, d_ln, a_ln) AS s_ln,
-		jw_fix(jx_fn, c_fn, d_ln, ax_fn) AS x_fn,
-		jw_fix(jx_ln, c_ln, d_fn, ax_ln) AS x_ln
+		jw_fix(j_ln, c_ln, d_ln, a_ln) AS s_ln
 	FROM v
 ), s AS (
-	SELECT c, d, obj, crm_id, mem_id, same_names,
-		${Object.keys(model.comparisons).map((f) =>
-			`${w(f, SIM[f])} AS w_${f}`).join(',\n\t\t')},
-		${crossed(`${weightSql('first_name', 'x_fn')} + ${weightSql('last_name', 'x_ln')}`)}
-			AS crossed
+	SELECT *,
+		${CMPS.map((f) => `${w(f, SIM[f])} AS w_${f}`).join(',\n\t\t')}
 	FROM v2
-), t AS (
-	SELECT c, d, obj, crm_id, mem_id,
-		${Object.keys(model.comparisons).map((f) => `w_${f}`).join(' + ')}
-		+ CASE WHEN NOT same_names AND crossed > w_first_name + w_last_name
-		       THEN crossed - (w_first_name + w_last_name) ELSE 0 END
-		+ ${num(prior)} AS score
+), s1 AS (
+	SELECT *,
+		${IMPLIED.map((f) => `(${level0(model.comparisons[f].impliedBy,
+			SIM[model.comparisons[f].impliedBy])} AND ${SIM[f]} IS NOT NULL) AS imp_${f}`).join(',\n\t\t') || 'NULL AS no_implied'}
 	FROM s
+), s2 AS (
+	SELECT *,
+		${CMPS.map((f) => `w_${f}`).join(' + ')}
+		${IMPLIED.map((f) => `\n\t\t+ CASE WHEN imp_${f} THEN ${missingOf(f)} - w_${f} ELSE 0.0 END`).join('')}
+			AS t1
+		${IMPLIED.map((f) => `, CASE WHEN imp_${f} THEN ${missingOf(f)} ELSE w_${f} END AS w1_${f}`).join('')}
+	FROM s1
+), s3 AS (
+	SELECT *,
+		${GIVEN.map((f) => `(${level0(f, SIM[f])} AND ${level0(model.comparisons[f].tfGiven,
+			SIM[model.comparisons[f].tfGiven])} AND eq_${f} AND eqg_${f}
+			AND tfgw_${f} IS NOT NULL) AS tg_${f}`).join(',\n\t\t') || 'NULL AS no_given'}
+	FROM s2
+), s4 AS (
+	SELECT *,
+		${GIVEN.reduce((t, f) => `CASE WHEN tg_${f} THEN (${t}) - ${wAt(f, 1)} + tfgw_${f} ELSE ${t} END`, 't1')} AS t2
+		${GIVEN.map((f) => `, CASE WHEN tg_${f} THEN tfgw_${f} ELSE ${wAt(f, 1)} END AS w2_${f}`).join('')}
+	FROM s3
+), x AS (
+	SELECT *, ${wAt('first_name', 2)} + ${wAt('last_name', 2)} AS before_x,
+		${wAt('first_name', 2)} + ${wAt('last_name', 2)} >= ${bestCrossed} AS skip_x
+	FROM s4
+), x1 AS (
+	SELECT *,
+		${crossed(initial('c_fn', 'd_ln', unless('c_fn_sc <> d_ln_sc', 'jw_any(c_fn, d_ln, ax_fn)')))} AS jx_fn,
+		${crossed(unless('c_ln_sc <> d_fn_sc', 'jw_any(c_ln, d_fn, ax_ln)'))} AS jx_ln
+	FROM x
+), x2 AS (
+	SELECT *, jw_fix(jx_fn, c_fn, d_ln, ax_fn) AS x_fn,
+		jw_fix(jx_ln, c_ln, d_fn, ax_ln) AS x_ln
+	FROM x1
+), x3 AS (
+	SELECT *, ${crossed(`${weightSql('first_name', 'x_fn')} + ${weightSql('last_name', 'x_ln')}`)}
+		AS w_x
+	FROM x2
 )
-SELECT * FROM t WHERE score >= ${num(model.threshold)};
+SELECT c, d, t2 + CASE WHEN w_x > before_x THEN w_x - before_x ELSE 0.0 END
+	+ ${num(prior)} AS score
+FROM x3;
 `);
-const overThreshold = Number((await all('SELECT count(*) AS n FROM edge'))[0].n);
 phase('score');
+
+/* ---- rivals ------------------------------------------------------------------ */
+
+/*
+ * exclusive: each pair's score gets the weight of its CRM record's other
+ * candidates among the record's top 3 of every scored pair (score desc,
+ * then directory record order: max() of (score, -rid) structs):
+ * rivals = -log2(1 + sum of 2^score over them), summed as crmsync's
+ * rivals_weight() sums it (scaled by 2^-hi, hi = max(0, their best)),
+ * 0 when the record has no other candidate or when above -0.0005.
+ * Rivals only lower a score, so only pairs already at the threshold can
+ * stay there.  Without exclusive, the pairs at the threshold as scored.
+ */
+const thr = num(model.threshold);
+/* o: the other candidates, {s: score, nd: -rid} in top order */
+await run(`
+CREATE MACRO rivals_sum(o, hi) AS CASE WHEN len(o) = 0 THEN 0.0 ELSE
+	-(hi + log2(pow(2.0, -hi) + pow(2.0, o[1].s - hi)
+		+ coalesce(pow(2.0, o[2].s - hi), 0.0)
+		+ coalesce(pow(2.0, o[3].s - hi), 0.0))) END;
+CREATE MACRO rivals_of(o) AS rivals_sum(o,
+	greatest(list_max(list_transform(o, y -> y.s)), 0.0));
+CREATE MACRO rivals_cut(w) AS CASE WHEN w <= -0.0005 THEN w ELSE 0.0 END;
+`);
+const topOf = (where) => `SELECT c, max({s: score, nd: -d}, 3) AS t
+	FROM scored ${where} GROUP BY c`;
+if (model.exclusive) {
+	await run(`
+CREATE TABLE top AS ${topOf(`WHERE c IN (SELECT c FROM scored WHERE score >= ${thr})`)};
+CREATE TABLE edge0 AS
+WITH e AS (
+	SELECT e.c, e.d, e.score, list_filter(t.t, y -> y.nd <> -e.d) AS o
+	FROM scored e JOIN top t ON t.c = e.c WHERE e.score >= ${thr}
+)
+SELECT c, d, score + rivals_cut(rivals_of(o)) AS score FROM e;`);
+} else {
+	await run(`CREATE TABLE edge0 AS SELECT c, d, score FROM scored
+		WHERE score >= ${thr};`);
+}
+/*
+ * MATCH_PEER_CANDIDATES=FILE: every CRM record's top 3 candidates with
+ * their scores (rivals included), as CrmObject,CrmId,Rank,TargetId,Score,
+ * to compare with crmsync's person_candidates.csv.gz (not timed work of
+ * the benchmark: the phase after this one starts when it is written).
+ */
+if (process.env.MATCH_PEER_CANDIDATES) {
+	await run(`COPY (
+	WITH t AS (${topOf('')}),
+	u AS (SELECT c, t, unnest(t) AS x, generate_subscripts(t, 1) AS rank FROM t)
+	SELECT c.obj AS CrmObject, c.id AS CrmId, u.rank AS Rank, d.id AS TargetId,
+		round(x.s + ${model.exclusive ? 'rivals_cut(rivals_of(list_filter(t, y -> y.nd <> x.nd)))' : '0.0'}, 3) AS Score
+	FROM u JOIN rec c ON c.rid = u.c JOIN rec d ON d.rid = -x.nd
+	ORDER BY c.obj, c.id, u.rank)
+	TO ${q(process.env.MATCH_PEER_CANDIDATES)} (FORMAT csv, HEADER true)`);
+}
+await run(`
+CREATE TABLE edge AS SELECT e.c, e.d, c.obj, c.id AS crm_id, d.id AS mem_id,
+	e.score
+FROM edge0 e JOIN rec c ON c.rid = e.c JOIN rec d ON d.rid = e.d
+WHERE e.score >= ${thr};`);
+const overThreshold = Number((await all('SELECT count(*) AS n FROM edge0'))[0].n);
+const afterRivals = Number((await all('SELECT count(*) AS n FROM edge'))[0].n);
+phase('rivals');
+
 
 /* ---- one-to-one ---------------------------------------------------------------- */
 
@@ -980,6 +1205,7 @@ const counts = (await all(`SELECT
 	(SELECT count(*) FROM dir) AS profiles,
 	(SELECT count(*) FROM cand) AS pairs_scored,
 	${overThreshold} AS pairs_over_threshold,
+	${afterRivals} AS pairs_over_threshold_with_rivals,
 	(SELECT count(*) FROM link) AS links`))[0];
 for (const [k, v] of Object.entries(counts))
 	console.log(`${k} ${Number(v)}`);
