@@ -576,7 +576,10 @@ for (const o of ['Lead', 'Contact', 'Account'])
  * raw: one row per CRM person and per profile, the fields as the job
  * maps them; `side` 0 is the CRM, 1 the directory.  Deleted records are
  * not in crmsync's mirror, and a converted lead is matched through its
- * contact.
+ * contact.  `rid` numbers the profiles in file order from 1 (crmsync's
+ * order of directory records, which breaks ties among a record's top
+ * candidates; a table's rowid need not keep the file's order), the CRM
+ * records below 0.
  */
 await run(`
 CREATE TABLE raw AS
@@ -584,25 +587,26 @@ WITH acct AS (
 	SELECT Id, nz(Name) AS Name FROM ${csv(org('Account'))}
 	WHERE coalesce(IsDeleted, 'false') <> 'true'
 )
-SELECT 0 AS side, 'Lead' AS obj, Id AS id, nz(FirstName) AS first,
+SELECT -ordinality::INTEGER AS rid, 0 AS side, 'Lead' AS obj, Id AS id,
+	nz(FirstName) AS first,
 	nz(LastName) AS last, nz(Email) AS email, NULL::VARCHAR AS email_sha,
 	nz(Phone) AS phone, nz(Title) AS title, nz(Company) AS company,
 	nz(City) AS city, nz(State) AS state, nz(Country) AS country
-FROM ${csv(org('Lead'))}
+FROM ${csv(org('Lead'))} WITH ORDINALITY
 WHERE coalesce(IsDeleted, 'false') <> 'true' AND nz(Id) IS NOT NULL
 	AND NOT (coalesce(IsConverted, 'false') = 'true'
 		 AND nz(ConvertedContactId) IS NOT NULL)
 UNION ALL
-SELECT 0, 'Contact', c.Id, nz(c.FirstName), nz(c.LastName), nz(c.Email),
+SELECT -(c.ordinality + 1000000000)::INTEGER, 0, 'Contact', c.Id, nz(c.FirstName), nz(c.LastName), nz(c.Email),
 	NULL, nz(c.Phone), nz(c.Title), a.Name, nz(c.MailingCity),
 	nz(c.MailingState), nz(c.MailingCountry)
-FROM ${csv(org('Contact'))} c LEFT JOIN acct a ON a.Id = c.AccountId
+FROM ${csv(org('Contact'))} WITH ORDINALITY c LEFT JOIN acct a ON a.Id = c.AccountId
 WHERE coalesce(c.IsDeleted, 'false') <> 'true' AND nz(c.Id) IS NOT NULL
 UNION ALL
-SELECT 1, 'members', MemberId, nz(FirstName), nz(LastName), nz(Email),
+SELECT ordinality::INTEGER, 1, 'members', MemberId, nz(FirstName), nz(LastName), nz(Email),
 	lower(nz(EmailSha256)), nz(Phone), nz(Title), nz(CompanyName),
 	nz(City), nz(State), nz(Country)
-FROM ${csv(opt.members)}
+FROM ${csv(opt.members)} WITH ORDINALITY
 WHERE nz(MemberId) IS NOT NULL;
 `);
 phase('read');
@@ -671,7 +675,7 @@ await run(String.raw`
 CREATE TABLE rec AS
 WITH r1 AS (
 	SELECT r.side, r.obj, r.id, r.email, r.email_sha,
-		r.rowid::INTEGER AS rid, lf.code AS ln_ph, ff.code AS fn_ph,
+		r.rid, lf.code AS ln_ph, ff.code AS fn_ph,
 		c.iso2, c.cc, c.trunk, c.n AS country,
 		fi.n AS fn, la.n AS ln, ci.n AS city, st.n AS state,
 		ti.t AS title_t, co.n AS company, co.t AS company_t,
@@ -974,10 +978,12 @@ const level0 = (f, sim) => {
 };
 /*
  * A first name given as its initial (one byte: 'J', 'J.' folded) only
- * compares by initial (compare_level()): an equal one counts as missing
- * (NULL), another as the else level (-1, below every level).
+ * compares by initial (compare_level(), when both names are there): an
+ * equal one counts as missing (NULL), another as the else level (-1,
+ * below every level).
  */
-const initial = (x, y, sim) => `CASE WHEN strlen(${x}) = 1 OR strlen(${y}) = 1
+const initial = (x, y, sim) => `CASE WHEN ${x} IS NOT NULL AND ${y} IS NOT NULL
+		AND (strlen(${x}) = 1 OR strlen(${y}) = 1)
 	THEN CASE WHEN left(${x}, 1) = left(${y}, 1) THEN NULL ELSE -1.0::DOUBLE END
 	ELSE ${sim} END`;
 const CMPS = Object.keys(model.comparisons);
