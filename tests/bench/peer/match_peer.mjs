@@ -1012,8 +1012,15 @@ const crossed = (sql) => `CASE WHEN skip_x THEN NULL ELSE ${sql} END`;
 const wAt = (f, step) => step >= 2 && GIVEN.includes(f) ? `w2_${f}` :
 	IMPLIED.includes(f) ? `w1_${f}` : `w_${f}`;
 
+/*
+ * The scores of all pairs are only kept per CRM record: its top 3 by
+ * (score desc, then directory record order: max() of {score, -rid}
+ * structs, as crmsync's top_add()) for the rivals, and its pairs at the
+ * threshold, the candidate links.
+ */
+const thr = num(model.threshold);
 await run(`
-CREATE TABLE scored AS
+CREATE TABLE top AS
 WITH v AS (
 	SELECT p.c, p.d,
 		c.fn AS c_fn, c.ln AS c_ln, d.fn AS d_fn, d.ln AS d_ln,
@@ -1095,10 +1102,14 @@ WITH v AS (
 	SELECT *, ${crossed(`${weightSql('first_name', 'x_fn')} + ${weightSql('last_name', 'x_ln')}`)}
 		AS w_x
 	FROM x2
+), sc AS (
+	SELECT c, d, t2 + CASE WHEN w_x > before_x THEN w_x - before_x ELSE 0.0 END
+		+ ${num(prior)} AS score
+	FROM x3
 )
-SELECT c, d, t2 + CASE WHEN w_x > before_x THEN w_x - before_x ELSE 0.0 END
-	+ ${num(prior)} AS score
-FROM x3;
+SELECT c, max({s: score, nd: -d}, 3) AS t,
+	list({s: score, nd: -d}) FILTER (WHERE score >= ${thr}) AS e
+FROM sc GROUP BY c;
 `);
 phase('score');
 
@@ -1114,8 +1125,8 @@ phase('score');
  * Rivals only lower a score, so only pairs already at the threshold can
  * stay there.  Without exclusive, the pairs at the threshold as scored.
  */
-const thr = num(model.threshold);
-/* o: the other candidates, {s: score, nd: -rid} in top order */
+/* rivals(): the weight of the candidates `cands` (a record's top) other
+ * than the one whose -rid is `self`; o: those, in top order */
 await run(`
 CREATE MACRO rivals_sum(o, hi) AS CASE WHEN len(o) = 0 THEN 0.0 ELSE
 	-(hi + log2(pow(2.0, -hi) + pow(2.0, o[1].s - hi)
@@ -1124,22 +1135,12 @@ CREATE MACRO rivals_sum(o, hi) AS CASE WHEN len(o) = 0 THEN 0.0 ELSE
 CREATE MACRO rivals_of(o) AS rivals_sum(o,
 	greatest(list_max(list_transform(o, y -> y.s)), 0.0));
 CREATE MACRO rivals_cut(w) AS CASE WHEN w <= -0.0005 THEN w ELSE 0.0 END;
-`);
-const topOf = (where) => `SELECT c, max({s: score, nd: -d}, 3) AS t
-	FROM scored ${where} GROUP BY c`;
-if (model.exclusive) {
-	await run(`
-CREATE TABLE top AS ${topOf(`WHERE c IN (SELECT c FROM scored WHERE score >= ${thr})`)};
+CREATE MACRO rivals(cands, self) AS ${model.exclusive ?
+	'rivals_cut(rivals_of(list_filter(cands, y -> y.nd <> self)))' : '0.0'};
 CREATE TABLE edge0 AS
-WITH e AS (
-	SELECT e.c, e.d, e.score, list_filter(t.t, y -> y.nd <> -e.d) AS o
-	FROM scored e JOIN top t ON t.c = e.c WHERE e.score >= ${thr}
-)
-SELECT c, d, score + rivals_cut(rivals_of(o)) AS score FROM e;`);
-} else {
-	await run(`CREATE TABLE edge0 AS SELECT c, d, score FROM scored
-		WHERE score >= ${thr};`);
-}
+SELECT c, -x.nd AS d, x.s + rivals(t, x.nd) AS score
+FROM (SELECT c, t, unnest(e) AS x FROM top WHERE e IS NOT NULL);
+`);
 /*
  * MATCH_PEER_CANDIDATES=FILE: every CRM record's top 3 candidates with
  * their scores (rivals included), as CrmObject,CrmId,Rank,TargetId,Score,
@@ -1148,10 +1149,10 @@ SELECT c, d, score + rivals_cut(rivals_of(o)) AS score FROM e;`);
  */
 if (process.env.MATCH_PEER_CANDIDATES) {
 	await run(`COPY (
-	WITH t AS (${topOf('')}),
-	u AS (SELECT c, t, unnest(t) AS x, generate_subscripts(t, 1) AS rank FROM t)
+	WITH u AS (SELECT c, t, unnest(t) AS x, generate_subscripts(t, 1) AS rank
+		FROM top)
 	SELECT c.obj AS CrmObject, c.id AS CrmId, u.rank AS Rank, d.id AS TargetId,
-		round(x.s + ${model.exclusive ? 'rivals_cut(rivals_of(list_filter(t, y -> y.nd <> x.nd)))' : '0.0'}, 3) AS Score
+		round(x.s + rivals(t, x.nd), 3) AS Score
 	FROM u JOIN rec c ON c.rid = u.c JOIN rec d ON d.rid = -x.nd
 	ORDER BY c.obj, c.id, u.rank)
 	TO ${q(process.env.MATCH_PEER_CANDIDATES)} (FORMAT csv, HEADER true)`);
