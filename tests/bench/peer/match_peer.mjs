@@ -9,39 +9,51 @@
  * It reads the same files crmsync reads: the fixture org's Lead.csv,
  * Contact.csv and Account.csv (Contacts get their company through
  * Account.Name), the directory's members.csv(.gz), and the tables of
- * data/ (nicknames, legal forms, noise words, personal mail domains,
- * countries).  From JOB it takes match.people's threshold, prior,
- * max_block_pairs and every comparison's levels, weights (log2(m/u))
- * and term_frequency; the fields, the blocking rules and the comparison
- * methods are written in SQL below, and the script stops with an error
- * when the job asks for other ones (or has a key it does not know), so
- * the two sides never silently diverge.
+ * data/ (nicknames, city aliases, legal forms, noise words, personal
+ * mail domains, countries).  From JOB it takes match.people's threshold,
+ * prior, exclusive, max_block_pairs, its blocking rules (keys among the
+ * columns the SQL computes, crossed or not) and every comparison's
+ * levels, weights (log2(m/u)), term_frequency, term_frequency_given and
+ * implied_by; the fields and the comparison methods are written in SQL
+ * below, and the script stops with an error when the job asks for other
+ * ones (or has a key it does not know), so the two sides never silently
+ * diverge.
  *
  * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
- *   1. normalise both sides once (fold, nicknames, email, E.164 phone,
- *      company legal forms, country codes, Double Metaphone keys of the
- *      distinct names (metaphone.mjs, crmsync's code), the script of
- *      names, cities and titles, state codes), and count the terms of
- *      the comparisons with term_frequency on the directory side;
+ *   1. normalise both sides once (fold, nicknames, city aliases, email,
+ *      E.164 phone, company legal forms, country codes, Double Metaphone
+ *      keys of the distinct names (metaphone.mjs, crmsync's code), the
+ *      script of names, cities and titles, state codes), and count the
+ *      terms of the comparisons with term_frequency on the directory
+ *      side (and the pairs of values of term_frequency_given);
  *   2. blocking: each rule's key hashed (both names in byte order, so
- *      swapped names meet), blocks over max_block_pairs dropped, the
- *      union of the 7 rules as equi-joins, pairs deduped;
+ *      swapped names meet; a crossed rule files each CRM record under
+ *      its names crossed too), blocks over max_block_pairs dropped, the
+ *      union of the rules as equi-joins, pairs deduped;
  *   3. scoring: the prior log-odds plus the Fellegi-Sunter level weights
  *      (term-frequency weights for equal values, values that cannot be
- *      compared as missing), names also tried crossed (kept when
- *      better), the threshold;
- *   4. one-to-one: greedy by (score desc, CrmId, MemberId), computed as
+ *      compared as missing, a first name given as an initial by its
+ *      initial only), implied_by and term_frequency_given applied to the
+ *      sum, names also tried crossed (kept when better); each CRM
+ *      record's top 3 pairs and its pairs at the threshold kept;
+ *   4. rivals (exclusive): each of those pairs weighed against the
+ *      record's other top candidates, -log2(1 + sum of 2^score), and
+ *      held to the threshold again;
+ *   5. one-to-one: greedy by (score desc, CrmId, MemberId), computed as
  *      rounds of "locally dominant" pairs (the best edge of both its CRM
  *      record and its profile under that total order), which gives the
  *      same matching as the sequential greedy loop;
- *   5. the links, sorted, to FILE as CSV (CrmObject, CrmId, MemberId,
+ *   6. the links, sorted, to FILE as CSV (CrmObject, CrmId, MemberId,
  *      Score): a file tests/tools/linkeval reads.
  *
  * Prints one "key value" line per figure on stdout (records, candidate
- * pairs, pairs at or above the threshold, links, blocks skipped and the
- * pairs they held, the prior, rounds, seconds per phase).  Exit 0, or 1
- * with a message on stderr.  The simplifications against etl/norm.c and
- * etl/sim.c are listed in tests/bench/README.md.
+ * pairs, pairs at or above the threshold before and after the rivals,
+ * links, blocks skipped and the pairs they held, the prior, rounds,
+ * seconds per phase).  MATCH_PEER_CANDIDATES=FILE also writes every CRM
+ * record's top 3 candidates with their scores, MATCH_PEER_TRACE=1 the
+ * time of each statement on stderr.  Exit 0, or 1 with a message on
+ * stderr.  The simplifications against etl/norm.c and etl/sim.c are
+ * listed in tests/bench/README.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -161,7 +173,7 @@ function readPeopleModel(file) {
 		} else if (section === 'blocking') {
 			/* - key, - [key, ...] or - {keys: [key, ...], crossed: B} */
 			const m = t.match(/^-\s*\{\s*keys:\s*\[(.*)\]\s*(?:,\s*crossed:\s*(true|false)\s*)?\}$/) ||
-				t.match(/^-\s*\[(.*)\]$/) || t.match(/^-\s*([^{[].*)$/);
+				t.match(/^-\s*\[(.*)\]$/) || t.match(/^-\s+([^\s{[].*)$/);
 			if (!m)
 				die(`${where}: expected a blocking rule, got '${t}'`);
 			model.blocking.push({ keys: m[1].split(',').map((x) =>
@@ -941,11 +953,12 @@ phase('block');
 /* ---- scoring ------------------------------------------------------------------ */
 
 /*
- * Four projections: the similarities of a pair first (NULL when the two
- * values cannot be compared: a side has none, text in two scripts, a
- * region code against a region name, a personal address against
- * another), then each comparison's level weight, then the score: the
- * weights summed in the job's order, as crmsync sums them, the crossed
+ * A chain of projections: the similarities of a pair first (NULL when
+ * the two values cannot be compared: a side has none, text in two
+ * scripts, a region code against a region name, a personal address
+ * against another), then each comparison's level weight, then the score
+ * as pair_weights() makes it: the weights summed in the job's order,
+ * implied_by and term_frequency_given changing that sum, the crossed
  * reading of the names when it does better, and the prior.
  *
  * Jaro-Winkler as sim_jaro_winkler(): DuckDB's jaro_winkler_similarity()
