@@ -438,10 +438,24 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				continue;
 			}
 			if ((int)f == md->email_field) {
+				struct norm_email e;
+
 				prep_email_hash(raw, len, &tmp);
 				if (tmp.len)
 					r->hash = arena_dup(arena, tmp.buf,
 							    tmp.len);
+				/* prep_value()'s address, and value_meta()'s
+				 * byte without looking the domain up again */
+				if (md->kind[f] == PREP_EMAIL &&
+				    norm_email(raw, len, &e) == 0) {
+					if (e.len) {
+						r->v[f] = arena_dup(arena, e.addr,
+								    e.len);
+						r->meta[f] = e.personal ?
+							     META_PERSONAL : 0;
+					}
+					continue;
+				}
 			}
 			prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
