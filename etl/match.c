@@ -11,9 +11,10 @@
  * order would have made.  Only pairs at or above the threshold are
  * kept, plus the best few candidates of every CRM record (TOP_K) for
  * the audit file and for the rivals, the weight of a record's other
- * candidates that resolve() adds before the one-to-one pass.  `crmsync
- * train` reuses the same blocking to count comparison patterns, for m
- * from confident pairs or by EM.
+ * candidates that resolve() adds before the one-to-one pass; a pair
+ * that provably could be neither is left half-scored
+ * (pair_weights_cut()).  `crmsync train` reuses the same blocking to
+ * count comparison patterns, for m from confident pairs or by EM.
  */
 #include <errno.h>
 #include <math.h>
@@ -1225,6 +1226,8 @@ static double bound_plain(const struct match_comparison *c)
 	return b;
 }
 
+/* 1 when the model compares first and last names (and so also tries
+ * them crossed, in pair_weights()). */
 static int has_names(const struct model *md)
 {
 	return md->cmp_first >= 0 && md->cmp_last >= 0;
