@@ -11,9 +11,10 @@
  * order would have made.  Only pairs at or above the threshold are
  * kept, plus the best few candidates of every CRM record (TOP_K) for
  * the audit file and for the rivals, the weight of a record's other
- * candidates that resolve() adds before the one-to-one pass.  `crmsync
- * train` reuses the same blocking to count comparison patterns, for m
- * from confident pairs or by EM.
+ * candidates that resolve() adds before the one-to-one pass; a pair
+ * that provably could be neither is left half-scored
+ * (pair_weights_cut()).  `crmsync train` reuses the same blocking to
+ * count comparison patterns, for m from confident pairs or by EM.
  */
 #include <errno.h>
 #include <math.h>
@@ -438,10 +439,24 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				continue;
 			}
 			if ((int)f == md->email_field) {
+				struct norm_email e;
+
 				prep_email_hash(raw, len, &tmp);
 				if (tmp.len)
 					r->hash = arena_dup(arena, tmp.buf,
 							    tmp.len);
+				/* prep_value()'s address, and value_meta()'s
+				 * byte without looking the domain up again */
+				if (md->kind[f] == PREP_EMAIL &&
+				    norm_email(raw, len, &e) == 0) {
+					if (e.len) {
+						r->v[f] = arena_dup(arena, e.addr,
+								    e.len);
+						r->meta[f] = e.personal ?
+							     META_PERSONAL : 0;
+					}
+					continue;
+				}
 			}
 			prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
@@ -871,15 +886,6 @@ struct bkey {
 	uint32_t rec;
 };
 
-static int bkey_cmp(const void *a, const void *b)
-{
-	const struct bkey *x = a, *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	return x->rec < y->rec ? -1 : x->rec > y->rec;
-}
-
 #define NO_BLOCK UINT32_MAX
 
 /*
@@ -896,6 +902,36 @@ struct blocks {
 	uint32_t *recs;
 	size_t n;
 };
+
+/*
+ * Sorts the `n` keys `k`, made in record order, by (hash, record), as
+ * the stable qsort() it replaces did: a stable radix sort on the hash
+ * alone keeps the record order within a hash (and the order made in
+ * for a record's equal hashes).  Four 16-bit passes instead of qsort's
+ * comparisons: millions of keys at 1 M CRM records.  Aborts when out of
+ * memory (xalloc).
+ */
+static void bkeys_sort(struct bkey *k, size_t n)
+{
+	struct bkey *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
+	struct bkey *from = k, *to = tmp;
+	size_t *pos = xmalloc(65537 * sizeof(*pos));
+
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		memset(pos, 0, 65537 * sizeof(*pos));
+		for (size_t i = 0; i < n; i++)
+			pos[((from[i].hash >> shift) & 0xffff) + 1]++;
+		for (size_t b = 1; b <= 65536; b++)
+			pos[b] += pos[b - 1];
+		for (size_t i = 0; i < n; i++)
+			to[pos[(from[i].hash >> shift) & 0xffff]++] = from[i];
+		from = to;
+		to = from == k ? tmp : k;
+	}
+	/* four passes: the result is back in `k` */
+	free(pos);
+	free(tmp);
+}
 
 static void blocks_build(const struct model *md, struct blocks *bl)
 {
@@ -921,7 +957,7 @@ static void blocks_build(const struct model *md, struct blocks *bl)
 			}
 		}
 	}
-	sort_array(k, nk, sizeof(*k), bkey_cmp);
+	bkeys_sort(k, nk);
 	bl->recs = xmalloc((nk ? nk : 1) * sizeof(*bl->recs));
 	bl->start = xmalloc((nk + 1) * sizeof(*bl->start));
 	bl->rule = xmalloc((nk ? nk : 1) * sizeof(*bl->rule));
@@ -1118,6 +1154,179 @@ static double tf_given_u(const struct model *md, size_t i,
 }
 
 /*
+ * The early exit of pass 1 (pair_weights_cut()): a pair is skipped only
+ * when an upper bound of its score lies below both the threshold and
+ * the third score of the CRM record's top candidates, so it could
+ * neither be kept nor enter the top (which the rivals and the audit
+ * file use).  The bound starts as the sum of each comparison's largest
+ * possible final weight for the CRM record (maxb, bound_of()) and, as
+ * the comparisons are computed, cheapest first, each one's largest
+ * weight gives way to the largest its result can still become:
+ * implied_by may turn it into missing, term_frequency_given may
+ * re-weigh its first level, and the two names count as one, the better
+ * of the straight and the crossed reading.  Set up by cut_init(); only
+ * when every weight the model can give is finite (else a bound could
+ * be NaN).  BOUND_SLACK covers the rounding of adding the same numbers
+ * in another order.
+ */
+#define BOUND_SLACK 1e-6
+
+struct pair_cut {
+	size_t order[NF_MAX];  /* comparisons in the order computed */
+	size_t n;              /* comparisons */
+	const double *maxb;    /* [c * n + i]: largest final weight of i */
+	const double *ub0;     /* [c]: bound of CRM record c's scores */
+	double cross;          /* largest crossed reading of the names */
+};
+
+/*
+ * The largest final weight comparison `i` can give CRM record `a`:
+ * when `known`, for the direct result (weight `w`, level `l`) of
+ * compare_values(); otherwise for any result.  The final weight is the
+ * direct one, or missing (implied_by), or the term_frequency_given
+ * weight of its first level.  Can't fail.
+ */
+static double bound_of(const struct model *md, size_t i, const struct rec *a,
+		       int known, double w, int l)
+{
+	const struct match_comparison *c = &md->m->comparisons[i];
+	double b, u;
+
+	if (known) {
+		b = w;
+	} else {
+		b = c->missing_weight > c->else_weight ? c->missing_weight
+						       : c->else_weight;
+		for (size_t k = 0; k < c->nlevels; k++)
+			if (c->levels[k].weight > b)
+				b = c->levels[k].weight;
+		if (c->nlevels && c->levels[0].m > 0 &&
+		    (u = tf_u(md, i, a)) > 0 && log2(c->levels[0].m / u) > b)
+			b = log2(c->levels[0].m / u);
+		l = 0;
+	}
+	if (c->implied_by && c->missing_weight > b)
+		b = c->missing_weight;
+	if (c->tf_given && l == 0 && md->tf_joint && c->nlevels &&
+	    (u = tf_given_u(md, i, a)) > 0 && log2(c->levels[0].m / u) > b)
+		b = log2(c->levels[0].m / u);
+	return b;
+}
+
+/* The largest weight comparison `i` gives without term frequencies
+ * (the crossed reading of the names). */
+static double bound_plain(const struct match_comparison *c)
+{
+	double b = c->missing_weight > c->else_weight ? c->missing_weight
+						      : c->else_weight;
+
+	for (size_t k = 0; k < c->nlevels; k++)
+		if (c->levels[k].weight > b)
+			b = c->levels[k].weight;
+	return b;
+}
+
+/* 1 when the model compares first and last names (and so also tries
+ * them crossed, in pair_weights()). */
+static int has_names(const struct model *md)
+{
+	return md->cmp_first >= 0 && md->cmp_last >= 0;
+}
+
+/* How dear a comparison method is, for the order of the early exit. */
+static int method_cost(enum match_method mm)
+{
+	switch (mm) {
+	case MM_EXACT:
+	case MM_PHONETIC:
+		return 0;
+	case MM_EMAIL:
+	case MM_PHONE:
+		return 1;
+	case MM_TOKEN_SET:
+	case MM_LEVENSHTEIN:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+/*
+ * Sets up `pc` for the CRM side of `md`: the order, each record's
+ * largest weights (*maxb, md->crm.n * ncomparisons) and bound (*ub0).
+ * Returns 0, or -1 (nothing allocated, no early exit) when some weight
+ * the model can give is not finite.  Aborts when out of memory
+ * (xalloc).
+ */
+static int cut_init(const struct model *md, struct pair_cut *pc,
+		    double **maxb, double **ub0)
+{
+	const struct match_model *m = md->m;
+	size_t n = m->ncomparisons, k = 0;
+	double *mb, *u0;
+
+	*maxb = *ub0 = NULL;
+	if (!n || n > NF_MAX || !isfinite(md->prior))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct match_comparison *c = &m->comparisons[i];
+
+		if (!isfinite(c->missing_weight) || !isfinite(c->else_weight))
+			return -1;
+		for (size_t l = 0; l < c->nlevels; l++)
+			if (!isfinite(c->levels[l].weight) ||
+			    !isfinite(c->levels[l].m))
+				return -1;
+		if (c->tf_given && (!c->nlevels || !(c->levels[0].m > 0)))
+			return -1;
+	}
+	/* cheapest first, the names last (they count as one) */
+	for (int cost = 0; cost <= 3; cost++)
+		for (size_t i = 0; i < n; i++)
+			if (method_cost(m->comparisons[i].method) == cost &&
+			    (!has_names(md) || ((int)i != md->cmp_first &&
+						(int)i != md->cmp_last)))
+				pc->order[k++] = i;
+	if (has_names(md)) {
+		pc->order[k++] = (size_t)md->cmp_first;
+		pc->order[k++] = (size_t)md->cmp_last;
+		pc->cross = bound_plain(&m->comparisons[md->cmp_first]) +
+			    bound_plain(&m->comparisons[md->cmp_last]);
+	}
+	pc->n = n;
+	mb = xmalloc((md->crm.n * n + 1) * sizeof(*mb));
+	u0 = xmalloc((md->crm.n + 1) * sizeof(*u0));
+	for (size_t c = 0; c < md->crm.n; c++) {
+		const struct rec *a = &md->crm.r[c];
+		double ub = md->prior;
+
+		for (size_t i = 0; i < n; i++) {
+			mb[c * n + i] = bound_of(md, i, a, 0, 0, 0);
+			if (!has_names(md) || ((int)i != md->cmp_first &&
+					       (int)i != md->cmp_last))
+				ub += mb[c * n + i];
+		}
+		if (has_names(md)) {
+			double s = mb[c * n + (size_t)md->cmp_first] +
+				   mb[c * n + (size_t)md->cmp_last];
+
+			ub += s > pc->cross ? s : pc->cross;
+		}
+		if (!isfinite(ub)) {
+			free(mb);
+			free(u0);
+			return -1;
+		}
+		u0[c] = ub;
+	}
+	pc->maxb = mb;
+	pc->ub0 = u0;
+	*maxb = mb;
+	*ub0 = u0;
+	return 0;
+}
+
+/*
  * Every comparison's weight (and similarity) for the pair of CRM record
  * `a` and directory record `b`; returns the match weight, the model's
  * prior plus the weights (rivals come later, in resolve()).  Two
@@ -1128,24 +1337,71 @@ static double tf_given_u(const struct model *md, size_t i,
  * is kept when it scores better: directories and CRMs both hold people
  * whose names were entered the wrong way round.  *swapped tells which
  * reading won.
+ *
+ * pair_weights_cut() adds the early exit: `pc` NULL computes every pair;
+ * otherwise, when the bound of the pair's score falls below `cut`
+ * (less BOUND_SLACK), sets *skipped and returns -INFINITY with w, sim
+ * and lvl partly set.  A pair not skipped gets the same bytes as
+ * without `pc`: the same comparisons, added in the same order.
  */
-static double pair_weights(const struct model *md, const struct rec *a,
-			   const struct rec *b, double *w, double *sim,
-			   int *lvl, int *swapped)
+static double pair_weights_cut(const struct model *md, const struct rec *a,
+			       const struct rec *b, double *w, double *sim,
+			       int *lvl, int *swapped,
+			       const struct pair_cut *pc, double cut,
+			       int *skipped)
 {
 	const struct match_model *m = md->m;
 	double total = 0;
 
 	*swapped = 0;
-	for (size_t i = 0; i < m->ncomparisons; i++) {
-		size_t f = m->comparisons[i].field_index;
+	if (!pc) {
+		for (size_t i = 0; i < m->ncomparisons; i++) {
+			size_t f = m->comparisons[i].field_index;
 
-		w[i] = compare_values(md, &m->comparisons[i], a->v[f],
-				      b->v[f], a->meta[f], b->meta[f],
-				      a->hash, b->hash, tf_u(md, i, a),
-				      &sim[i], &lvl[i]);
-		total += w[i];
+			w[i] = compare_values(md, &m->comparisons[i], a->v[f],
+					      b->v[f], a->meta[f], b->meta[f],
+					      a->hash, b->hash,
+					      tf_u(md, i, a), &sim[i], &lvl[i]);
+		}
+	} else {
+		size_t c = (size_t)(a - md->crm.r), n = pc->n;
+		const double *mb = &pc->maxb[c * n];
+		double ub = pc->ub0[c];
+
+		cut -= BOUND_SLACK;
+		*skipped = 0;
+		for (size_t k = 0; k < n; k++) {
+			size_t i = pc->order[k];
+			size_t f = m->comparisons[i].field_index;
+
+			w[i] = compare_values(md, &m->comparisons[i], a->v[f],
+					      b->v[f], a->meta[f], b->meta[f],
+					      a->hash, b->hash,
+					      tf_u(md, i, a), &sim[i], &lvl[i]);
+			if (!has_names(md) || ((int)i != md->cmp_first &&
+					       (int)i != md->cmp_last)) {
+				ub += bound_of(md, i, a, 1, w[i], lvl[i]) -
+				      mb[i];
+			} else if ((int)i == md->cmp_last) {
+				/* the names' order puts the last name second */
+				size_t fi = (size_t)md->cmp_first;
+				double was = mb[fi] + mb[i], now;
+
+				now = bound_of(md, fi, a, 1, w[fi], lvl[fi]) +
+				      bound_of(md, i, a, 1, w[i], lvl[i]);
+				ub += (now > pc->cross ? now : pc->cross) -
+				      (was > pc->cross ? was : pc->cross);
+			} else {
+				continue;
+			}
+			if (ub < cut) {
+				*skipped = 1;
+				return -INFINITY;
+			}
+		}
 	}
+	for (size_t i = 0; i < m->ncomparisons; i++)
+		total += w[i];
 	for (size_t i = 0; md->has_implied && i < m->ncomparisons; i++) {
 		const struct match_comparison *c = &m->comparisons[i];
 
@@ -1196,6 +1452,13 @@ static double pair_weights(const struct model *md, const struct rec *a,
 		}
 	}
 	return total + md->prior;
+}
+
+static double pair_weights(const struct model *md, const struct rec *a,
+			   const struct rec *b, double *w, double *sim,
+			   int *lvl, int *swapped)
+{
+	return pair_weights_cut(md, a, b, w, sim, lvl, swapped, NULL, 0, NULL);
 }
 
 static double score_pair(const struct model *md, const struct rec *a,
@@ -1467,7 +1730,19 @@ struct pair_worker {
 	uint32_t *stamp;
 	struct patterns *patterns; /* pass 1, when training: per rule */
 	int training;
+	const struct pair_cut *cut; /* pass 1: the early exit, or NULL */
 };
+
+/* The score a pair of CRM record `t`'s must reach to be kept or to
+ * enter its top (this thread's top: the merged one's third score is no
+ * lower): -INFINITY while the top is not full. */
+static double cut_of(const struct model *md, const struct top *t)
+{
+	if (t->n < TOP_K)
+		return -INFINITY;
+	return t->score[TOP_K - 1] < md->m->threshold ? t->score[TOP_K - 1]
+						       : md->m->threshold;
+}
 
 /* Moves worker `w` on to the next chunk of its queue: sets *i and w->to
  * and returns 1, or returns 0 when nothing is left. */
@@ -1569,6 +1844,20 @@ static void *pair_worker_run(void *arg)
 							     &swapped);
 					patterns_add(&w->patterns[rule],
 						     pattern_of(md, lvl), 1);
+				} else if (w->cut) {
+					double wt[NF_MAX], sim[NF_MAX];
+					int lvl[NF_MAX], swapped, skipped;
+
+					score = pair_weights_cut(md, &md->crm.r[c],
+								 b, wt, sim, lvl,
+								 &swapped, w->cut,
+								 cut_of(md, &w->out.top[c]),
+								 &skipped);
+					if (skipped) {
+						w->out.scored++;
+						w->out.rules[rule].pairs++;
+						continue;
+					}
 				} else {
 					score = score_pair(md, &md->crm.r[c], b);
 				}
@@ -1709,6 +1998,8 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	struct pair_queue queue;
 	unsigned char *capped;
 	uint32_t *dir_block, *order = NULL;
+	struct pair_cut cut;
+	double *maxb = NULL, *ub0 = NULL;
 
 	memset(p, 0, sizeof(*p));
 	p->patterns = patterns;
@@ -1762,6 +2053,9 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		advise_huge(w[i].out.top, (md->crm.n + 1) * sizeof(struct top));
 		advise_huge(w[i].stamp, (md->crm.n + 1) * sizeof(*w[i].stamp));
 	}
+	if (!patterns && !cut_init(md, &cut, &maxb, &ub0))
+		for (size_t i = 0; i < nw; i++)
+			w[i].cut = &cut;
 	/* pass 1 in visit_order(), chunk by chunk; training keeps the
 	 * static split in directory order, so that each thread's pattern
 	 * tables fill as they always did */
@@ -1814,6 +2108,8 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	if (order)
 		edges_by_dir(p->e, p->n);
 	free(order);
+	free(maxb);
+	free(ub0);
 	free(w);
 	free(dir_block);
 	free(capped);
