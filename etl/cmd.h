@@ -88,6 +88,9 @@ void log_load_result(const struct run *run, const struct load_result *lr);
 /* Logs the outcome line of an export cycle (cmd_export.c). */
 struct export_result;
 void log_export_result(const struct run *run, const struct export_result *r);
+/* Warns of the rows it rejected or Salesforce refused for good, naming
+ * where they are (cmd_export.c). */
+void warn_export_rejects(const struct run *run, const struct export_result *r);
 
 /* Parses a non-negative integer option value. */
 int cmd_parse_long(const char *opt, const char *value, long *out,

@@ -47,6 +47,21 @@ static const char export_help[] =
 	"75 Salesforce unavailable or the job locked, 77 token refused or\n"
 	"revoked; 'crmsync help exit-codes' for all.\n";
 
+/* Warnings for the rows an export cycle rejected or Salesforce refused. */
+void warn_export_rejects(const struct run *run, const struct export_result *r)
+{
+	if (r->rejected)
+		log_warn("%llu activity or seat row%s rejected: see "
+			 "'%s/exports/rejects/export.csv.gz'",
+			 (unsigned long long)r->rejected,
+			 r->rejected == 1 ? "" : "s", run->dir);
+	if (r->failed)
+		log_warn("%llu activit%s refused by Salesforce for good: see "
+			 "the failedResults files under '%s/exports/'",
+			 (unsigned long long)r->failed,
+			 r->failed == 1 ? "y" : "ies", run->dir);
+}
+
 /* The one-line outcome of an export cycle. */
 void log_export_result(const struct run *run, const struct export_result *r)
 {
@@ -221,16 +236,7 @@ int cmd_export(int argc, char **argv, struct err *err)
 	log_export_result(run, &er);
 	if (!er.disabled && run_finish(run, stages, err) < 0)
 		goto out;
-	if (er.rejected)
-		log_warn("%llu input row%s rejected: see "
-			 "'%s/exports/rejects/export.csv.gz'",
-			 (unsigned long long)er.rejected,
-			 er.rejected == 1 ? "" : "s", run->dir);
-	if (er.failed)
-		log_warn("%llu activit%s refused by Salesforce for good: see "
-			 "the failedResults files under '%s/exports/'",
-			 (unsigned long long)er.failed,
-			 er.failed == 1 ? "y" : "ies", run->dir);
+	warn_export_rejects(run, &er);
 	ret = er.rejected || er.failed ? EXIT_REJECTS : EXIT_OK;
 out:
 	run_free(run);

@@ -270,16 +270,7 @@ static int do_run(int argc, char **argv, int whole, struct err *err)
 			goto out;
 		}
 		log_export_result(run, &xr);
-		if (xr.rejected)
-			log_warn("%llu activity or seat row%s rejected: see "
-				 "'%s/exports/rejects/export.csv.gz'",
-				 (unsigned long long)xr.rejected,
-				 xr.rejected == 1 ? "" : "s", run->dir);
-		if (xr.failed)
-			log_warn("%llu activit%s refused by Salesforce for "
-				 "good: see the failedResults files under "
-				 "'%s/exports/'", (unsigned long long)xr.failed,
-				 xr.failed == 1 ? "y" : "ies", run->dir);
+		warn_export_rejects(run, &xr);
 		export_rejected = xr.rejected + xr.failed;
 		stages[nstages++] = "exports";
 	}

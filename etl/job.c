@@ -1391,6 +1391,39 @@ static int parse_levels(const struct jctx *c, const struct ynode *ln,
 	return 0;
 }
 
+/* The comparison `<path>.comparisons.<i's field>.<key>` (node `n`, may be
+ * NULL) names: *ref = 1 + its index, or left 0 when `n` is NULL.  Fails
+ * with file:line when it names no other comparison of the model. */
+static int comparison_ref(const struct jctx *c, const struct ynode *n,
+			  const char *path, const char *key,
+			  const struct match_model *m, size_t i, size_t *ref)
+{
+	char *what, *text = NULL;
+	size_t g;
+	int ret = -1;
+
+	if (!n)
+		return 0;
+	what = xasprintf("%s.comparisons.%s.%s", path, m->comparisons[i].field,
+			 key);
+	if (scalar(c, n, what, &text))
+		goto out;
+	for (g = 0; g < m->ncomparisons; g++)
+		if (g != i && !strcmp(m->comparisons[g].field, text))
+			break;
+	if (g == m->ncomparisons) {
+		jerr(c, n, "'%s' names '%s', which is not another comparison "
+		     "of %s", what, text, path);
+		goto out;
+	}
+	*ref = g + 1;
+	ret = 0;
+out:
+	free(text);
+	free(what);
+	return ret;
+}
+
 /* `<path>.comparisons` into m->comparisons (fields must be mapped). */
 static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 			     const char *path, struct match_model *m)
@@ -1480,37 +1513,12 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 	}
 	/* term_frequency_given and implied_by name another comparison,
 	 * maybe a later one */
-	for (i = 0; i < 2 * m->ncomparisons; i++) {
-		size_t at = i % m->ncomparisons;
-		struct match_comparison *cmp = &m->comparisons[at];
-		const struct ynode *n = i < m->ncomparisons ? givens[at] :
-					implied[at];
-		char *text;
-		size_t g;
-
-		if (!n)
-			continue;
-		free(what);
-		what = xasprintf("%s.comparisons.%s.%s", path, cmp->field,
-				 i < m->ncomparisons ? "term_frequency_given" :
-				 "implied_by");
-		if (scalar(c, n, what, &text))
+	for (i = 0; i < m->ncomparisons; i++)
+		if (comparison_ref(c, givens[i], path, "term_frequency_given",
+				   m, i, &m->comparisons[i].tf_given) ||
+		    comparison_ref(c, implied[i], path, "implied_by", m, i,
+				   &m->comparisons[i].implied_by))
 			goto out;
-		for (g = 0; g < m->ncomparisons; g++)
-			if (g != at && !strcmp(m->comparisons[g].field, text))
-				break;
-		if (g == m->ncomparisons) {
-			jerr(c, n, "'%s' names '%s', which is not another "
-			     "comparison of %s", what, text, path);
-			free(text);
-			goto out;
-		}
-		free(text);
-		if (i < m->ncomparisons)
-			cmp->tf_given = g + 1;
-		else
-			cmp->implied_by = g + 1;
-	}
 	ret = 0;
 out:
 	free(implied);

@@ -1848,6 +1848,34 @@ static int connect_sf(struct cycle *c, struct err *err)
 	return 0;
 }
 
+/* A cycle of `job` for `run` that has opened nothing yet. */
+static void cycle_init(struct cycle *c, const struct job *job,
+		       const struct run *run, const struct export_options *opt,
+		       struct export_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	memset(c, 0, sizeof(*c));
+	c->job = job;
+	c->run = run;
+	c->opt = opt;
+	c->res = res;
+	strbuf_init(&c->record, 0);
+}
+
+/* Releases what `c` opened; a stage not committed is abandoned.  After a
+ * failure (`ret` < 0) the API calls made so far are still counted. */
+static void cycle_close(struct cycle *c, int ret)
+{
+	if (ret < 0 && c->http)
+		c->res->api_calls = http_requests(c->http);
+	csvw_abort(c->rj);
+	stage_abandon(c->st);
+	sf_session_close(c->session);
+	http_free(c->http);
+	store_close(c->store);
+	strbuf_release(&c->record);
+}
+
 int export_run(const struct job *job, const struct run *run,
 	       const struct export_options *opt, struct export_result *res,
 	       struct err *err)
@@ -1855,13 +1883,7 @@ int export_run(const struct job *job, const struct run *run,
 	struct cycle c;
 	int rc, ret = -1;
 
-	memset(res, 0, sizeof(*res));
-	memset(&c, 0, sizeof(c));
-	c.job = job;
-	c.run = run;
-	c.opt = opt;
-	c.res = res;
-	strbuf_init(&c.record, 0);
+	cycle_init(&c, job, run, opt, res);
 	if (!job->settings->writeback.enabled) {
 		res->disabled = 1;
 		return 0;
@@ -1918,14 +1940,7 @@ int export_run(const struct job *job, const struct run *run,
 	ret = stage_commit(c.st, err);
 	c.st = NULL;
 out:
-	if (ret < 0 && c.http)
-		res->api_calls = http_requests(c.http);
-	csvw_abort(c.rj);
-	stage_abandon(c.st);
-	sf_session_close(c.session);
-	http_free(c.http);
-	store_close(c.store);
-	strbuf_release(&c.record);
+	cycle_close(&c, ret);
 	return ret;
 }
 
@@ -2134,13 +2149,7 @@ int export_test(const struct job *job, const struct run *run,
 	struct cycle c;
 	int ret = -1;
 
-	memset(res, 0, sizeof(*res));
-	memset(&c, 0, sizeof(c));
-	c.job = job;
-	c.run = run;
-	c.opt = opt;
-	c.res = res;
-	strbuf_init(&c.record, 0);
+	cycle_init(&c, job, run, opt, res);
 	if (job->source.kind != SOURCE_SALESFORCE)
 		return err_set(err, ERR_CONFIG, "job '%s': 'export --test' "
 			       "writes into a Salesforce org, and this job's "
@@ -2184,13 +2193,7 @@ int export_test(const struct job *job, const struct run *run,
 	ret = stage_commit(c.st, err);
 	c.st = NULL;
 out:
-	if (ret < 0 && c.http)
-		res->api_calls = http_requests(c.http);
-	stage_abandon(c.st);
-	sf_session_close(c.session);
-	http_free(c.http);
-	store_close(c.store);
-	strbuf_release(&c.record);
+	cycle_close(&c, ret);
 	strbuf_release(&csv);
 	return ret;
 }
