@@ -199,6 +199,7 @@ struct model {
 	int email_field;            /* -1 when none */
 	int country_field;          /* -1 when none */
 	int cmp_first, cmp_last;    /* comparisons of the names, or -1 */
+	double cross_max;           /* the best the names crossed can weigh */
 	int swap_key[MATCH_MAX_RULES][2]; /* find_swap_keys() */
 	unsigned char crossed[MATCH_MAX_RULES]; /* find_swap_keys() */
 	int field_first, field_last; /* fields of the name comparisons, or -1 */
@@ -1290,8 +1291,7 @@ static int cut_init(const struct model *md, struct pair_cut *pc,
 	if (has_names(md)) {
 		pc->order[k++] = (size_t)md->cmp_first;
 		pc->order[k++] = (size_t)md->cmp_last;
-		pc->cross = bound_plain(&m->comparisons[md->cmp_first]) +
-			    bound_plain(&m->comparisons[md->cmp_last]);
+		pc->cross = md->cross_max;
 	}
 	pc->n = n;
 	mb = xmalloc((md->crm.n * n + 1) * sizeof(*mb));
@@ -1426,7 +1426,10 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 		w[i] = log2(c->levels[0].m / u);
 		total += w[i];
 	}
-	if (md->cmp_first >= 0 && md->cmp_last >= 0) {
+	/* the crossed reading, unless the straight one already scores
+	 * what the crossed one can at best */
+	if (md->cmp_first >= 0 && md->cmp_last >= 0 &&
+	    !(w[md->cmp_first] + w[md->cmp_last] >= md->cross_max)) {
 		const struct match_comparison *cf = &m->comparisons[md->cmp_first];
 		const struct match_comparison *cl = &m->comparisons[md->cmp_last];
 		double sf, sl;
@@ -1700,37 +1703,45 @@ static void patterns_release(struct patterns *pt)
 }
 
 /*
- * The directory records a pass has not handed out yet: threads take
- * PAIR_CHUNK positions of the visit order at a time, so a thread that
- * the machine slows down (or that meets big blocks) does less, and none
- * waits for the other.  What a thread keeps never depends on which
- * positions it took (see find_pairs()).
+ * The work a pass has not handed out yet: threads take PAIR_CHUNK
+ * directory records (passes 0 and 1) or BLOCK_CHUNK blocks (pass 2) at
+ * a time, so a thread that the machine slows down (or that meets big
+ * blocks) does less, and none waits for the other.  What a thread
+ * keeps never depends on which work it took (see find_pairs()).
  */
 #define PAIR_CHUNK 4096
+#define BLOCK_CHUNK 256
 
 struct pair_queue {
 	_Atomic size_t next;     /* first position not handed out */
 	size_t n;                /* positions in all */
+	size_t chunk;            /* positions handed out at a time */
 };
 
-/* One thread's share of find_pairs(): positions [from, to) of the visit
- * order (order[i], or i itself when order is NULL), then whatever it
- * takes from `queue` (NULL: that first share is all). */
+/* One thread's share of find_pairs(): positions [from, to) (directory
+ * records, or blocks in pass 2), then whatever it takes from `queue`
+ * (NULL: that first share is all). */
 struct pair_worker {
 	const struct model *md;
 	const struct blocks *bl;
 	uint32_t *dir_block;     /* [d * nrules + rule]: block or NO_BLOCK */
 	const unsigned char *capped;
 	size_t from, to;
-	const uint32_t *order;
 	struct pair_queue *queue;
-	int pass;                /* 0: find blocks and count; 1: score */
+	int pass;                /* 0: find blocks and count; 1: score by
+				  * directory record (training); 2: score
+				  * block by block */
 	uint32_t *hits;          /* pass 0: directory records per block */
-	struct pairs out;        /* pass 1 */
-	uint32_t *stamp;
+	struct pairs out;        /* passes 1 and 2 */
+	uint32_t *stamp;         /* pass 1: CRM record -> last d + 1 */
 	struct patterns *patterns; /* pass 1, when training: per rule */
 	int training;
-	const struct pair_cut *cut; /* pass 1: the early exit, or NULL */
+	const struct pair_cut *cut; /* pass 2: the early exit, or NULL */
+	const uint32_t *dstart;  /* pass 2: block g's directory records are */
+	const uint32_t *drecs;   /* drecs[dstart[g] .. dstart[g + 1]) */
+	const uint32_t *crm_block; /* pass 2: [(c * nrules + rule) * 2]:
+				    * CRM record c's blocks of each rule
+				    * (the second for crossed names) */
 };
 
 /* The score a pair of CRM record `t`'s must reach to be kept or to
@@ -1748,16 +1759,17 @@ static double cut_of(const struct model *md, const struct top *t)
  * and returns 1, or returns 0 when nothing is left. */
 static int pair_next_chunk(struct pair_worker *w, size_t *i)
 {
-	size_t at;
+	size_t at, n;
 
 	if (!w->queue)
 		return 0;
-	at = atomic_fetch_add_explicit(&w->queue->next, PAIR_CHUNK,
+	n = w->queue->chunk;
+	at = atomic_fetch_add_explicit(&w->queue->next, n,
 				       memory_order_relaxed);
 	if (at >= w->queue->n)
 		return 0;
 	*i = at;
-	w->to = at + PAIR_CHUNK < w->queue->n ? at + PAIR_CHUNK : w->queue->n;
+	w->to = at + n < w->queue->n ? at + n : w->queue->n;
 	return 1;
 }
 
@@ -1804,74 +1816,163 @@ static void find_blocks(struct pair_worker *w, size_t from, size_t to)
 	}
 }
 
+/*
+ * Scores the pair of CRM record `c` and directory record `d`, found
+ * first by rule `rule`: counts it, keeps it in c's top and, when it
+ * reaches the threshold, among the edges.  With the early exit
+ * (w->cut) a pair that can reach neither is only counted.
+ */
+static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
+			    size_t rule)
+{
+	const struct model *md = w->md;
+	const struct rec *a = &md->crm.r[c], *b = &md->dir.r[d];
+	double score;
+
+	if (w->training) {
+		double wt[NF_MAX], sim[NF_MAX];
+		int lvl[NF_MAX], swapped;
+
+		score = pair_weights(md, a, b, wt, sim, lvl, &swapped);
+		patterns_add(&w->patterns[rule], pattern_of(md, lvl), 1);
+	} else if (w->cut) {
+		double wt[NF_MAX], sim[NF_MAX];
+		int lvl[NF_MAX], swapped, skipped;
+
+		score = pair_weights_cut(md, a, b, wt, sim, lvl, &swapped,
+					 w->cut, cut_of(md, &w->out.top[c]),
+					 &skipped);
+		if (skipped) {
+			w->out.scored++;
+			w->out.rules[rule].pairs++;
+			return;
+		}
+	} else {
+		score = score_pair(md, a, b);
+	}
+	w->out.scored++;
+	w->out.rules[rule].pairs++;
+	top_add(&w->out.top[c], d, score);
+	if (score < md->m->threshold)
+		return;
+	XGROW(w->out.e, w->out.alloc, w->out.n + 1);
+	w->out.e[w->out.n].crm = c;
+	w->out.e[w->out.n].dir = d;
+	w->out.e[w->out.n].score = score;
+	w->out.n++;
+}
+
+/* Pass 1 for directory record `d`: its pairs, rule by rule, each pair
+ * under the first rule that finds it. */
+static void score_record(struct pair_worker *w, uint32_t d)
+{
+	const struct blocks *bl = w->bl;
+	size_t nrules = w->md->m->nblocking;
+	const uint32_t *db = &w->dir_block[(size_t)d * nrules];
+
+	for (size_t rule = 0; rule < nrules; rule++) {
+		uint32_t g = db[rule];
+
+		if (g == NO_BLOCK || w->capped[g])
+			continue;
+		for (uint32_t i = bl->start[g]; i < bl->start[g + 1]; i++) {
+			uint32_t c = bl->recs[i];
+
+			if (w->stamp[c] == d + 1)
+				continue;
+			w->stamp[c] = d + 1;
+			score_candidate(w, c, d, bl->rule[g]);
+		}
+	}
+}
+
+/*
+ * Pass 2 for blocks [from, to): every pair of a block's CRM and
+ * directory records but those an earlier rule finds (a block of theirs
+ * holds both), so that each pair is scored once, under the first rule
+ * that finds it, as in pass 1.  Block by block, the few records of a
+ * block are scored against each other while they are in the cache;
+ * directory record by directory record (pass 1), nearly every pair
+ * fetched its CRM record from memory at a million CRM records.  The
+ * blocks' directory records follow one another in w->drecs, so they
+ * are fetched a few ahead, across blocks: most blocks are small.
+ */
+#define FETCH_AHEAD 8
+
+static void score_blocks(struct pair_worker *w, size_t from, size_t to)
+{
+	const struct model *md = w->md;
+	const struct blocks *bl = w->bl;
+	size_t nrules = md->m->nblocking;
+	uint32_t end = w->dstart[to];
+
+	for (size_t g = from; g < to; g++) {
+		size_t rule = bl->rule[g];
+		uint32_t c0 = bl->start[g], c1 = bl->start[g + 1];
+
+		for (uint32_t j = w->dstart[g]; j < w->dstart[g + 1]; j++) {
+			uint32_t d = w->drecs[j];
+			const uint32_t *db = &w->dir_block[(size_t)d * nrules];
+			uint32_t earlier[MATCH_MAX_RULES];
+			size_t er[MATCH_MAX_RULES], ne = 0;
+
+			if (j + FETCH_AHEAD < end) {
+				uint32_t ahead = w->drecs[j + FETCH_AHEAD];
+
+				__builtin_prefetch(&md->dir.r[ahead]);
+				__builtin_prefetch(&w->dir_block[(size_t)ahead *
+								 nrules]);
+			}
+			if (j + FETCH_AHEAD / 2 < end) {
+				const char *s = md->dir.r[w->drecs[j + FETCH_AHEAD / 2]].id;
+
+				__builtin_prefetch(s);
+				__builtin_prefetch(s + 64);
+				__builtin_prefetch(s + 128);
+			}
+			for (size_t r = 0; r < rule; r++)
+				if (db[r] != NO_BLOCK && !w->capped[db[r]]) {
+					earlier[ne] = db[r];
+					er[ne++] = r;
+				}
+			for (uint32_t i = c0; i < c1; i++) {
+				uint32_t c = bl->recs[i];
+				const uint32_t *cb = &w->crm_block[(size_t)c *
+								   nrules * 2];
+				size_t k;
+
+				/* filed twice: names that read the same
+				 * crossed */
+				if (i > c0 && c == bl->recs[i - 1])
+					continue;
+				for (k = 0; k < ne; k++)
+					if (cb[er[k] * 2] == earlier[k] ||
+					    cb[er[k] * 2 + 1] == earlier[k])
+						break;
+				if (k == ne)
+					score_candidate(w, c, d, rule);
+			}
+		}
+	}
+}
+
 static void *pair_worker_run(void *arg)
 {
 	struct pair_worker *w = arg;
-	const struct model *md = w->md;
-	size_t nrules = md->m->nblocking;
 
-	if (w->pass == 0) {
-		for (size_t at = w->from; at < w->to ||
-		     pair_next_chunk(w, &at); at = w->to)
-			find_blocks(w, at, w->to);
-		return NULL;
-	}
 	for (size_t at = w->from; at < w->to || pair_next_chunk(w, &at);
-	     at++) {
-		size_t d = w->order ? w->order[at] : at;
-		const struct rec *b = &md->dir.r[d];
-		uint32_t *db = &w->dir_block[d * nrules];
-
-		for (size_t rule = 0; rule < nrules; rule++) {
-			uint32_t g = db[rule];
-
-			if (g == NO_BLOCK || w->capped[g])
-				continue;
-			for (uint32_t i = w->bl->start[g]; i < w->bl->start[g + 1];
-			     i++) {
-				uint32_t c = w->bl->recs[i];
-				double score;
-
-				if (w->stamp[c] == d + 1)
-					continue;
-				w->stamp[c] = (uint32_t)(d + 1);
-				if (w->training) {
-					double wt[NF_MAX], sim[NF_MAX];
-					int lvl[NF_MAX], swapped;
-
-					score = pair_weights(md, &md->crm.r[c], b,
-							     wt, sim, lvl,
-							     &swapped);
-					patterns_add(&w->patterns[rule],
-						     pattern_of(md, lvl), 1);
-				} else if (w->cut) {
-					double wt[NF_MAX], sim[NF_MAX];
-					int lvl[NF_MAX], swapped, skipped;
-
-					score = pair_weights_cut(md, &md->crm.r[c],
-								 b, wt, sim, lvl,
-								 &swapped, w->cut,
-								 cut_of(md, &w->out.top[c]),
-								 &skipped);
-					if (skipped) {
-						w->out.scored++;
-						w->out.rules[rule].pairs++;
-						continue;
-					}
-				} else {
-					score = score_pair(md, &md->crm.r[c], b);
-				}
-				w->out.scored++;
-				w->out.rules[rule].pairs++;
-				top_add(&w->out.top[c], (uint32_t)d, score);
-				if (score < md->m->threshold)
-					continue;
-				XGROW(w->out.e, w->out.alloc, w->out.n + 1);
-				w->out.e[w->out.n].crm = c;
-				w->out.e[w->out.n].dir = (uint32_t)d;
-				w->out.e[w->out.n].score = score;
-				w->out.n++;
-			}
+	     at = w->to) {
+		switch (w->pass) {
+		case 0:
+			find_blocks(w, at, w->to);
+			break;
+		case 1:
+			for (size_t d = at; d < w->to; d++)
+				score_record(w, (uint32_t)d);
+			break;
+		default:
+			score_blocks(w, at, w->to);
+			break;
 		}
 	}
 	return NULL;
@@ -1908,86 +2009,107 @@ static size_t match_threads(void)
 }
 
 /*
- * The order pass 1 visits the directory records in, for the cache: by
- * the largest uncapped block each record falls in (then by record), so
- * that consecutive records score the same CRM records while those are
- * still in the cache, instead of a CRM record fetched from memory for
- * nearly every pair.  Records in no block come last.  A counting sort:
- * returns an array of md->dir.n records (the caller frees it).
+ * The directory records of each uncapped block, for pass 2: block g's
+ * are (*drecs)[dstart[g] .. dstart[g + 1]), ascending; `hits` counts
+ * them (pass 0).  The caller frees both arrays.  Aborts when out of
+ * memory (xalloc).
  */
-static uint32_t *visit_order(const struct model *md, const struct blocks *bl,
-			     const uint32_t *dir_block,
-			     const unsigned char *capped)
+static void dir_lists(const struct model *md, const struct blocks *bl,
+		      const uint32_t *dir_block, const unsigned char *capped,
+		      const uint64_t *hits, uint32_t **dstart,
+		      uint32_t **drecs)
 {
-	size_t nrules = md->m->nblocking, n = md->dir.n;
-	uint32_t *count = xcalloc(bl->n + 2, sizeof(*count));
-	uint32_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+	size_t nrules = md->m->nblocking, total = 0;
+	uint32_t *start = xmalloc((bl->n + 1) * sizeof(*start));
+	uint32_t *pos = xmalloc((bl->n + 1) * sizeof(*pos));
+	uint32_t *recs;
 
-	for (int fill = 0; fill < 2; fill++) {
-		for (size_t d = 0; d < n; d++) {
-			const uint32_t *db = &dir_block[d * nrules];
-			uint32_t key = (uint32_t)bl->n, size = 0;
-
-			for (size_t rule = 0; rule < nrules; rule++) {
-				uint32_t g = db[rule];
-
-				if (g != NO_BLOCK && !capped[g] &&
-				    bl->start[g + 1] - bl->start[g] > size) {
-					size = bl->start[g + 1] - bl->start[g];
-					key = g;
-				}
-			}
-			if (fill)
-				order[count[key]++] = (uint32_t)d;
-			else
-				count[key + 1]++;
-		}
-		if (!fill)   /* counts to starting positions */
-			for (size_t g = 1; g <= bl->n; g++)
-				count[g] += count[g - 1];
+	for (size_t g = 0; g < bl->n; g++) {
+		start[g] = pos[g] = (uint32_t)total;
+		total += capped[g] ? 0 : hits[g];
 	}
-	free(count);
-	return order;
+	start[bl->n] = (uint32_t)total;
+	recs = xmalloc((total ? total : 1) * sizeof(*recs));
+	advise_huge(recs, (total ? total : 1) * sizeof(*recs));
+	for (size_t d = 0; d < md->dir.n; d++)
+		for (size_t r = 0; r < nrules; r++) {
+			uint32_t g = dir_block[d * nrules + r];
+
+			if (g != NO_BLOCK && !capped[g])
+				recs[pos[g]++] = (uint32_t)d;
+		}
+	free(pos);
+	*dstart = start;
+	*drecs = recs;
 }
 
 /*
- * Puts the edges back in directory record order (stable, so each
- * record's edges keep the order scoring made them in): the order a
- * single thread visiting the records one after the other would leave,
- * whatever order and threads pass 1 used.  Two 16-bit radix passes.
+ * Each CRM record's blocks, for pass 2: [(c * nrules + rule) * 2] and
+ * the next entry hold the blocks of record c for rule `rule` (the
+ * second when the rule also files it under its names crossed), or
+ * NO_BLOCK.  The caller frees the array.  Aborts when out of memory.
  */
-static void edges_by_dir(struct edge *e, size_t n)
+static uint32_t *crm_blocks(const struct model *md, const struct blocks *bl)
+{
+	size_t nrules = md->m->nblocking, n = md->crm.n * nrules * 2;
+	uint32_t *cb = xmalloc((n ? n : 1) * sizeof(*cb));
+
+	for (size_t i = 0; i < n; i++)
+		cb[i] = NO_BLOCK;
+	for (size_t g = 0; g < bl->n; g++)
+		for (uint32_t i = bl->start[g]; i < bl->start[g + 1]; i++) {
+			uint32_t *at = &cb[((size_t)bl->recs[i] * nrules +
+					    bl->rule[g]) * 2];
+
+			if (at[0] == NO_BLOCK)
+				at[0] = (uint32_t)g;
+			else if (at[0] != g)
+				at[1] = (uint32_t)g;
+		}
+	return cb;
+}
+
+/*
+ * Sorts the edges by (directory record, CRM record): the order does not
+ * depend on which thread scored what.  Four 16-bit radix passes, least
+ * significant first.  Aborts when out of memory (xalloc).
+ */
+static void edges_sort(struct edge *e, size_t n)
 {
 	struct edge *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
 	struct edge *from = e, *to = tmp;
+	size_t *pos = xmalloc(65537 * sizeof(*pos));
 
-	for (unsigned shift = 0; shift < 32; shift += 16) {
-		size_t *pos = xcalloc(65537, sizeof(*pos));
-
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		memset(pos, 0, 65537 * sizeof(*pos));
 		for (size_t i = 0; i < n; i++)
-			pos[((from[i].dir >> shift) & 0xffff) + 1]++;
+			pos[((((uint64_t)from[i].dir << 32 | from[i].crm) >>
+			      shift) & 0xffff) + 1]++;
 		for (size_t k = 1; k <= 65536; k++)
 			pos[k] += pos[k - 1];
 		for (size_t i = 0; i < n; i++)
-			to[pos[(from[i].dir >> shift) & 0xffff]++] = from[i];
-		free(pos);
+			to[pos[(((uint64_t)from[i].dir << 32 | from[i].crm) >>
+				shift) & 0xffff]++] = from[i];
 		from = to;
 		to = from == e ? tmp : e;
 	}
-	/* two passes: the result is back in `e` */
+	/* four passes: the result is back in `e` */
+	free(pos);
 	free(tmp);
 }
 
 /*
- * Scores every candidate pair: threads take chunks of the directory
- * records (pass 1 in visit_order()), each with its own pairs, top
- * candidates and stamps, merged afterwards.  What is kept does not
- * depend on the split or the order: the edges are put back in directory
- * order (edges_by_dir()), and top_add() orders by (score, directory
- * record).  A block holding more than max_block_pairs pairs
- * is skipped (and counted): a key that common ('john' + 's') pairs
- * everyone with everyone, and the other rules still pair the records
- * that agree on something rarer.
+ * Scores every candidate pair.  Pass 0 finds each directory record's
+ * block of each rule and counts the records per block; a block holding
+ * more than max_block_pairs pairs is skipped (and counted): a key that
+ * common ('john' + 's') pairs everyone with everyone, and the other
+ * rules still pair the records that agree on something rarer.  Then
+ * threads score chunks of blocks (pass 2; training, which counts level
+ * patterns per rule, goes by directory record in pass 1), each with its
+ * own edges and top candidates, merged afterwards.  What is kept does
+ * not depend on the split or the order: the edges are sorted by
+ * (directory record, CRM record), and top_add() orders by (score,
+ * directory record).
  */
 static void find_pairs(const struct model *md, struct pairs *p)
 {
@@ -1997,27 +2119,30 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	struct pair_worker *w;
 	struct pair_queue queue;
 	unsigned char *capped;
-	uint32_t *dir_block, *order = NULL;
+	uint32_t *dir_block, *dstart = NULL, *drecs = NULL, *cblock = NULL;
+	uint64_t *hits;
 	struct pair_cut cut;
 	double *maxb = NULL, *ub0 = NULL;
+	int64_t t[5];
 
+	t[0] = clock_real_ms();
 	memset(p, 0, sizeof(*p));
 	p->patterns = patterns;
 	p->top = xcalloc(md->crm.n + 1, sizeof(*p->top));
 	blocks_build(md, &bl);
+	t[1] = clock_real_ms();
 	if (nw > md->dir.n / 1024 + 1)
 		nw = md->dir.n / 1024 + 1;
 	w = xcalloc(nw, sizeof(*w));
 	dir_block = xmalloc((md->dir.n * nrules + 1) * sizeof(*dir_block));
 	advise_huge(dir_block, (md->dir.n * nrules + 1) * sizeof(*dir_block));
 	capped = xcalloc(bl.n + 1, 1);
+	hits = xcalloc(bl.n + 1, sizeof(*hits));
 	for (size_t i = 0; i < nw; i++) {
 		w[i].md = md;
 		w[i].bl = &bl;
 		w[i].dir_block = dir_block;
 		w[i].capped = capped;
-		w[i].from = md->dir.n * i / nw;
-		w[i].to = md->dir.n * (i + 1) / nw;
 		w[i].queue = &queue;
 		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
 		advise_huge(w[i].hits, (bl.n + 1) * sizeof(*w[i].hits));
@@ -2028,52 +2153,67 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	/* pass 0 in directory order, chunk by chunk */
 	atomic_init(&queue.next, 0);
 	queue.n = md->dir.n;
-	for (size_t i = 0; i < nw; i++)
-		w[i].from = w[i].to = 0;
+	queue.chunk = PAIR_CHUNK;
 	run_workers(w, nw, 0);
+	t[2] = clock_real_ms();
 	for (size_t g = 0; g < bl.n; g++) {
-		uint64_t hits = 0, crm = bl.start[g + 1] - bl.start[g];
+		uint64_t crm = bl.start[g + 1] - bl.start[g];
 		struct rule_stats *rs = &p->rules[bl.rule[g]];
 
 		for (size_t i = 0; i < nw; i++)
-			hits += w[i].hits[g];
+			hits[g] += w[i].hits[g];
 		rs->blocks++;
-		if (md->m->max_block_pairs && crm * hits > md->m->max_block_pairs) {
+		if (md->m->max_block_pairs &&
+		    crm * hits[g] > md->m->max_block_pairs) {
 			capped[g] = 1;
 			rs->capped_blocks++;
-			rs->capped_pairs += crm * hits;
+			rs->capped_pairs += crm * hits[g];
 		}
 	}
 	for (size_t i = 0; i < nw; i++) {
 		free(w[i].hits);
 		w[i].hits = NULL;
-		w[i].stamp = xcalloc(md->crm.n + 1, sizeof(*w[i].stamp));
 		w[i].out.top = i ? xcalloc(md->crm.n + 1, sizeof(struct top))
 				 : p->top;
 		advise_huge(w[i].out.top, (md->crm.n + 1) * sizeof(struct top));
-		advise_huge(w[i].stamp, (md->crm.n + 1) * sizeof(*w[i].stamp));
 	}
-	if (!patterns && !cut_init(md, &cut, &maxb, &ub0))
-		for (size_t i = 0; i < nw; i++)
-			w[i].cut = &cut;
-	/* pass 1 in visit_order(), chunk by chunk; training keeps the
-	 * static split in directory order, so that each thread's pattern
-	 * tables fill as they always did */
-	if (!patterns) {
-		order = visit_order(md, &bl, dir_block, capped);
-		atomic_init(&queue.next, 0);
-		for (size_t i = 0; i < nw; i++) {
-			w[i].from = w[i].to = 0;
-			w[i].order = order;
-		}
-	} else {
+	if (patterns) {
+		/* pass 1: training keeps the static split in directory
+		 * order, so that each thread's pattern tables fill as they
+		 * always did */
 		for (size_t i = 0; i < nw; i++) {
 			w[i].from = md->dir.n * i / nw;
 			w[i].to = md->dir.n * (i + 1) / nw;
 			w[i].queue = NULL;
+			w[i].stamp = xcalloc(md->crm.n + 1,
+					     sizeof(*w[i].stamp));
 		}
+		run_workers(w, nw, 1);
+	} else {
+		/* pass 2, block by block */
+		dir_lists(md, &bl, dir_block, capped, hits, &dstart, &drecs);
+		cblock = crm_blocks(md, &bl);
+		t[3] = clock_real_ms();
+		if (!cut_init(md, &cut, &maxb, &ub0))
+			for (size_t i = 0; i < nw; i++)
+				w[i].cut = &cut;
+		atomic_init(&queue.next, 0);
+		queue.n = bl.n;
+		queue.chunk = BLOCK_CHUNK;
+		for (size_t i = 0; i < nw; i++) {
+			w[i].from = w[i].to = 0;
+			w[i].dstart = dstart;
+			w[i].drecs = drecs;
+			w[i].crm_block = cblock;
+		}
+		run_workers(w, nw, 2);
+		t[4] = clock_real_ms();
+		log_debug("match %s: CRM blocks in %lld ms, directory keys "
+			  "in %lld ms, block lists in %lld ms, pairs in %lld "
+			  "ms", md->label, (long long)(t[1] - t[0]),
+			  (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
+			  (long long)(t[4] - t[3]));
 	}
-	run_workers(w, nw, 1);
 	for (size_t i = 0; i < nw; i++) {
 		struct pairs *o = &w[i].out;
 
@@ -2105,13 +2245,15 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		free(o->e);
 		free(w[i].stamp);
 	}
-	if (order)
-		edges_by_dir(p->e, p->n);
-	free(order);
+	edges_sort(p->e, p->n);
 	free(maxb);
 	free(ub0);
 	free(w);
 	free(dir_block);
+	free(dstart);
+	free(drecs);
+	free(cblock);
+	free(hits);
 	free(capped);
 	blocks_release(&bl);
 }
@@ -2860,6 +3002,9 @@ static void model_init(struct model *md, const struct match_model *m,
 			md->cmp_last = (int)i;
 		md->has_implied |= m->comparisons[i].implied_by != 0;
 	}
+	if (md->cmp_first >= 0 && md->cmp_last >= 0)
+		md->cross_max = bound_plain(&m->comparisons[md->cmp_first]) +
+				bound_plain(&m->comparisons[md->cmp_last]);
 	find_swap_keys(md);
 	for (size_t f = 0; f < m->nfields && f < NF_MAX; f++) {
 		md->kind[f] = prep_kind_of(m->fields[f].name);
