@@ -1897,7 +1897,7 @@ static void score_record(struct pair_worker *w, uint32_t d)
  * blocks' directory records follow one another in w->drecs, so they
  * are fetched a few ahead, across blocks: most blocks are small.
  */
-#define FETCH_AHEAD 8
+#define FETCH_AHEAD 16
 
 static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 {
@@ -1909,6 +1909,19 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 	for (size_t g = from; g < to; g++) {
 		size_t rule = bl->rule[g];
 		uint32_t c0 = bl->start[g], c1 = bl->start[g + 1];
+
+		/* and the first CRM records of the block after next */
+		if (g + 2 < to && w->dstart[g + 2] < w->dstart[g + 3])
+			for (uint32_t i = bl->start[g + 2];
+			     i < bl->start[g + 3] && i < bl->start[g + 2] + 4;
+			     i++) {
+				uint32_t c = bl->recs[i];
+
+				__builtin_prefetch(&w->crm_block[(size_t)c *
+								 nrules * 2]);
+				__builtin_prefetch(&md->crm.r[c]);
+				__builtin_prefetch(&w->out.top[c]);
+			}
 
 		for (uint32_t j = w->dstart[g]; j < w->dstart[g + 1]; j++) {
 			uint32_t d = w->drecs[j];
