@@ -31,7 +31,13 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void xgrow(void **array, size_t *alloc, size_t need, size_t elem);
 
-#define XGROW(array, alloc, need) \
-	xgrow((void **)&(array), &(alloc), (need), sizeof(*(array)))
+/* The room is checked inline: appending in a loop calls xgrow() only
+ * when the array is full. */
+#define XGROW(array, alloc, need)                                           \
+	do {                                                                \
+		if ((need) > (alloc))                                       \
+			xgrow((void **)&(array), &(alloc), (need),          \
+			      sizeof(*(array)));                            \
+	} while (0)
 
 #endif
