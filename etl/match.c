@@ -5,14 +5,16 @@
  * batches, each into its place in the side's array) into arenas whose
  * strings never move and carry their length, so records point into
  * them.  The CRM side's blocking keys, 64-bit hashes, fill a hash table
- * of blocks; the directory side, the larger one, is only streamed
- * through it, in chunks that threads take in turn, grouped by block for
- * the cache; their results are merged into what one thread in file
- * order would have made.  Only pairs at or above the threshold are
- * kept, plus the best few candidates of every CRM record (TOP_K) for
- * the audit file and for the rivals, the weight of a record's other
- * candidates that resolve() adds before the one-to-one pass; a pair
- * that provably could be neither is left half-scored
+ * of blocks; the directory side, the larger one, is streamed through it
+ * once to find each record's blocks, which then list their directory
+ * records too.  Threads score chunks of blocks in turn, a block's few
+ * records against each other while they are in the cache, each pair
+ * once, under the first rule that finds it; their results are merged
+ * into what one thread would have made.  Only pairs at or above the
+ * threshold are kept, plus the best few candidates of every CRM record
+ * (TOP_K) for the audit file and for the rivals, the weight of a
+ * record's other candidates that resolve() adds before the one-to-one
+ * pass; a pair that provably could be neither is left half-scored
  * (pair_weights_cut()).  `crmsync train` reuses the same blocking to
  * count comparison patterns, for m from confident pairs or by EM.
  */
