@@ -1901,6 +1901,31 @@ static void score_record(struct pair_worker *w, uint32_t d)
  */
 #define FETCH_AHEAD 16
 
+/* Starts fetching what scoring a pair reads of CRM record `c` but its
+ * strings: its record, blocks, top, bounds and term counts. */
+static void fetch_crm(const struct pair_worker *w, uint32_t c)
+{
+	const struct model *md = w->md;
+	const char *r = (const char *)&md->crm.r[c];
+	size_t nrules = md->m->nblocking;
+
+	for (size_t at = 0; at < sizeof(md->crm.r[c]); at += 64)
+		__builtin_prefetch(r + at);
+	__builtin_prefetch(&w->crm_block[(size_t)c * nrules * 2]);
+	__builtin_prefetch(&w->out.top[c]);
+	if (w->cut) {
+		__builtin_prefetch(&w->cut->maxb[(size_t)c * w->cut->n]);
+		__builtin_prefetch(&w->cut->maxb[(size_t)c * w->cut->n] + 8);
+		__builtin_prefetch(&w->cut->ub0[c]);
+	}
+	if (md->tf_count)
+		__builtin_prefetch(&md->tf_count[(size_t)c * md->ntf]);
+	if (md->tf_joint) {
+		__builtin_prefetch(&md->tf_joint[(size_t)c * md->ntf]);
+		__builtin_prefetch(&md->tf_given[(size_t)c * md->ntf]);
+	}
+}
+
 static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 {
 	const struct model *md = w->md;
@@ -1912,17 +1937,23 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 		size_t rule = bl->rule[g];
 		uint32_t c0 = bl->start[g], c1 = bl->start[g + 1];
 
-		/* and the first CRM records of the block after next */
+		/* and the first CRM records of the blocks to come: what
+		 * each one's pairs read of it (fetch_crm()) two blocks
+		 * ahead, its strings one block ahead */
 		if (g + 2 < to && w->dstart[g + 2] < w->dstart[g + 3])
 			for (uint32_t i = bl->start[g + 2];
 			     i < bl->start[g + 3] && i < bl->start[g + 2] + 4;
+			     i++)
+				fetch_crm(w, bl->recs[i]);
+		if (g + 1 < to && w->dstart[g + 1] < w->dstart[g + 2])
+			for (uint32_t i = bl->start[g + 1];
+			     i < bl->start[g + 2] && i < bl->start[g + 1] + 4;
 			     i++) {
-				uint32_t c = bl->recs[i];
+				const char *s = md->crm.r[bl->recs[i]].id;
 
-				__builtin_prefetch(&w->crm_block[(size_t)c *
-								 nrules * 2]);
-				__builtin_prefetch(&md->crm.r[c]);
-				__builtin_prefetch(&w->out.top[c]);
+				__builtin_prefetch(s);
+				__builtin_prefetch(s + 64);
+				__builtin_prefetch(s + 128);
 			}
 
 		for (uint32_t j = w->dstart[g]; j < w->dstart[g + 1]; j++) {
