@@ -329,6 +329,57 @@ static unsigned char value_meta(const struct model *md, size_t f,
 #define SIDE_FIRST_BYTES ((size_t)64 << 20)
 #define NO_VALUE SIZE_MAX
 
+/*
+ * A loading thread's memo of the values it normalised: the same first
+ * names, surnames, titles, companies and places come back on most rows,
+ * and prep_value() (Unicode folding, table look-ups) plus value_meta()
+ * then give the same string and byte again.  A value hit takes the
+ * string already in the thread's arena (shared by the records: strings
+ * never move nor change), so it costs neither the normalising nor the
+ * memory.  Direct-mapped and bounded: a new value takes its slot from
+ * the one there.  Only values whose normalised form depends on nothing
+ * but the field and the raw bytes are memoised (not the email, which
+ * also gives the hash, nor phones, which read the record's country).
+ */
+#define MEMO_BITS 17
+#define MEMO_KEY 45   /* longest raw value memoised */
+
+struct memo_ent {
+	uint64_t hash;    /* of the field and the raw value; 0: empty */
+	const char *v;    /* the normalised value; NULL: none */
+	unsigned char f, len, meta;
+	char key[MEMO_KEY];
+};
+
+struct memo {
+	struct memo_ent *e;  /* 1 << MEMO_BITS slots, NULL until used */
+};
+
+/* The slot of raw value `raw` of field `f` in `m` (allocated on first
+ * use), its hash in *h; the slot holds that value when its hash and key
+ * agree. */
+static struct memo_ent *memo_slot(struct memo *m, size_t f, const char *raw,
+				  size_t len, uint64_t *h)
+{
+	uint64_t x = 14695981039346656037ULL ^ f;
+
+	if (!m->e)
+		m->e = xcalloc((size_t)1 << MEMO_BITS, sizeof(*m->e));
+	for (size_t i = 0; i < len; i++)
+		x = (x ^ (unsigned char)raw[i]) * 1099511628211ULL;
+	x ^= x >> 29;
+	x |= 1;
+	*h = x;
+	return &m->e[(x >> 7) & (((size_t)1 << MEMO_BITS) - 1)];
+}
+
+/* Whether field `f` of the model may be memoised (see struct memo). */
+static int memo_field(const struct model *md, size_t f)
+{
+	return (int)f != md->email_field && md->kind[f] != PREP_PHONE &&
+	       md->kind[f] != PREP_EMAIL;
+}
+
 struct load_batch {
 	size_t n;
 	struct strbuf raw;     /* raw values, each NUL-terminated */
@@ -378,12 +429,14 @@ struct load_queue {
 	struct load_batch *spare; /* joined batches, to fill again: only
 				   * the reading thread touches the list */
 	struct arena arena;    /* the strings the reading thread makes */
+	struct memo memo;      /* ... and its memo of them */
 };
 
 /* A worker thread of a load_queue, with its arena. */
 struct load_thread {
 	struct load_queue *q;
 	struct arena arena;
+	struct memo memo;
 };
 
 /* Moves the blocks of arena `from` (its strings stay where they are) to
@@ -401,9 +454,10 @@ static void arena_move(struct arena *to, struct arena *from)
 }
 
 /* Normalises batch `b` (the worker owns it meanwhile) into its place in
- * the side's array, b->r, the strings going to `arena`. */
+ * the side's array, b->r, the strings going to `arena` and the memo of
+ * them to `memo` (its strings are in that arena). */
 static void normalise_batch(const struct model *md, struct load_batch *b,
-			    struct arena *arena)
+			    struct arena *arena, struct memo *memo)
 {
 	size_t nf = md->m->nfields, nat = 2 + nf;
 	struct strbuf tmp = STRBUF_INIT;
@@ -458,6 +512,32 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					continue;
 				}
 			}
+			if (len <= MEMO_KEY && memo_field(md, f)) {
+				uint64_t h;
+				struct memo_ent *m = memo_slot(memo, f, raw,
+							       len, &h);
+
+				if (m->hash != h || m->f != f || m->len != len ||
+				    memcmp(m->key, raw, len)) {
+					prep_value(md->kind[f], raw, len,
+						   country, &tmp);
+					m->hash = h;
+					m->f = (unsigned char)f;
+					m->len = (unsigned char)len;
+					memcpy(m->key, raw, len);
+					m->v = NULL;
+					m->meta = 0;
+					if (tmp.len) {
+						m->v = arena_dup(arena, tmp.buf,
+								 tmp.len);
+						m->meta = value_meta(md, f,
+								     m->v);
+					}
+				}
+				r->v[f] = m->v;
+				r->meta[f] = m->meta;
+				continue;
+			}
 			prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
 				continue;
@@ -483,7 +563,7 @@ static void *load_worker(void *arg)
 			break;
 		b = q->all[q->next++];
 		pthread_mutex_unlock(&q->lock);
-		normalise_batch(q->md, b, &t->arena);
+		normalise_batch(q->md, b, &t->arena, &t->memo);
 		pthread_mutex_lock(&q->lock);
 		b->done = 1;
 		pthread_cond_broadcast(&q->done);
@@ -562,7 +642,7 @@ static void queue_join(struct load_queue *q, size_t *joined, size_t ahead)
 			struct load_batch *b = q->all[q->next++];
 
 			pthread_mutex_unlock(&q->lock);
-			normalise_batch(q->md, b, &q->arena);
+			normalise_batch(q->md, b, &q->arena, &q->memo);
 			pthread_mutex_lock(&q->lock);
 			b->done = 1;
 			continue;
@@ -596,7 +676,7 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 		(*cur)->r = side->r + q->queued;
 		q->queued += (*cur)->n;
 		if (!threaded) {
-			normalise_batch(q->md, *cur, &q->arena);
+			normalise_batch(q->md, *cur, &q->arena, &q->memo);
 			(*cur)->done = 1;
 		}
 		pthread_mutex_lock(&q->lock);
@@ -723,7 +803,9 @@ out:
 	for (size_t i = 0; i < started; i++) {
 		pthread_join(th[i], NULL);
 		arena_move(&side->arena, &lt[i].arena);
+		free(lt[i].memo.e);
 	}
+	free(q.memo.e);
 	/* the records, even those of a failed load, point into the arenas:
 	 * the side frees them */
 	arena_move(&side->arena, &q.arena);
