@@ -3124,6 +3124,112 @@ static size_t pair_bucket(const uint64_t *keys, size_t mask, const char *g,
 }
 
 /*
+ * The directory pass of count_terms() and count_pairs() runs on threads,
+ * each over its own range of records into its own counts, added up
+ * afterwards (saturating, as one pass would): the table of keys, made
+ * from the CRM side beforehand, is only read meanwhile.
+ */
+struct tf_part {
+	const struct model *md;
+	const uint64_t *keys;    /* the keys, shared */
+	uint32_t *slots;         /* this part's counts by bucket */
+	size_t mask, from, to;   /* directory records [from, to) */
+	size_t i, g;             /* comparison; given comparison or SIZE_MAX */
+	uint64_t total;          /* records with a value of i (no g) */
+};
+
+/* a + b, at most UINT32_MAX */
+static uint32_t add_sat32(uint32_t a, uint32_t b)
+{
+	return b > UINT32_MAX - a ? UINT32_MAX : a + b;
+}
+
+/* Counts the keys of part `arg`'s directory records.  Can't fail. */
+static void *tf_part_run(void *arg)
+{
+	struct tf_part *t = arg;
+	const struct model *md = t->md;
+
+	for (size_t d = t->from; d < t->to; d++) {
+		const struct rec *r = &md->dir.r[d];
+		const char *v = term_of(md, t->i, r), *gv;
+		size_t b;
+
+		if (t->g == SIZE_MAX) {
+			if (!v)
+				continue;
+			t->total++;
+			b = term_bucket(t->keys, t->mask, v);
+			if (t->keys[b] && t->slots[b] < UINT32_MAX)
+				t->slots[b]++;
+			continue;
+		}
+		gv = term_of(md, t->g, r);
+		if (!gv)
+			continue;
+		b = term_bucket(t->keys, t->mask, gv);
+		if (!t->keys[b])
+			continue;   /* no CRM record has this value of g */
+		if (t->slots[b] < UINT32_MAX)
+			t->slots[b]++;
+		if (!v)
+			continue;
+		b = pair_bucket(t->keys, t->mask, gv, v);
+		if (t->keys[b] && t->slots[b] < UINT32_MAX)
+			t->slots[b]++;
+	}
+	return NULL;
+}
+
+/*
+ * Adds to slots[b] of every key b of `keys` the directory records that
+ * hold it (comparison `i`, or the pair (g, i) when g is not SIZE_MAX),
+ * on up to match_threads() threads; returns the records with a value of
+ * i (when g is SIZE_MAX).  slots[] must be 0 at the keys.  Can't fail:
+ * a thread that cannot start is run by the caller's.
+ */
+static uint64_t tf_count_dir(const struct model *md, size_t i, size_t g,
+			     const uint64_t *keys, uint32_t *slots,
+			     size_t mask)
+{
+	size_t n = md->dir.n, np = match_threads(), started = 1;
+	struct tf_part part[64];
+	pthread_t th[64];
+	uint64_t total = 0;
+
+	/* a part's own counts cost a pass over the table: not for a few */
+	if (np > n / 65536 + 1)
+		np = n / 65536 + 1;
+	for (size_t k = 0; k < np; k++) {
+		part[k] = (struct tf_part){ md, keys, slots, mask, n * k / np,
+					    n * (k + 1) / np, i, g, 0 };
+		if (k)
+			part[k].slots = xcalloc(mask + 1, sizeof(*slots));
+	}
+	for (size_t k = 1; k < np; k++) {
+		if (pthread_create(&th[k], NULL, tf_part_run, &part[k]))
+			break;   /* out of threads: this one does the rest */
+		started++;
+	}
+	tf_part_run(&part[0]);
+	for (size_t k = started; k < np; k++)
+		tf_part_run(&part[k]);
+	for (size_t k = 1; k < started; k++)
+		pthread_join(th[k], NULL);
+	for (size_t k = 0; k < np; k++) {
+		total += part[k].total;
+		if (!k)
+			continue;
+		for (size_t b = 0; b <= mask; b++)
+			if (keys[b])
+				slots[b] = add_sat32(slots[b],
+						     part[k].slots[b]);
+		free(part[k].slots);
+	}
+	return total;
+}
+
+/*
  * For comparison `i` (slot `slot`) given comparison `g`: how many
  * directory records hold each CRM record's value of g (tf_given) and
  * both its values (tf_joint).  `keys` and `slots` are count_terms()'
@@ -3154,24 +3260,7 @@ static void count_pairs(struct model *md, size_t g, size_t i, int slot,
 			slots[b] = 0;
 		}
 	}
-	for (size_t d = 0; d < md->dir.n; d++) {
-		const struct rec *r = &md->dir.r[d];
-		const char *gv = term_of(md, g, r), *v = term_of(md, i, r);
-		size_t b;
-
-		if (!gv)
-			continue;
-		b = term_bucket(keys, mask, gv);
-		if (!keys[b])
-			continue;   /* no CRM record has this value of g */
-		if (slots[b] < UINT32_MAX)
-			slots[b]++;
-		if (!v)
-			continue;
-		b = pair_bucket(keys, mask, gv, v);
-		if (keys[b] && slots[b] < UINT32_MAX)
-			slots[b]++;
-	}
+	(void)tf_count_dir(md, i, g, keys, slots, mask);
 	for (size_t c = 0; c < md->crm.n; c++) {
 		const struct rec *r = &md->crm.r[c];
 		const char *gv = term_of(md, g, r), *v = term_of(md, i, r);
@@ -3230,17 +3319,7 @@ static void count_terms(struct model *md)
 				slots[b] = 0;
 			}
 		}
-		for (size_t d = 0; d < md->dir.n; d++) {
-			const char *v = term_of(md, i, &md->dir.r[d]);
-			size_t b;
-
-			if (!v)
-				continue;
-			total++;
-			b = term_bucket(keys, mask, v);
-			if (keys[b] && slots[b] < UINT32_MAX)
-				slots[b]++;
-		}
+		total = tf_count_dir(md, i, SIZE_MAX, keys, slots, mask);
 		for (size_t c = 0; c < md->crm.n; c++) {
 			const char *v = term_of(md, i, &md->crm.r[c]);
 
