@@ -16,6 +16,8 @@
  * (pair_weights_cut()).  `crmsync train` reuses the same blocking to
  * count comparison patterns, for m from confident pairs or by EM.
  */
+/* mremap() (the sides' record arrays) */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -165,7 +167,8 @@ struct side {
 
 static void side_release(struct side *s)
 {
-	free(s->r);
+	if (s->r)
+		(void)munmap(s->r, s->alloc * sizeof(*s->r));
 	arena_release(&s->arena);
 	memset(s, 0, sizeof(*s));
 }
@@ -323,11 +326,46 @@ static unsigned char value_meta(const struct model *md, size_t f,
  */
 #define LOAD_BATCH 8192   /* rows per batch */
 /* The side's record array starts this large (virtual memory: only the
- * pages written count), above malloc's largest mmap threshold (32 MiB),
- * so that it is mapped on its own and realloc() grows it by remapping
- * its pages instead of copying them. */
+ * pages written count). */
 #define SIDE_FIRST_BYTES ((size_t)64 << 20)
 #define NO_VALUE SIZE_MAX
+
+/*
+ * Grows the record array of `s` to at least `need` records, doubling.
+ * The array is a mapping of its own, which mremap() grows by moving page
+ * tables, never bytes: realloc() copied gigabytes at ten million records
+ * (a big free chunk at the top of the heap served the array instead of
+ * a mapping of its own, which advise_huge() had split in three, so
+ * that glibc's mremap() failed).  The array may move.  Fails like xmalloc():
+ * out of memory, the process ends.
+ */
+static void side_grow(struct side *s, size_t need)
+{
+	size_t alloc = s->alloc ? s->alloc : SIDE_FIRST_BYTES / sizeof(*s->r);
+	void *p;
+
+	while (alloc < need) {
+		if (alloc > SIZE_MAX / 2 / sizeof(*s->r))
+			xalloc_die();
+		alloc *= 2;
+	}
+	if (alloc == s->alloc)
+		return;
+	p = s->r ? mremap(s->r, s->alloc * sizeof(*s->r),
+			  alloc * sizeof(*s->r), MREMAP_MAYMOVE) :
+		   mmap(NULL, alloc * sizeof(*s->r), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		xalloc_die();
+	s->r = p;
+	s->alloc = alloc;
+#ifdef MADV_HUGEPAGE
+	/* the whole mapping, not advise_huge()'s 2 MiB pages inside it:
+	 * advice on a part splits the mapping, and mremap() refuses a range
+	 * of several (EFAULT) */
+	(void)madvise(p, alloc * sizeof(*s->r), MADV_HUGEPAGE);
+#endif
+}
 
 /*
  * A loading thread's memo of the values it normalised: the same first
@@ -660,18 +698,9 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 {
 	if (*cur) {
 		if (side->alloc < q->queued + (*cur)->n) {
-			size_t alloc;
-
 			/* the array moves: wait until no batch writes to it */
 			queue_join(q, joined, 1);
-			alloc = side->alloc;
-			XGROW(side->r, side->alloc, q->queued + (*cur)->n >
-			      SIDE_FIRST_BYTES / sizeof(*side->r) ?
-			      q->queued + (*cur)->n :
-			      SIDE_FIRST_BYTES / sizeof(*side->r));
-			if (side->alloc != alloc)
-				advise_huge(side->r,
-					    side->alloc * sizeof(*side->r));
+			side_grow(side, q->queued + (*cur)->n);
 		}
 		(*cur)->r = side->r + q->queued;
 		q->queued += (*cur)->n;
