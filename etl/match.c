@@ -418,6 +418,14 @@ static int memo_field(const struct model *md, size_t f)
 	       md->kind[f] != PREP_EMAIL;
 }
 
+struct load_batch;
+
+/* Row `i` of batch `b`: the memo slot of each value it may take from the
+ * memo, prefetched (NULL for the other values), and the hash in h[]. */
+static void memo_refs(const struct model *md, const struct load_batch *b,
+		      size_t i, struct memo *memo, struct memo_ent **slot,
+		      uint64_t *h);
+
 struct load_batch {
 	size_t n;
 	struct strbuf raw;     /* raw values, each NUL-terminated */
@@ -491,6 +499,26 @@ static void arena_move(struct arena *to, struct arena *from)
 	memset(from, 0, sizeof(*from));
 }
 
+static void memo_refs(const struct model *md, const struct load_batch *b,
+		      size_t i, struct memo *memo, struct memo_ent **slot,
+		      uint64_t *h)
+{
+	size_t nf = md->m->nfields;
+	const size_t *at = &b->at[i * (2 + nf)];
+
+	for (size_t f = 0; f < nf; f++) {
+		const char *raw = b->raw.buf + at[2 + f];
+		size_t len;
+
+		slot[f] = NULL;
+		if (at[2 + f] == NO_VALUE || b->sha[i * nf + f] ||
+		    !memo_field(md, f) || (len = strlen(raw)) > MEMO_KEY)
+			continue;
+		slot[f] = memo_slot(memo, f, raw, len, &h[f]);
+		__builtin_prefetch(slot[f]);
+	}
+}
+
 /* Normalises batch `b` (the worker owns it meanwhile) into its place in
  * the side's array, b->r, the strings going to `arena` and the memo of
  * them to `memo` (its strings are in that arena). */
@@ -500,13 +528,26 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 	size_t nf = md->m->nfields, nat = 2 + nf;
 	struct strbuf tmp = STRBUF_INIT;
 
-	if (b->n)
+	/* a row's memo slots are looked up (prefetched) a row ahead: the
+	 * memo is larger than the caches */
+	struct memo_ent *slots[2][NF_MAX];
+	uint64_t hs[2][NF_MAX];
+
+	if (b->n) {
 		memset(b->r, 0, b->n * sizeof(*b->r));
+		memo_refs(md, b, 0, memo, slots[0], hs[0]);
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		const size_t *at = &b->at[i * nat];
 		struct rec *r = &b->r[i];
 		const char *country = at[1] == NO_VALUE ? NULL :
 				      b->raw.buf + at[1];
+		struct memo_ent **slot = slots[i & 1];
+		const uint64_t *h = hs[i & 1];
+
+		if (i + 1 < b->n)
+			memo_refs(md, b, i + 1, memo, slots[(i + 1) & 1],
+				  hs[(i + 1) & 1]);
 
 		r->obj = b->obj;
 		r->id = arena_dup(arena, b->raw.buf + at[0],
@@ -550,16 +591,14 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					continue;
 				}
 			}
-			if (len <= MEMO_KEY && memo_field(md, f)) {
-				uint64_t h;
-				struct memo_ent *m = memo_slot(memo, f, raw,
-							       len, &h);
+			if (slot[f]) {
+				struct memo_ent *m = slot[f];
 
-				if (m->hash != h || m->f != f || m->len != len ||
-				    memcmp(m->key, raw, len)) {
+				if (m->hash != h[f] || m->f != f ||
+				    m->len != len || memcmp(m->key, raw, len)) {
 					prep_value(md->kind[f], raw, len,
 						   country, &tmp);
-					m->hash = h;
+					m->hash = h[f];
 					m->f = (unsigned char)f;
 					m->len = (unsigned char)len;
 					memcpy(m->key, raw, len);
@@ -3232,8 +3271,10 @@ static uint64_t tf_count_dir(const struct model *md, size_t i, size_t g,
 	for (size_t k = 0; k < np; k++) {
 		part[k] = (struct tf_part){ md, keys, slots, mask, n * k / np,
 					    n * (k + 1) / np, i, g, 0 };
-		if (k)
+		if (k) {
 			part[k].slots = xcalloc(mask + 1, sizeof(*slots));
+			advise_huge(part[k].slots, (mask + 1) * sizeof(*slots));
+		}
 	}
 	for (size_t k = 1; k < np; k++) {
 		if (pthread_create(&th[k], NULL, tf_part_run, &part[k]))
@@ -3328,6 +3369,8 @@ static void count_terms(struct model *md)
 	mask = cap - 1;
 	keys = xmalloc(cap * sizeof(*keys));
 	slots = xmalloc(cap * sizeof(*slots));
+	advise_huge(keys, cap * sizeof(*keys));
+	advise_huge(slots, cap * sizeof(*slots));
 	for (size_t i = 0; i < m->ncomparisons; i++) {
 		int slot = md->tf_slot[i];
 		uint64_t total = 0;
