@@ -2770,6 +2770,154 @@ static const char *outcome(const struct model *md, const struct links *l,
 	return "not linked";
 }
 
+/*
+ * The rows of the matches and candidates files (people and accounts)
+ * are formatted on threads: describing a pair scores it again, the
+ * costliest part of writing.  Workers take chunks of OUT_CHUNK CRM records (in output
+ * order) and put the values that cost (scores, descriptions, outcomes)
+ * into the chunk's buffer; the caller's thread takes the chunks in order
+ * and hands their rows to the writers, which check, quote and compress
+ * them as before: the same bytes, whatever the threads.  At most
+ * OUT_SLOTS chunks are formatted ahead of the one being written.
+ */
+#define OUT_CHUNK 1024
+#define OUT_SLOTS 8
+
+struct out_chunk {
+	size_t id;            /* chunk number + 1 once formatted; 0: not */
+	struct strbuf text;   /* the values, each NUL-terminated */
+	size_t *at;           /* their offsets in text, in row order */
+	size_t nat, alloc;
+};
+
+struct out_job {
+	const struct model *md;
+	const struct pairs *p;
+	const struct links *l;
+	const uint32_t *order;
+	size_t nchunks;
+	struct out_chunk slot[OUT_SLOTS]; /* chunk k is in slot k % OUT_SLOTS */
+	pthread_mutex_t lock;
+	pthread_cond_t formatted; /* a chunk was formatted */
+	pthread_cond_t written;   /* a chunk was written, or stop was set */
+	size_t next;              /* first chunk no worker has taken */
+	size_t done;              /* chunks written */
+	int stop;
+};
+
+/* Appends `len` bytes of `v` as the chunk's next value. */
+static void chunk_add(struct out_chunk *ch, const char *v, size_t len)
+{
+	XGROW(ch->at, ch->alloc, ch->nat + 1);
+	ch->at[ch->nat++] = ch->text.len;
+	strbuf_add(&ch->text, v, len);
+	strbuf_addch(&ch->text, '\0');
+}
+
+/* Formats the values of chunk `k` into `ch`: per candidate its score,
+ * description and outcome, then for a link its score and description
+ * (what write_outputs() reads back in the same order).  Can't fail. */
+static void format_chunk(const struct out_job *j, size_t k,
+			 struct out_chunk *ch, struct strbuf *desc)
+{
+	const struct model *md = j->md;
+	const struct links *l = j->l;
+	size_t to = (k + 1) * OUT_CHUNK;
+
+	if (to > md->crm.n)
+		to = md->crm.n;
+	strbuf_reset(&ch->text);
+	ch->nat = 0;
+	for (size_t o = k * OUT_CHUNK; o < to; o++) {
+		uint32_t c = j->order[o];
+		const struct rec *a = &md->crm.r[c];
+		const struct top *t = &j->p->top[c];
+		char score[32], buf[160];
+		const char *oc;
+
+		for (unsigned r = 0; r < t->n; r++) {
+			double rivals = rivals_weight(md, t, t->dir[r]);
+			double total = t->score[r] + rivals;
+
+			describe_pair(md, a, &md->dir.r[t->dir[r]], 1,
+				      has_rivals(md, t, t->dir[r]) ? &rivals :
+				      NULL, desc);
+			chunk_add(ch, score, (size_t)snprintf(score,
+				  sizeof(score), "%.3f", total));
+			chunk_add(ch, desc->buf, desc->len);
+			oc = outcome(md, l, c, t->dir[r], total, buf,
+				     sizeof(buf));
+			chunk_add(ch, oc, strlen(oc));
+		}
+		if (l->crm_to[c]) {
+			uint32_t d = l->crm_to[c] - 1;
+			double rivals = rivals_weight(md, t, d);
+
+			describe_pair(md, a, &md->dir.r[d], 0,
+				      has_rivals(md, t, d) && !l->manual[c] ?
+				      &rivals : NULL, desc);
+			chunk_add(ch, score, (size_t)snprintf(score,
+				  sizeof(score), "%.3f", l->score[c]));
+			chunk_add(ch, desc->buf, desc->len);
+		}
+	}
+}
+
+/* A formatting worker: takes the next chunk while the writer is fewer
+ * than OUT_SLOTS chunks behind, until none is left or stop is set. */
+static void *out_worker(void *arg)
+{
+	struct out_job *j = arg;
+	struct strbuf desc = STRBUF_INIT;
+
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		size_t k;
+
+		while (!j->stop && j->next < j->nchunks &&
+		       j->next >= j->done + OUT_SLOTS)
+			pthread_cond_wait(&j->written, &j->lock);
+		if (j->stop || j->next >= j->nchunks)
+			break;
+		k = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		format_chunk(j, k, &j->slot[k % OUT_SLOTS], &desc);
+		pthread_mutex_lock(&j->lock);
+		j->slot[k % OUT_SLOTS].id = k + 1;
+		pthread_cond_broadcast(&j->formatted);
+	}
+	pthread_mutex_unlock(&j->lock);
+	strbuf_release(&desc);
+	return NULL;
+}
+
+/* Waits until chunk `k` is formatted, formatting it here when no worker
+ * runs; returns its slot. */
+static struct out_chunk *out_take(struct out_job *j, size_t k, int threaded,
+				  struct strbuf *desc)
+{
+	struct out_chunk *ch = &j->slot[k % OUT_SLOTS];
+
+	if (!threaded) {
+		format_chunk(j, k, ch, desc);
+		return ch;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (ch->id != k + 1)
+		pthread_cond_wait(&j->formatted, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+	return ch;
+}
+
+/* Marks chunk `k` written: its slot may take chunk k + OUT_SLOTS. */
+static void out_written(struct out_job *j, size_t k)
+{
+	pthread_mutex_lock(&j->lock);
+	j->done = k + 1;
+	pthread_cond_broadcast(&j->written);
+	pthread_mutex_unlock(&j->lock);
+}
+
 static int write_outputs(struct model *md, const struct pairs *p,
 			 const struct links *l, struct stage *st,
 			 struct csv_writer *rate, struct csv_writer *hist,
@@ -2785,7 +2933,17 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	uint32_t *order = crm_order(md);
 	struct csv_writer *mw = NULL, *cw = NULL;
 	struct strbuf desc = STRBUF_INIT;
+	struct out_job job;
+	size_t nthreads = match_threads(), started = 0;
+	pthread_t th[64];
 	int ret = -1;
+
+	memset(&job, 0, sizeof(job));
+	for (size_t i = 0; i < OUT_SLOTS; i++)
+		strbuf_init(&job.slot[i].text, 0);
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_cond_init(&job.formatted, NULL);
+	pthread_cond_init(&job.written, NULL);
 
 	mw = stage_open_output(st, mname, person ? "person_matches" :
 			       "account_matches", 0, err);
@@ -2793,53 +2951,62 @@ static int write_outputs(struct model *md, const struct pairs *p,
 		: NULL;
 	if (!cw)
 		goto out;
-	for (size_t o = 0; o < md->crm.n; o++) {
-		uint32_t c = order[o];
-		const struct rec *a = &md->crm.r[c];
-		const struct top *t = &p->top[c];
-		char score[32], rank[16], buf[160];
+	job.md = md;
+	job.p = p;
+	job.l = l;
+	job.order = order;
+	job.nchunks = (md->crm.n + OUT_CHUNK - 1) / OUT_CHUNK;
+	/* the caller's thread writes; the others format */
+	for (size_t i = 0; nthreads > 1 && i < nthreads - 1 && i < 64 &&
+	     i < job.nchunks; i++) {
+		if (pthread_create(&th[i], NULL, out_worker, &job))
+			break;
+		started++;
+	}
+	for (size_t k = 0; k < job.nchunks; k++) {
+		const struct out_chunk *ch = out_take(&job, k, started > 0,
+						      &desc);
+		size_t to = (k + 1) * OUT_CHUNK, at = 0;
 
-		for (unsigned k = 0; k < t->n; k++) {
-			double rivals = rivals_weight(md, t, t->dir[k]);
-			double total = t->score[k] + rivals;
-			const char *v[7];
+		if (to > md->crm.n)
+			to = md->crm.n;
+		for (size_t o = k * OUT_CHUNK; o < to; o++) {
+			uint32_t c = order[o];
+			const struct rec *a = &md->crm.r[c];
+			const struct top *t = &p->top[c];
+			char rank[16];
 
-			describe_pair(md, a, &md->dir.r[t->dir[k]], 1,
-				      has_rivals(md, t, t->dir[k]) ? &rivals :
-				      NULL, &desc);
-			snprintf(rank, sizeof(rank), "%u", k + 1);
-			snprintf(score, sizeof(score), "%.3f", total);
-			v[0] = md->m->objects[a->obj];
-			v[1] = a->id;
-			v[2] = rank;
-			v[3] = md->dir.r[t->dir[k]].id;
-			v[4] = score;
-			v[5] = desc.buf;
-			v[6] = outcome(md, l, c, t->dir[k], total, buf,
-				       sizeof(buf));
-			if (csvw_row(cw, v, NULL, err) < 0)
-				goto out;
+			for (unsigned r = 0; r < t->n; r++) {
+				const char *v[7];
+
+				snprintf(rank, sizeof(rank), "%u", r + 1);
+				v[0] = md->m->objects[a->obj];
+				v[1] = a->id;
+				v[2] = rank;
+				v[3] = md->dir.r[t->dir[r]].id;
+				v[4] = ch->text.buf + ch->at[at++];
+				v[5] = ch->text.buf + ch->at[at++];
+				v[6] = ch->text.buf + ch->at[at++];
+				if (csvw_row(cw, v, NULL, err) < 0)
+					goto out;
+			}
+			if (l->crm_to[c]) {
+				const char *v[6];
+
+				v[0] = md->m->objects[a->obj];
+				v[1] = a->id;
+				v[2] = md->dir.r[l->crm_to[c] - 1].id;
+				v[3] = ch->text.buf + ch->at[at++];
+				v[4] = l->manual[c] ? "true" : "false";
+				v[5] = ch->text.buf + ch->at[at++];
+				if (csvw_row(mw, v, NULL, err) < 0)
+					goto out;
+				res->links++;
+				res->manual += l->manual[c];
+			}
 		}
-		if (l->crm_to[c]) {
-			uint32_t d = l->crm_to[c] - 1;
-			const struct rec *b = &md->dir.r[d];
-			double rivals = rivals_weight(md, t, d);
-			const char *v[6];
-
-			describe_pair(md, a, b, 0, has_rivals(md, t, d) &&
-				      !l->manual[c] ? &rivals : NULL, &desc);
-			snprintf(score, sizeof(score), "%.3f", l->score[c]);
-			v[0] = md->m->objects[a->obj];
-			v[1] = a->id;
-			v[2] = b->id;
-			v[3] = score;
-			v[4] = l->manual[c] ? "true" : "false";
-			v[5] = desc.buf;
-			if (csvw_row(mw, v, NULL, err) < 0)
-				goto out;
-			res->links++;
-			res->manual += l->manual[c];
-		}
+		if (started)
+			out_written(&job, k);
 	}
 	if (stage_commit_output(st, mw, mname, person ? "person_matches" :
 		      "account_matches", err) < 0) {
@@ -2917,6 +3084,19 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	}
 	ret = 0;
 out:
+	pthread_mutex_lock(&job.lock);
+	job.stop = 1;
+	pthread_cond_broadcast(&job.written);
+	pthread_mutex_unlock(&job.lock);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < OUT_SLOTS; i++) {
+		strbuf_release(&job.slot[i].text);
+		free(job.slot[i].at);
+	}
+	pthread_mutex_destroy(&job.lock);
+	pthread_cond_destroy(&job.formatted);
+	pthread_cond_destroy(&job.written);
 	csvw_abort(mw);
 	csvw_abort(cw);
 	strbuf_release(&desc);
