@@ -1656,6 +1656,10 @@ static void add_fixed3(struct strbuf *out, double x)
  * not NULL, the weight of the record's other candidates
  * (rivals_weight()) add up to the score; "names=swapped" ends it when
  * the names were read crossed. */
+static void describe_weights(const struct model *md, const double *w,
+			     const double *sim, int swapped, int sims,
+			     const double *rivals, struct strbuf *out);
+
 static void describe_pair(const struct model *md, const struct rec *a,
 			  const struct rec *b, int sims, const double *rivals,
 			  struct strbuf *out)
@@ -1664,6 +1668,15 @@ static void describe_pair(const struct model *md, const struct rec *a,
 	int lvl[NF_MAX], swapped;
 
 	pair_weights(md, a, b, w, sim, lvl, &swapped);
+	describe_weights(md, w, sim, swapped, sims, rivals, out);
+}
+
+/* describe_pair() of the weights w[], sim[] and `swapped` that
+ * pair_weights() gave.  Can't fail. */
+static void describe_weights(const struct model *md, const double *w,
+			     const double *sim, int swapped, int sims,
+			     const double *rivals, struct strbuf *out)
+{
 	strbuf_reset(out);
 	for (size_t i = 0; i < md->m->ncomparisons; i++) {
 		const struct match_comparison *c = &md->m->comparisons[i];
@@ -2834,14 +2847,19 @@ static void format_chunk(const struct out_job *j, size_t k,
 		const struct top *t = &j->p->top[c];
 		char score[32], buf[160];
 		const char *oc;
+		/* each candidate's weights, which a link among them reuses */
+		double w[TOP_K][NF_MAX], sim[TOP_K][NF_MAX];
+		int lvl[NF_MAX], swapped[TOP_K];
 
 		for (unsigned r = 0; r < t->n; r++) {
 			double rivals = rivals_weight(md, t, t->dir[r]);
 			double total = t->score[r] + rivals;
 
-			describe_pair(md, a, &md->dir.r[t->dir[r]], 1,
-				      has_rivals(md, t, t->dir[r]) ? &rivals :
-				      NULL, desc);
+			pair_weights(md, a, &md->dir.r[t->dir[r]], w[r], sim[r],
+				     lvl, &swapped[r]);
+			describe_weights(md, w[r], sim[r], swapped[r], 1,
+					 has_rivals(md, t, t->dir[r]) ?
+					 &rivals : NULL, desc);
 			chunk_add(ch, score, (size_t)snprintf(score,
 				  sizeof(score), "%.3f", total));
 			chunk_add(ch, desc->buf, desc->len);
@@ -2852,10 +2870,18 @@ static void format_chunk(const struct out_job *j, size_t k,
 		if (l->crm_to[c]) {
 			uint32_t d = l->crm_to[c] - 1;
 			double rivals = rivals_weight(md, t, d);
+			const double *rv = has_rivals(md, t, d) &&
+					   !l->manual[c] ? &rivals : NULL;
+			unsigned r = 0;
 
-			describe_pair(md, a, &md->dir.r[d], 0,
-				      has_rivals(md, t, d) && !l->manual[c] ?
-				      &rivals : NULL, desc);
+			while (r < t->n && t->dir[r] != d)
+				r++;
+			if (r < t->n)
+				describe_weights(md, w[r], sim[r], swapped[r],
+						 0, rv, desc);
+			else
+				describe_pair(md, a, &md->dir.r[d], 0, rv,
+					      desc);
 			chunk_add(ch, score, (size_t)snprintf(score,
 				  sizeof(score), "%.3f", l->score[c]));
 			chunk_add(ch, desc->buf, desc->len);
