@@ -334,10 +334,11 @@ static unsigned char value_meta(const struct model *md, size_t f,
  * Grows the record array of `s` to at least `need` records, doubling.
  * The array is a mapping of its own, which mremap() grows by moving page
  * tables, never bytes: realloc() copied gigabytes at ten million records
- * (a big free chunk at the top of the heap served the array instead of
- * a mapping of its own, which advise_huge() had split in three, so
- * that glibc's mremap() failed).  The array may move.  Fails like xmalloc():
- * out of memory, the process ends.
+ * (advise_huge() had split glibc's mapping of the array in three, so
+ * glibc's mremap() failed with EFAULT and it fell back to copying).  The
+ * array may move.  Its records are zero until a batch writes them (fresh
+ * pages of the mapping), so normalise_batch() need not clear them.
+ * Fails like xmalloc(): out of memory, the process ends.
  */
 static void side_grow(struct side *s, size_t need)
 {
@@ -533,10 +534,9 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 	struct memo_ent *slots[2][NF_MAX];
 	uint64_t hs[2][NF_MAX];
 
-	if (b->n) {
-		memset(b->r, 0, b->n * sizeof(*b->r));
+	/* b->r is zero (side_grow()): only what is there is written */
+	if (b->n)
 		memo_refs(md, b, 0, memo, slots[0], hs[0]);
-	}
 	for (size_t i = 0; i < b->n; i++) {
 		const size_t *at = &b->at[i * nat];
 		struct rec *r = &b->r[i];
