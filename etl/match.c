@@ -2786,21 +2786,35 @@ static const char *outcome(const struct model *md, const struct links *l,
 /*
  * The rows of the matches and candidates files (people and accounts)
  * are formatted on threads: describing a pair scores it again, the
- * costliest part of writing.  Workers take chunks of OUT_CHUNK CRM records (in output
- * order) and put the values that cost (scores, descriptions, outcomes)
- * into the chunk's buffer; the caller's thread takes the chunks in order
- * and hands their rows to the writers, which check, quote and compress
- * them as before: the same bytes, whatever the threads.  At most
+ * costliest part of writing.  Workers take chunks of OUT_CHUNK CRM
+ * records (in output order) and put their rows' values into the chunk's
+ * buffer (reading the records there, so that the cache misses are
+ * spread over the threads); the caller's thread takes the chunks in
+ * order and hands their rows to the writers, which check, quote and
+ * compress them as before: the same bytes, whatever the threads.  At most
  * OUT_SLOTS chunks are formatted ahead of the one being written.
  */
 #define OUT_CHUNK 1024
 #define OUT_SLOTS 8
+
+/* Values per row, besides the CRM object's name (struct out_row). */
+#define OUT_CAND_VALUES 6   /* CRM Id, rank, profile Id, score, features,
+			     * outcome */
+#define OUT_MATCH_VALUES 5  /* CRM Id, profile Id, score, manual,
+			     * features */
 
 struct out_chunk {
 	size_t id;            /* chunk number + 1 once formatted; 0: not */
 	struct strbuf text;   /* the values, each NUL-terminated */
 	size_t *at;           /* their offsets in text, in row order */
 	size_t nat, alloc;
+	struct out_row {
+		const char *object;  /* the CRM object's name */
+		int link;            /* a link (matches file), else a
+				      * candidate */
+	} *rows;
+	size_t nrows, rows_alloc;
+	uint64_t links, manual;  /* link rows, manual ones among them */
 };
 
 struct out_job {
@@ -2827,9 +2841,33 @@ static void chunk_add(struct out_chunk *ch, const char *v, size_t len)
 	strbuf_addch(&ch->text, '\0');
 }
 
-/* Formats the values of chunk `k` into `ch`: per candidate its score,
- * description and outcome, then for a link its score and description
- * (what write_outputs() reads back in the same order).  Can't fail. */
+/* chunk_add() of a NUL-terminated value. */
+static void chunk_adds(struct out_chunk *ch, const char *v)
+{
+	chunk_add(ch, v, strlen(v));
+}
+
+/* Starts a row (a link's, or a candidate's) of object `object`. */
+static void chunk_row(struct out_chunk *ch, int link, const char *object)
+{
+	XGROW(ch->rows, ch->rows_alloc, ch->nrows + 1);
+	ch->rows[ch->nrows].object = object;
+	ch->rows[ch->nrows++].link = link;
+}
+
+/* Value `i` of the chunk and its length in *len. */
+static const char *chunk_value(const struct out_chunk *ch, size_t i,
+			       size_t *len)
+{
+	size_t end = i + 1 < ch->nat ? ch->at[i + 1] : ch->text.len;
+
+	*len = end - ch->at[i] - 1;
+	return ch->text.buf + ch->at[i];
+}
+
+/* Formats the rows of chunk `k` into `ch`: per CRM record its
+ * candidates' rows (OUT_CAND_VALUES values each), then its link's
+ * (OUT_MATCH_VALUES).  Can't fail. */
 static void format_chunk(const struct out_job *j, size_t k,
 			 struct out_chunk *ch, struct strbuf *desc)
 {
@@ -2840,13 +2878,13 @@ static void format_chunk(const struct out_job *j, size_t k,
 	if (to > md->crm.n)
 		to = md->crm.n;
 	strbuf_reset(&ch->text);
-	ch->nat = 0;
+	ch->nat = ch->nrows = 0;
+	ch->links = ch->manual = 0;
 	for (size_t o = k * OUT_CHUNK; o < to; o++) {
 		uint32_t c = j->order[o];
 		const struct rec *a = &md->crm.r[c];
 		const struct top *t = &j->p->top[c];
 		char score[32], buf[160];
-		const char *oc;
 		/* each candidate's weights, which a link among them reuses */
 		double w[TOP_K][NF_MAX], sim[TOP_K][NF_MAX];
 		int lvl[NF_MAX], swapped[TOP_K];
@@ -2860,12 +2898,16 @@ static void format_chunk(const struct out_job *j, size_t k,
 			describe_weights(md, w[r], sim[r], swapped[r], 1,
 					 has_rivals(md, t, t->dir[r]) ?
 					 &rivals : NULL, desc);
+			chunk_row(ch, 0, md->m->objects[a->obj]);
+			chunk_adds(ch, a->id);
+			chunk_add(ch, score, (size_t)snprintf(score,
+				  sizeof(score), "%u", r + 1));
+			chunk_adds(ch, md->dir.r[t->dir[r]].id);
 			chunk_add(ch, score, (size_t)snprintf(score,
 				  sizeof(score), "%.3f", total));
 			chunk_add(ch, desc->buf, desc->len);
-			oc = outcome(md, l, c, t->dir[r], total, buf,
-				     sizeof(buf));
-			chunk_add(ch, oc, strlen(oc));
+			chunk_adds(ch, outcome(md, l, c, t->dir[r], total, buf,
+					       sizeof(buf)));
 		}
 		if (l->crm_to[c]) {
 			uint32_t d = l->crm_to[c] - 1;
@@ -2882,9 +2924,15 @@ static void format_chunk(const struct out_job *j, size_t k,
 			else
 				describe_pair(md, a, &md->dir.r[d], 0, rv,
 					      desc);
+			chunk_row(ch, 1, md->m->objects[a->obj]);
+			chunk_adds(ch, a->id);
+			chunk_adds(ch, md->dir.r[d].id);
 			chunk_add(ch, score, (size_t)snprintf(score,
 				  sizeof(score), "%.3f", l->score[c]));
+			chunk_adds(ch, l->manual[c] ? "true" : "false");
 			chunk_add(ch, desc->buf, desc->len);
+			ch->links++;
+			ch->manual += l->manual[c];
 		}
 	}
 }
@@ -2992,45 +3040,23 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	for (size_t k = 0; k < job.nchunks; k++) {
 		const struct out_chunk *ch = out_take(&job, k, started > 0,
 						      &desc);
-		size_t to = (k + 1) * OUT_CHUNK, at = 0;
+		size_t at = 0;
 
-		if (to > md->crm.n)
-			to = md->crm.n;
-		for (size_t o = k * OUT_CHUNK; o < to; o++) {
-			uint32_t c = order[o];
-			const struct rec *a = &md->crm.r[c];
-			const struct top *t = &p->top[c];
-			char rank[16];
+		for (size_t row = 0; row < ch->nrows; row++) {
+			const char *v[1 + OUT_CAND_VALUES];
+			size_t len[1 + OUT_CAND_VALUES];
+			int link = ch->rows[row].link;
+			size_t n = link ? OUT_MATCH_VALUES : OUT_CAND_VALUES;
 
-			for (unsigned r = 0; r < t->n; r++) {
-				const char *v[7];
-
-				snprintf(rank, sizeof(rank), "%u", r + 1);
-				v[0] = md->m->objects[a->obj];
-				v[1] = a->id;
-				v[2] = rank;
-				v[3] = md->dir.r[t->dir[r]].id;
-				v[4] = ch->text.buf + ch->at[at++];
-				v[5] = ch->text.buf + ch->at[at++];
-				v[6] = ch->text.buf + ch->at[at++];
-				if (csvw_row(cw, v, NULL, err) < 0)
-					goto out;
-			}
-			if (l->crm_to[c]) {
-				const char *v[6];
-
-				v[0] = md->m->objects[a->obj];
-				v[1] = a->id;
-				v[2] = md->dir.r[l->crm_to[c] - 1].id;
-				v[3] = ch->text.buf + ch->at[at++];
-				v[4] = l->manual[c] ? "true" : "false";
-				v[5] = ch->text.buf + ch->at[at++];
-				if (csvw_row(mw, v, NULL, err) < 0)
-					goto out;
-				res->links++;
-				res->manual += l->manual[c];
-			}
+			v[0] = ch->rows[row].object;
+			len[0] = strlen(v[0]);
+			for (size_t i = 1; i <= n; i++)
+				v[i] = chunk_value(ch, at++, &len[i]);
+			if (csvw_row(link ? mw : cw, v, len, err) < 0)
+				goto out;
 		}
+		res->links += ch->links;
+		res->manual += ch->manual;
 		if (started)
 			out_written(&job, k);
 	}
@@ -3119,6 +3145,7 @@ out:
 	for (size_t i = 0; i < OUT_SLOTS; i++) {
 		strbuf_release(&job.slot[i].text);
 		free(job.slot[i].at);
+		free(job.slot[i].rows);
 	}
 	pthread_mutex_destroy(&job.lock);
 	pthread_cond_destroy(&job.formatted);
