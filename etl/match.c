@@ -3512,9 +3512,10 @@ static void *tf_part_run(void *arg)
 				tf_bump(t, hk[j]);
 				continue;
 			}
+			/* g's value first: no CRM record may have it */
 			b = key_bucket(t->keys, t->mask, hk[j]);
 			if (!t->keys[b])
-				continue;   /* no CRM record has this value of g */
+				continue;
 			if (t->slots[b] < UINT32_MAX)
 				t->slots[b]++;
 			if (hp[j])
