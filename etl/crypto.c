@@ -8,6 +8,7 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -40,19 +41,49 @@ void sha256_update(struct sha256 *h, const void *data, size_t len)
 		EVP_DigestUpdate(h->ctx, data, len);
 }
 
-void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
+/* The digest `md` as lower-case hex digits and a NUL. */
+static void digest_hex(const unsigned char md[SHA256_LEN],
+		       char hex[SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[SHA256_LEN];
-	unsigned int n = 0;
 
-	EVP_DigestFinal_ex(h->ctx, md, &n);
 	for (unsigned int i = 0; i < SHA256_LEN; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[SHA256_HEX_LEN] = '\0';
+}
+
+void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[SHA256_LEN];
+	unsigned int n = 0;
+
+	EVP_DigestFinal_ex(h->ctx, md, &n);
+	digest_hex(md, hex);
 	sha256_free(h);
+}
+
+/* SHA-256 fetched once for sha256_hex(): EVP_sha256() in
+ * EVP_DigestInit_ex() looks the implementation up, under a lock, on
+ * every call.  Kept until the process exits. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_md_once = PTHREAD_ONCE_INIT;
+
+static void sha256_md_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[SHA256_LEN];
+	unsigned int n = 0;
+
+	pthread_once(&sha256_md_once, sha256_md_fetch);
+	if (!sha256_md || EVP_Digest(data, len, md, &n, sha256_md, NULL) != 1)
+		xalloc_die(); /* only fails on allocation */
+	digest_hex(md, hex);
 }
 
 void sha256_free(struct sha256 *h)

@@ -18,6 +18,8 @@
  * (pair_weights_cut()).  `crmsync train` reuses the same blocking to
  * count comparison patterns, for m from confident pairs or by EM.
  */
+/* mremap() (the sides' record arrays) */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -167,7 +169,8 @@ struct side {
 
 static void side_release(struct side *s)
 {
-	free(s->r);
+	if (s->r)
+		(void)munmap(s->r, s->alloc * sizeof(*s->r));
 	arena_release(&s->arena);
 	memset(s, 0, sizeof(*s));
 }
@@ -326,11 +329,106 @@ static unsigned char value_meta(const struct model *md, size_t f,
  */
 #define LOAD_BATCH 8192   /* rows per batch */
 /* The side's record array starts this large (virtual memory: only the
- * pages written count), above malloc's largest mmap threshold (32 MiB),
- * so that it is mapped on its own and realloc() grows it by remapping
- * its pages instead of copying them. */
+ * pages written count). */
 #define SIDE_FIRST_BYTES ((size_t)64 << 20)
 #define NO_VALUE SIZE_MAX
+
+/*
+ * Grows the record array of `s` to at least `need` records, doubling.
+ * The array is a mapping of its own, which mremap() grows by moving page
+ * tables, never bytes: realloc() copied gigabytes at ten million records
+ * (advise_huge() had split glibc's mapping of the array in three, so
+ * glibc's mremap() failed with EFAULT and it fell back to copying).  The
+ * array may move.  Its records are zero until a batch writes them (fresh
+ * pages of the mapping), so normalise_batch() need not clear them.
+ * Fails like xmalloc(): out of memory, the process ends.
+ */
+static void side_grow(struct side *s, size_t need)
+{
+	size_t alloc = s->alloc ? s->alloc : SIDE_FIRST_BYTES / sizeof(*s->r);
+	void *p;
+
+	while (alloc < need) {
+		if (alloc > SIZE_MAX / 2 / sizeof(*s->r))
+			xalloc_die();
+		alloc *= 2;
+	}
+	if (alloc == s->alloc)
+		return;
+	p = s->r ? mremap(s->r, s->alloc * sizeof(*s->r),
+			  alloc * sizeof(*s->r), MREMAP_MAYMOVE) :
+		   mmap(NULL, alloc * sizeof(*s->r), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		xalloc_die();
+	s->r = p;
+	s->alloc = alloc;
+#ifdef MADV_HUGEPAGE
+	/* the whole mapping, not advise_huge()'s 2 MiB pages inside it:
+	 * advice on a part splits the mapping, and mremap() refuses a range
+	 * of several (EFAULT) */
+	(void)madvise(p, alloc * sizeof(*s->r), MADV_HUGEPAGE);
+#endif
+}
+
+/*
+ * A loading thread's memo of the values it normalised: the same first
+ * names, surnames, titles, companies and places come back on most rows,
+ * and prep_value() (Unicode folding, table look-ups) plus value_meta()
+ * then give the same string and byte again.  A value hit takes the
+ * string already in the thread's arena (shared by the records: strings
+ * never move nor change), so it costs neither the normalising nor the
+ * memory.  Direct-mapped and bounded: a new value takes its slot from
+ * the one there.  Only values whose normalised form depends on nothing
+ * but the field and the raw bytes are memoised (not the email, which
+ * also gives the hash, nor phones, which read the record's country).
+ */
+#define MEMO_BITS 17
+#define MEMO_KEY 45   /* longest raw value memoised */
+
+struct memo_ent {
+	uint64_t hash;    /* of the field and the raw value; 0: empty */
+	const char *v;    /* the normalised value; NULL: none */
+	unsigned char f, len, meta;
+	char key[MEMO_KEY];
+};
+
+struct memo {
+	struct memo_ent *e;  /* 1 << MEMO_BITS slots, NULL until used */
+};
+
+/* The slot of raw value `raw` of field `f` in `m` (allocated on first
+ * use), its hash in *h; the slot holds that value when its hash and key
+ * agree. */
+static struct memo_ent *memo_slot(struct memo *m, size_t f, const char *raw,
+				  size_t len, uint64_t *h)
+{
+	uint64_t x = 14695981039346656037ULL ^ f;
+
+	if (!m->e)
+		m->e = xcalloc((size_t)1 << MEMO_BITS, sizeof(*m->e));
+	for (size_t i = 0; i < len; i++)
+		x = (x ^ (unsigned char)raw[i]) * 1099511628211ULL;
+	x ^= x >> 29;
+	x |= 1;
+	*h = x;
+	return &m->e[(x >> 7) & (((size_t)1 << MEMO_BITS) - 1)];
+}
+
+/* Whether field `f` of the model may be memoised (see struct memo). */
+static int memo_field(const struct model *md, size_t f)
+{
+	return (int)f != md->email_field && md->kind[f] != PREP_PHONE &&
+	       md->kind[f] != PREP_EMAIL;
+}
+
+struct load_batch;
+
+/* Row `i` of batch `b`: the memo slot of each value it may take from the
+ * memo, prefetched (NULL for the other values), and the hash in h[]. */
+static void memo_refs(const struct model *md, const struct load_batch *b,
+		      size_t i, struct memo *memo, struct memo_ent **slot,
+		      uint64_t *h);
 
 struct load_batch {
 	size_t n;
@@ -381,12 +479,14 @@ struct load_queue {
 	struct load_batch *spare; /* joined batches, to fill again: only
 				   * the reading thread touches the list */
 	struct arena arena;    /* the strings the reading thread makes */
+	struct memo memo;      /* ... and its memo of them */
 };
 
 /* A worker thread of a load_queue, with its arena. */
 struct load_thread {
 	struct load_queue *q;
 	struct arena arena;
+	struct memo memo;
 };
 
 /* Moves the blocks of arena `from` (its strings stay where they are) to
@@ -403,21 +503,54 @@ static void arena_move(struct arena *to, struct arena *from)
 	memset(from, 0, sizeof(*from));
 }
 
+static void memo_refs(const struct model *md, const struct load_batch *b,
+		      size_t i, struct memo *memo, struct memo_ent **slot,
+		      uint64_t *h)
+{
+	size_t nf = md->m->nfields;
+	const size_t *at = &b->at[i * (2 + nf)];
+
+	for (size_t f = 0; f < nf; f++) {
+		const char *raw = b->raw.buf + at[2 + f];
+		size_t len;
+
+		slot[f] = NULL;
+		if (at[2 + f] == NO_VALUE || b->sha[i * nf + f] ||
+		    !memo_field(md, f) || (len = strlen(raw)) > MEMO_KEY)
+			continue;
+		slot[f] = memo_slot(memo, f, raw, len, &h[f]);
+		__builtin_prefetch(slot[f]);
+	}
+}
+
 /* Normalises batch `b` (the worker owns it meanwhile) into its place in
- * the side's array, b->r, the strings going to `arena`. */
+ * the side's array, b->r, the strings going to `arena` and the memo of
+ * them to `memo` (its strings are in that arena). */
 static void normalise_batch(const struct model *md, struct load_batch *b,
-			    struct arena *arena)
+			    struct arena *arena, struct memo *memo)
 {
 	size_t nf = md->m->nfields, nat = 2 + nf;
 	struct strbuf tmp = STRBUF_INIT;
 
+	/* a row's memo slots are looked up (prefetched) a row ahead: the
+	 * memo is larger than the caches */
+	struct memo_ent *slots[2][NF_MAX];
+	uint64_t hs[2][NF_MAX];
+
+	/* b->r is zero (side_grow()): only what is there is written */
 	if (b->n)
-		memset(b->r, 0, b->n * sizeof(*b->r));
+		memo_refs(md, b, 0, memo, slots[0], hs[0]);
 	for (size_t i = 0; i < b->n; i++) {
 		const size_t *at = &b->at[i * nat];
 		struct rec *r = &b->r[i];
 		const char *country = at[1] == NO_VALUE ? NULL :
 				      b->raw.buf + at[1];
+		struct memo_ent **slot = slots[i & 1];
+		const uint64_t *h = hs[i & 1];
+
+		if (i + 1 < b->n)
+			memo_refs(md, b, i + 1, memo, slots[(i + 1) & 1],
+				  hs[(i + 1) & 1]);
 
 		r->obj = b->obj;
 		r->id = arena_dup(arena, b->raw.buf + at[0],
@@ -461,6 +594,30 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					continue;
 				}
 			}
+			if (slot[f]) {
+				struct memo_ent *m = slot[f];
+
+				if (m->hash != h[f] || m->f != f ||
+				    m->len != len || memcmp(m->key, raw, len)) {
+					prep_value(md->kind[f], raw, len,
+						   country, &tmp);
+					m->hash = h[f];
+					m->f = (unsigned char)f;
+					m->len = (unsigned char)len;
+					memcpy(m->key, raw, len);
+					m->v = NULL;
+					m->meta = 0;
+					if (tmp.len) {
+						m->v = arena_dup(arena, tmp.buf,
+								 tmp.len);
+						m->meta = value_meta(md, f,
+								     m->v);
+					}
+				}
+				r->v[f] = m->v;
+				r->meta[f] = m->meta;
+				continue;
+			}
 			prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
 				continue;
@@ -486,7 +643,7 @@ static void *load_worker(void *arg)
 			break;
 		b = q->all[q->next++];
 		pthread_mutex_unlock(&q->lock);
-		normalise_batch(q->md, b, &t->arena);
+		normalise_batch(q->md, b, &t->arena, &t->memo);
 		pthread_mutex_lock(&q->lock);
 		b->done = 1;
 		pthread_cond_broadcast(&q->done);
@@ -565,7 +722,7 @@ static void queue_join(struct load_queue *q, size_t *joined, size_t ahead)
 			struct load_batch *b = q->all[q->next++];
 
 			pthread_mutex_unlock(&q->lock);
-			normalise_batch(q->md, b, &q->arena);
+			normalise_batch(q->md, b, &q->arena, &q->memo);
 			pthread_mutex_lock(&q->lock);
 			b->done = 1;
 			continue;
@@ -583,23 +740,14 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 {
 	if (*cur) {
 		if (side->alloc < q->queued + (*cur)->n) {
-			size_t alloc;
-
 			/* the array moves: wait until no batch writes to it */
 			queue_join(q, joined, 1);
-			alloc = side->alloc;
-			XGROW(side->r, side->alloc, q->queued + (*cur)->n >
-			      SIDE_FIRST_BYTES / sizeof(*side->r) ?
-			      q->queued + (*cur)->n :
-			      SIDE_FIRST_BYTES / sizeof(*side->r));
-			if (side->alloc != alloc)
-				advise_huge(side->r,
-					    side->alloc * sizeof(*side->r));
+			side_grow(side, q->queued + (*cur)->n);
 		}
 		(*cur)->r = side->r + q->queued;
 		q->queued += (*cur)->n;
 		if (!threaded) {
-			normalise_batch(q->md, *cur, &q->arena);
+			normalise_batch(q->md, *cur, &q->arena, &q->memo);
 			(*cur)->done = 1;
 		}
 		pthread_mutex_lock(&q->lock);
@@ -726,7 +874,9 @@ out:
 	for (size_t i = 0; i < started; i++) {
 		pthread_join(th[i], NULL);
 		arena_move(&side->arena, &lt[i].arena);
+		free(lt[i].memo.e);
 	}
+	free(q.memo.e);
 	/* the records, even those of a failed load, point into the arenas:
 	 * the side frees them */
 	arena_move(&side->arena, &q.arena);
@@ -1511,6 +1661,10 @@ static void add_fixed3(struct strbuf *out, double x)
  * not NULL, the weight of the record's other candidates
  * (rivals_weight()) add up to the score; "names=swapped" ends it when
  * the names were read crossed. */
+static void describe_weights(const struct model *md, const double *w,
+			     const double *sim, int swapped, int sims,
+			     const double *rivals, struct strbuf *out);
+
 static void describe_pair(const struct model *md, const struct rec *a,
 			  const struct rec *b, int sims, const double *rivals,
 			  struct strbuf *out)
@@ -1519,6 +1673,15 @@ static void describe_pair(const struct model *md, const struct rec *a,
 	int lvl[NF_MAX], swapped;
 
 	pair_weights(md, a, b, w, sim, lvl, &swapped);
+	describe_weights(md, w, sim, swapped, sims, rivals, out);
+}
+
+/* describe_pair() of the weights w[], sim[] and `swapped` that
+ * pair_weights() gave.  Can't fail. */
+static void describe_weights(const struct model *md, const double *w,
+			     const double *sim, int swapped, int sims,
+			     const double *rivals, struct strbuf *out)
+{
 	strbuf_reset(out);
 	for (size_t i = 0; i < md->m->ncomparisons; i++) {
 		const struct match_comparison *c = &md->m->comparisons[i];
@@ -2808,6 +2971,215 @@ static const char *outcome(const struct model *md, const struct links *l,
 	return "not linked";
 }
 
+/*
+ * The rows of the matches and candidates files (people and accounts)
+ * are formatted on threads: describing a pair scores it again, the
+ * costliest part of writing.  Workers take chunks of OUT_CHUNK CRM
+ * records (in output order) and put their rows' values into the chunk's
+ * buffer (reading the records there, so that the cache misses are
+ * spread over the threads); the caller's thread takes the chunks in
+ * order and hands their rows to the writers, which check, quote and
+ * compress them as before: the same bytes, whatever the threads.  At most
+ * OUT_SLOTS chunks are formatted ahead of the one being written.
+ */
+#define OUT_CHUNK 1024
+#define OUT_SLOTS 8
+
+/* Values per row, besides the CRM object's name (struct out_row). */
+#define OUT_CAND_VALUES 6   /* CRM Id, rank, profile Id, score, features,
+			     * outcome */
+#define OUT_MATCH_VALUES 5  /* CRM Id, profile Id, score, manual,
+			     * features */
+
+struct out_chunk {
+	size_t id;            /* chunk number + 1 once formatted; 0: not */
+	struct strbuf text;   /* the values, each NUL-terminated */
+	size_t *at;           /* their offsets in text, in row order */
+	size_t nat, alloc;
+	struct out_row {
+		const char *object;  /* the CRM object's name */
+		int link;            /* a link (matches file), else a
+				      * candidate */
+	} *rows;
+	size_t nrows, rows_alloc;
+	uint64_t links, manual;  /* link rows, manual ones among them */
+};
+
+struct out_job {
+	const struct model *md;
+	const struct pairs *p;
+	const struct links *l;
+	const uint32_t *order;
+	size_t nchunks;
+	struct out_chunk slot[OUT_SLOTS]; /* chunk k is in slot k % OUT_SLOTS */
+	pthread_mutex_t lock;
+	pthread_cond_t formatted; /* a chunk was formatted */
+	pthread_cond_t written;   /* a chunk was written, or stop was set */
+	size_t next;              /* first chunk no worker has taken */
+	size_t done;              /* chunks written */
+	int stop;
+};
+
+/* Appends `len` bytes of `v` as the chunk's next value. */
+static void chunk_add(struct out_chunk *ch, const char *v, size_t len)
+{
+	XGROW(ch->at, ch->alloc, ch->nat + 1);
+	ch->at[ch->nat++] = ch->text.len;
+	strbuf_add(&ch->text, v, len);
+	strbuf_addch(&ch->text, '\0');
+}
+
+/* chunk_add() of a NUL-terminated value. */
+static void chunk_adds(struct out_chunk *ch, const char *v)
+{
+	chunk_add(ch, v, strlen(v));
+}
+
+/* Starts a row (a link's, or a candidate's) of object `object`. */
+static void chunk_row(struct out_chunk *ch, int link, const char *object)
+{
+	XGROW(ch->rows, ch->rows_alloc, ch->nrows + 1);
+	ch->rows[ch->nrows].object = object;
+	ch->rows[ch->nrows++].link = link;
+}
+
+/* Value `i` of the chunk and its length in *len. */
+static const char *chunk_value(const struct out_chunk *ch, size_t i,
+			       size_t *len)
+{
+	size_t end = i + 1 < ch->nat ? ch->at[i + 1] : ch->text.len;
+
+	*len = end - ch->at[i] - 1;
+	return ch->text.buf + ch->at[i];
+}
+
+/* Formats the rows of chunk `k` into `ch`: per CRM record its
+ * candidates' rows (OUT_CAND_VALUES values each), then its link's
+ * (OUT_MATCH_VALUES).  Can't fail. */
+static void format_chunk(const struct out_job *j, size_t k,
+			 struct out_chunk *ch, struct strbuf *desc)
+{
+	const struct model *md = j->md;
+	const struct links *l = j->l;
+	size_t to = (k + 1) * OUT_CHUNK;
+
+	if (to > md->crm.n)
+		to = md->crm.n;
+	strbuf_reset(&ch->text);
+	ch->nat = ch->nrows = 0;
+	ch->links = ch->manual = 0;
+	for (size_t o = k * OUT_CHUNK; o < to; o++) {
+		uint32_t c = j->order[o];
+		const struct rec *a = &md->crm.r[c];
+		const struct top *t = &j->p->top[c];
+		char score[32], buf[160];
+		/* each candidate's weights, which a link among them reuses */
+		double w[TOP_K][NF_MAX], sim[TOP_K][NF_MAX];
+		int lvl[NF_MAX], swapped[TOP_K];
+
+		for (unsigned r = 0; r < t->n; r++) {
+			double rivals = rivals_weight(md, t, t->dir[r]);
+			double total = t->score[r] + rivals;
+
+			pair_weights(md, a, &md->dir.r[t->dir[r]], w[r], sim[r],
+				     lvl, &swapped[r]);
+			describe_weights(md, w[r], sim[r], swapped[r], 1,
+					 has_rivals(md, t, t->dir[r]) ?
+					 &rivals : NULL, desc);
+			chunk_row(ch, 0, md->m->objects[a->obj]);
+			chunk_adds(ch, a->id);
+			chunk_add(ch, score, (size_t)snprintf(score,
+				  sizeof(score), "%u", r + 1));
+			chunk_adds(ch, md->dir.r[t->dir[r]].id);
+			chunk_add(ch, score, (size_t)snprintf(score,
+				  sizeof(score), "%.3f", total));
+			chunk_add(ch, desc->buf, desc->len);
+			chunk_adds(ch, outcome(md, l, c, t->dir[r], total, buf,
+					       sizeof(buf)));
+		}
+		if (l->crm_to[c]) {
+			uint32_t d = l->crm_to[c] - 1;
+			double rivals = rivals_weight(md, t, d);
+			const double *rv = has_rivals(md, t, d) &&
+					   !l->manual[c] ? &rivals : NULL;
+			unsigned r = 0;
+
+			while (r < t->n && t->dir[r] != d)
+				r++;
+			if (r < t->n)
+				describe_weights(md, w[r], sim[r], swapped[r],
+						 0, rv, desc);
+			else
+				describe_pair(md, a, &md->dir.r[d], 0, rv,
+					      desc);
+			chunk_row(ch, 1, md->m->objects[a->obj]);
+			chunk_adds(ch, a->id);
+			chunk_adds(ch, md->dir.r[d].id);
+			chunk_add(ch, score, (size_t)snprintf(score,
+				  sizeof(score), "%.3f", l->score[c]));
+			chunk_adds(ch, l->manual[c] ? "true" : "false");
+			chunk_add(ch, desc->buf, desc->len);
+			ch->links++;
+			ch->manual += l->manual[c];
+		}
+	}
+}
+
+/* A formatting worker: takes the next chunk while the writer is fewer
+ * than OUT_SLOTS chunks behind, until none is left or stop is set. */
+static void *out_worker(void *arg)
+{
+	struct out_job *j = arg;
+	struct strbuf desc = STRBUF_INIT;
+
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		size_t k;
+
+		while (!j->stop && j->next < j->nchunks &&
+		       j->next >= j->done + OUT_SLOTS)
+			pthread_cond_wait(&j->written, &j->lock);
+		if (j->stop || j->next >= j->nchunks)
+			break;
+		k = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		format_chunk(j, k, &j->slot[k % OUT_SLOTS], &desc);
+		pthread_mutex_lock(&j->lock);
+		j->slot[k % OUT_SLOTS].id = k + 1;
+		pthread_cond_broadcast(&j->formatted);
+	}
+	pthread_mutex_unlock(&j->lock);
+	strbuf_release(&desc);
+	return NULL;
+}
+
+/* Waits until chunk `k` is formatted, formatting it here when no worker
+ * runs; returns its slot. */
+static struct out_chunk *out_take(struct out_job *j, size_t k, int threaded,
+				  struct strbuf *desc)
+{
+	struct out_chunk *ch = &j->slot[k % OUT_SLOTS];
+
+	if (!threaded) {
+		format_chunk(j, k, ch, desc);
+		return ch;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (ch->id != k + 1)
+		pthread_cond_wait(&j->formatted, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+	return ch;
+}
+
+/* Marks chunk `k` written: its slot may take chunk k + OUT_SLOTS. */
+static void out_written(struct out_job *j, size_t k)
+{
+	pthread_mutex_lock(&j->lock);
+	j->done = k + 1;
+	pthread_cond_broadcast(&j->written);
+	pthread_mutex_unlock(&j->lock);
+}
+
 static int write_outputs(struct model *md, const struct pairs *p,
 			 const struct links *l, struct stage *st,
 			 struct csv_writer *rate, struct csv_writer *hist,
@@ -2823,7 +3195,17 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	uint32_t *order = crm_order(md);
 	struct csv_writer *mw = NULL, *cw = NULL;
 	struct strbuf desc = STRBUF_INIT;
+	struct out_job job;
+	size_t nthreads = match_threads(), started = 0;
+	pthread_t th[64];
 	int ret = -1;
+
+	memset(&job, 0, sizeof(job));
+	for (size_t i = 0; i < OUT_SLOTS; i++)
+		strbuf_init(&job.slot[i].text, 0);
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_cond_init(&job.formatted, NULL);
+	pthread_cond_init(&job.written, NULL);
 
 	mw = stage_open_output(st, mname, person ? "person_matches" :
 			       "account_matches", 0, err);
@@ -2831,53 +3213,40 @@ static int write_outputs(struct model *md, const struct pairs *p,
 		: NULL;
 	if (!cw)
 		goto out;
-	for (size_t o = 0; o < md->crm.n; o++) {
-		uint32_t c = order[o];
-		const struct rec *a = &md->crm.r[c];
-		const struct top *t = &p->top[c];
-		char score[32], rank[16], buf[160];
+	job.md = md;
+	job.p = p;
+	job.l = l;
+	job.order = order;
+	job.nchunks = (md->crm.n + OUT_CHUNK - 1) / OUT_CHUNK;
+	/* the caller's thread writes; the others format */
+	for (size_t i = 0; nthreads > 1 && i < nthreads - 1 && i < 64 &&
+	     i < job.nchunks; i++) {
+		if (pthread_create(&th[i], NULL, out_worker, &job))
+			break;
+		started++;
+	}
+	for (size_t k = 0; k < job.nchunks; k++) {
+		const struct out_chunk *ch = out_take(&job, k, started > 0,
+						      &desc);
+		size_t at = 0;
 
-		for (unsigned k = 0; k < t->n; k++) {
-			double rivals = rivals_weight(md, t, t->dir[k]);
-			double total = t->score[k] + rivals;
-			const char *v[7];
+		for (size_t row = 0; row < ch->nrows; row++) {
+			const char *v[1 + OUT_CAND_VALUES];
+			size_t len[1 + OUT_CAND_VALUES];
+			int link = ch->rows[row].link;
+			size_t n = link ? OUT_MATCH_VALUES : OUT_CAND_VALUES;
 
-			describe_pair(md, a, &md->dir.r[t->dir[k]], 1,
-				      has_rivals(md, t, t->dir[k]) ? &rivals :
-				      NULL, &desc);
-			snprintf(rank, sizeof(rank), "%u", k + 1);
-			snprintf(score, sizeof(score), "%.3f", total);
-			v[0] = md->m->objects[a->obj];
-			v[1] = a->id;
-			v[2] = rank;
-			v[3] = md->dir.r[t->dir[k]].id;
-			v[4] = score;
-			v[5] = desc.buf;
-			v[6] = outcome(md, l, c, t->dir[k], total, buf,
-				       sizeof(buf));
-			if (csvw_row(cw, v, NULL, err) < 0)
+			v[0] = ch->rows[row].object;
+			len[0] = strlen(v[0]);
+			for (size_t i = 1; i <= n; i++)
+				v[i] = chunk_value(ch, at++, &len[i]);
+			if (csvw_row(link ? mw : cw, v, len, err) < 0)
 				goto out;
 		}
-		if (l->crm_to[c]) {
-			uint32_t d = l->crm_to[c] - 1;
-			const struct rec *b = &md->dir.r[d];
-			double rivals = rivals_weight(md, t, d);
-			const char *v[6];
-
-			describe_pair(md, a, b, 0, has_rivals(md, t, d) &&
-				      !l->manual[c] ? &rivals : NULL, &desc);
-			snprintf(score, sizeof(score), "%.3f", l->score[c]);
-			v[0] = md->m->objects[a->obj];
-			v[1] = a->id;
-			v[2] = b->id;
-			v[3] = score;
-			v[4] = l->manual[c] ? "true" : "false";
-			v[5] = desc.buf;
-			if (csvw_row(mw, v, NULL, err) < 0)
-				goto out;
-			res->links++;
-			res->manual += l->manual[c];
-		}
+		res->links += ch->links;
+		res->manual += ch->manual;
+		if (started)
+			out_written(&job, k);
 	}
 	if (stage_commit_output(st, mw, mname, person ? "person_matches" :
 		      "account_matches", err) < 0) {
@@ -2955,6 +3324,20 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	}
 	ret = 0;
 out:
+	pthread_mutex_lock(&job.lock);
+	job.stop = 1;
+	pthread_cond_broadcast(&job.written);
+	pthread_mutex_unlock(&job.lock);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < OUT_SLOTS; i++) {
+		strbuf_release(&job.slot[i].text);
+		free(job.slot[i].at);
+		free(job.slot[i].rows);
+	}
+	pthread_mutex_destroy(&job.lock);
+	pthread_cond_destroy(&job.formatted);
+	pthread_cond_destroy(&job.written);
 	csvw_abort(mw);
 	csvw_abort(cw);
 	strbuf_release(&desc);
@@ -3233,6 +3616,157 @@ static size_t pair_bucket(const uint64_t *keys, size_t mask, const char *g,
 }
 
 /*
+ * The directory pass of count_terms() and count_pairs() runs on threads,
+ * each over its own range of records into its own counts, added up
+ * afterwards (saturating, as one pass would): the table of keys, made
+ * from the CRM side beforehand, is only read meanwhile.
+ */
+struct tf_part {
+	const struct model *md;
+	const uint64_t *keys;    /* the keys, shared */
+	uint32_t *slots;         /* this part's counts by bucket */
+	size_t mask, from, to;   /* directory records [from, to) */
+	size_t i, g;             /* comparison; given comparison or SIZE_MAX */
+	uint64_t total;          /* records with a value of i (no g) */
+};
+
+/* a + b, at most UINT32_MAX */
+static uint32_t add_sat32(uint32_t a, uint32_t b)
+{
+	return b > UINT32_MAX - a ? UINT32_MAX : a + b;
+}
+
+/* The bucket of key `h` in count_terms()' table, or the empty one where
+ * it would go. */
+static size_t key_bucket(const uint64_t *keys, size_t mask, uint64_t h)
+{
+	size_t b;
+
+	for (b = h & mask; keys[b] && keys[b] != h; b = (b + 1) & mask)
+		;
+	return b;
+}
+
+/* Adds one to the count of key `h` when the table has it. */
+static void tf_bump(struct tf_part *t, uint64_t h)
+{
+	size_t b = key_bucket(t->keys, t->mask, h);
+
+	if (t->keys[b] && t->slots[b] < UINT32_MAX)
+		t->slots[b]++;
+}
+
+#define TF_AHEAD 16  /* records whose buckets are fetched ahead */
+
+/*
+ * Counts the keys of part `arg`'s directory records, TF_AHEAD at a
+ * time: their keys are hashed and their buckets prefetched first, then
+ * counted (the table is larger than the caches).  Can't fail.
+ */
+static void *tf_part_run(void *arg)
+{
+	struct tf_part *t = arg;
+	const struct model *md = t->md;
+
+	for (size_t d0 = t->from; d0 < t->to; d0 += TF_AHEAD) {
+		size_t n = t->to - d0 < TF_AHEAD ? t->to - d0 : TF_AHEAD;
+		uint64_t hk[TF_AHEAD], hp[TF_AHEAD]; /* 0: no key */
+
+		for (size_t j = 0; j < n; j++) {
+			const struct rec *r = &md->dir.r[d0 + j];
+			const char *v = term_of(md, t->i, r), *gv;
+
+			hk[j] = hp[j] = 0;
+			if (t->g == SIZE_MAX) {
+				if (!v)
+					continue;
+				t->total++;
+				hk[j] = term_hash(v);
+			} else {
+				gv = term_of(md, t->g, r);
+				if (!gv)
+					continue;
+				hk[j] = term_hash(gv);
+				if (v)
+					hp[j] = pair_hash(gv, v);
+				__builtin_prefetch(&t->keys[hp[j] & t->mask]);
+			}
+			__builtin_prefetch(&t->keys[hk[j] & t->mask]);
+			__builtin_prefetch(&t->slots[hk[j] & t->mask], 1);
+		}
+		for (size_t j = 0; j < n; j++) {
+			size_t b;
+
+			if (!hk[j])
+				continue;
+			if (t->g == SIZE_MAX) {
+				tf_bump(t, hk[j]);
+				continue;
+			}
+			/* g's value first: no CRM record may have it */
+			b = key_bucket(t->keys, t->mask, hk[j]);
+			if (!t->keys[b])
+				continue;
+			if (t->slots[b] < UINT32_MAX)
+				t->slots[b]++;
+			if (hp[j])
+				tf_bump(t, hp[j]);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Adds to slots[b] of every key b of `keys` the directory records that
+ * hold it (comparison `i`, or the pair (g, i) when g is not SIZE_MAX),
+ * on up to match_threads() threads; returns the records with a value of
+ * i (when g is SIZE_MAX).  slots[] must be 0 at the keys.  Can't fail:
+ * a thread that cannot start is run by the caller's.
+ */
+static uint64_t tf_count_dir(const struct model *md, size_t i, size_t g,
+			     const uint64_t *keys, uint32_t *slots,
+			     size_t mask)
+{
+	size_t n = md->dir.n, np = match_threads(), started = 1;
+	struct tf_part part[64];
+	pthread_t th[64];
+	uint64_t total = 0;
+
+	/* a part's own counts cost a pass over the table: not for a few */
+	if (np > n / 65536 + 1)
+		np = n / 65536 + 1;
+	for (size_t k = 0; k < np; k++) {
+		part[k] = (struct tf_part){ md, keys, slots, mask, n * k / np,
+					    n * (k + 1) / np, i, g, 0 };
+		if (k) {
+			part[k].slots = xcalloc(mask + 1, sizeof(*slots));
+			advise_huge(part[k].slots, (mask + 1) * sizeof(*slots));
+		}
+	}
+	for (size_t k = 1; k < np; k++) {
+		if (pthread_create(&th[k], NULL, tf_part_run, &part[k]))
+			break;   /* out of threads: this one does the rest */
+		started++;
+	}
+	tf_part_run(&part[0]);
+	for (size_t k = started; k < np; k++)
+		tf_part_run(&part[k]);
+	for (size_t k = 1; k < started; k++)
+		pthread_join(th[k], NULL);
+	for (size_t k = 0; k < np; k++) {
+		total += part[k].total;
+		if (!k)
+			continue;
+		for (size_t b = 0; b <= mask; b++)
+			if (keys[b])
+				slots[b] = add_sat32(slots[b],
+						     part[k].slots[b]);
+		free(part[k].slots);
+	}
+	return total;
+}
+
+/*
  * For comparison `i` (slot `slot`) given comparison `g`: how many
  * directory records hold each CRM record's value of g (tf_given) and
  * both its values (tf_joint).  `keys` and `slots` are count_terms()'
@@ -3263,24 +3797,7 @@ static void count_pairs(struct model *md, size_t g, size_t i, int slot,
 			slots[b] = 0;
 		}
 	}
-	for (size_t d = 0; d < md->dir.n; d++) {
-		const struct rec *r = &md->dir.r[d];
-		const char *gv = term_of(md, g, r), *v = term_of(md, i, r);
-		size_t b;
-
-		if (!gv)
-			continue;
-		b = term_bucket(keys, mask, gv);
-		if (!keys[b])
-			continue;   /* no CRM record has this value of g */
-		if (slots[b] < UINT32_MAX)
-			slots[b]++;
-		if (!v)
-			continue;
-		b = pair_bucket(keys, mask, gv, v);
-		if (keys[b] && slots[b] < UINT32_MAX)
-			slots[b]++;
-	}
+	(void)tf_count_dir(md, i, g, keys, slots, mask);
 	for (size_t c = 0; c < md->crm.n; c++) {
 		const struct rec *r = &md->crm.r[c];
 		const char *gv = term_of(md, g, r), *v = term_of(md, i, r);
@@ -3319,6 +3836,8 @@ static void count_terms(struct model *md)
 	mask = cap - 1;
 	keys = xmalloc(cap * sizeof(*keys));
 	slots = xmalloc(cap * sizeof(*slots));
+	advise_huge(keys, cap * sizeof(*keys));
+	advise_huge(slots, cap * sizeof(*slots));
 	for (size_t i = 0; i < m->ncomparisons; i++) {
 		int slot = md->tf_slot[i];
 		uint64_t total = 0;
@@ -3339,17 +3858,7 @@ static void count_terms(struct model *md)
 				slots[b] = 0;
 			}
 		}
-		for (size_t d = 0; d < md->dir.n; d++) {
-			const char *v = term_of(md, i, &md->dir.r[d]);
-			size_t b;
-
-			if (!v)
-				continue;
-			total++;
-			b = term_bucket(keys, mask, v);
-			if (keys[b] && slots[b] < UINT32_MAX)
-				slots[b]++;
-		}
+		total = tf_count_dir(md, i, SIZE_MAX, keys, slots, mask);
 		for (size_t c = 0; c < md->crm.n; c++) {
 			const char *v = term_of(md, i, &md->crm.r[c]);
 

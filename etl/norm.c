@@ -807,7 +807,6 @@ bad:
 int norm_email_sha256(const char *s, size_t len, char hex[65])
 {
 	char buf[NORM_MAX_IN];
-	struct sha256 *h;
 	size_t n = 0;
 
 	hex[0] = '\0';
@@ -821,9 +820,7 @@ int norm_email_sha256(const char *s, size_t len, char hex[65])
 	for (; n < len; n++)
 		buf[n] = (s[n] >= 'A' && s[n] <= 'Z') ?
 			 (char)(s[n] - 'A' + 'a') : s[n];
-	h = sha256_new();
-	sha256_update(h, buf, n);
-	sha256_final_hex(h, hex);
+	sha256_hex(buf, n, hex);
 	return 0;
 }
 

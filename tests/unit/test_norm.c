@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "match_prep.h"
 #include "norm.h"
 #include "strbuf.h"
@@ -296,6 +297,11 @@ static void test_email(void)
 	is_int(norm_email_sha256("  ", 2, hex), -1, "sha256: empty");
 	is_str(hex, "", "sha256: empty hex");
 	is_int(norm_email_sha256("nobody", 6, hex), -1, "sha256: no @");
+	/* the one-shot hash norm_email_sha256() uses: FIPS 180-2's "abc" */
+	sha256_hex("abc", 3, hex);
+	is_str(hex,
+	       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	       "sha256_hex of abc");
 
 	ok(norm_email_personal("gmail.com"), "personal gmail.com");
 	ok(norm_email_personal("YAHOO.co.uk"), "personal yahoo.co.uk");
