@@ -1057,34 +1057,41 @@ struct blocks {
 };
 
 /*
- * Sorts the `n` keys `k`, made in record order, by (hash, record), as
- * the stable qsort() it replaces did: a stable radix sort on the hash
- * alone keeps the record order within a hash (and the order made in
- * for a record's equal hashes).  Four 16-bit passes instead of qsort's
- * comparisons: millions of keys at 1 M CRM records.  Aborts when out of
- * memory (xalloc).
+ * RADIX_SORT64(NAME, T, KEY) defines `static void NAME(T *e, size_t n)`:
+ * a stable sort of the n elements by the 64-bit key KEY(element), four
+ * 16-bit passes, least significant first (millions of elements at 1 M
+ * CRM records: no comparisons).  Aborts when out of memory (xalloc).
  */
-static void bkeys_sort(struct bkey *k, size_t n)
-{
-	struct bkey *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
-	struct bkey *from = k, *to = tmp;
-	size_t *pos = xmalloc(65537 * sizeof(*pos));
-
-	for (unsigned shift = 0; shift < 64; shift += 16) {
-		memset(pos, 0, 65537 * sizeof(*pos));
-		for (size_t i = 0; i < n; i++)
-			pos[((from[i].hash >> shift) & 0xffff) + 1]++;
-		for (size_t b = 1; b <= 65536; b++)
-			pos[b] += pos[b - 1];
-		for (size_t i = 0; i < n; i++)
-			to[pos[(from[i].hash >> shift) & 0xffff]++] = from[i];
-		from = to;
-		to = from == k ? tmp : k;
-	}
-	/* four passes: the result is back in `k` */
-	free(pos);
-	free(tmp);
+#define RADIX_SORT64(NAME, T, KEY)                                         \
+static void NAME(T *e, size_t n)                                           \
+{                                                                          \
+	T *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));                      \
+	T *from = e, *to = tmp;                                            \
+	size_t *pos = xmalloc(65537 * sizeof(*pos));                       \
+                                                                           \
+	for (unsigned shift = 0; shift < 64; shift += 16) {               \
+		memset(pos, 0, 65537 * sizeof(*pos));                      \
+		for (size_t i = 0; i < n; i++)                             \
+			pos[((KEY(from[i]) >> shift) & 0xffff) + 1]++;     \
+		for (size_t k = 1; k <= 65536; k++)                        \
+			pos[k] += pos[k - 1];                              \
+		for (size_t i = 0; i < n; i++)                             \
+			to[pos[(KEY(from[i]) >> shift) & 0xffff]++] =      \
+				from[i];                                   \
+		from = to;                                                 \
+		to = from == e ? tmp : e;                                  \
+	}                                                                  \
+	/* four passes: the result is back in `e` */                      \
+	free(pos);                                                         \
+	free(tmp);                                                         \
 }
+
+/* The CRM side's keys, made in record order, by (hash, record) as the
+ * stable qsort() it replaces did: stable on the hash alone keeps the
+ * record order within a hash (and the order made in for a record's
+ * equal hashes). */
+#define BKEY_HASH(k) ((k).hash)
+RADIX_SORT64(bkeys_sort, struct bkey, BKEY_HASH)
 
 static void blocks_build(const struct model *md, struct blocks *bl)
 {
@@ -1329,7 +1336,6 @@ struct pair_cut {
 	size_t n;              /* comparisons */
 	const double *maxb;    /* [c * n + i]: largest final weight of i */
 	const double *ub0;     /* [c]: bound of CRM record c's scores */
-	double cross;          /* largest crossed reading of the names */
 };
 
 /*
@@ -1443,7 +1449,6 @@ static int cut_init(const struct model *md, struct pair_cut *pc,
 	if (has_names(md)) {
 		pc->order[k++] = (size_t)md->cmp_first;
 		pc->order[k++] = (size_t)md->cmp_last;
-		pc->cross = md->cross_max;
 	}
 	pc->n = n;
 	mb = xmalloc((md->crm.n * n + 1) * sizeof(*mb));
@@ -1462,7 +1467,7 @@ static int cut_init(const struct model *md, struct pair_cut *pc,
 			double s = mb[c * n + (size_t)md->cmp_first] +
 				   mb[c * n + (size_t)md->cmp_last];
 
-			ub += s > pc->cross ? s : pc->cross;
+			ub += s > md->cross_max ? s : md->cross_max;
 		}
 		if (!isfinite(ub)) {
 			free(mb);
@@ -1537,12 +1542,12 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 			} else if ((int)i == md->cmp_last) {
 				/* the names' order puts the last name second */
 				size_t fi = (size_t)md->cmp_first;
-				double was = mb[fi] + mb[i], now;
+				double was = mb[fi] + mb[i], now, x;
 
 				now = bound_of(md, fi, a, 1, w[fi], lvl[fi]) +
 				      bound_of(md, i, a, 1, w[i], lvl[i]);
-				ub += (now > pc->cross ? now : pc->cross) -
-				      (was > pc->cross ? was : pc->cross);
+				x = md->cross_max;
+				ub += (now > x ? now : x) - (was > x ? was : x);
 			} else {
 				continue;
 			}
@@ -2292,34 +2297,10 @@ static uint32_t *crm_blocks(const struct model *md, const struct blocks *bl)
 	return cb;
 }
 
-/*
- * Sorts the edges by (directory record, CRM record): the order does not
- * depend on which thread scored what.  Four 16-bit radix passes, least
- * significant first.  Aborts when out of memory (xalloc).
- */
-static void edges_sort(struct edge *e, size_t n)
-{
-	struct edge *tmp = xmalloc((n ? n : 1) * sizeof(*tmp));
-	struct edge *from = e, *to = tmp;
-	size_t *pos = xmalloc(65537 * sizeof(*pos));
-
-	for (unsigned shift = 0; shift < 64; shift += 16) {
-		memset(pos, 0, 65537 * sizeof(*pos));
-		for (size_t i = 0; i < n; i++)
-			pos[((((uint64_t)from[i].dir << 32 | from[i].crm) >>
-			      shift) & 0xffff) + 1]++;
-		for (size_t k = 1; k <= 65536; k++)
-			pos[k] += pos[k - 1];
-		for (size_t i = 0; i < n; i++)
-			to[pos[(((uint64_t)from[i].dir << 32 | from[i].crm) >>
-				shift) & 0xffff]++] = from[i];
-		from = to;
-		to = from == e ? tmp : e;
-	}
-	/* four passes: the result is back in `e` */
-	free(pos);
-	free(tmp);
-}
+/* The edges by (directory record, CRM record): the order does not
+ * depend on which thread scored what. */
+#define EDGE_KEY(x) ((uint64_t)(x).dir << 32 | (x).crm)
+RADIX_SORT64(edges_sort, struct edge, EDGE_KEY)
 
 /*
  * Scores every candidate pair.  Pass 0 finds each directory record's

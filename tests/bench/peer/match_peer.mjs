@@ -426,37 +426,26 @@ CREATE MACRO jw_fix(s, a, b, ascii) AS CASE WHEN s > 0.7::DOUBLE
 	THEN 0.7::DOUBLE ELSE s END;
 `);
 
-/* nicknames: a first name's first word -> the canonical name of the
- * first line that lists it (a canonical name maps to itself first) */
-{
-	const lines = dataLines('nicknames.csv').map((l) => l.split(','));
-	const rows = lines.map((f) => [f[0], f[0]]);
-	for (const f of lines)
-		for (const nick of f.slice(1))
-			rows.push([nick, f[0]]);
-	rows.forEach((r, prio) => r.push(prio));
-	await run(`CREATE TABLE nick_raw(k VARCHAR, canon VARCHAR, prio INTEGER);
-		INSERT INTO nick_raw VALUES ${values(rows)};
-		CREATE TABLE nick AS SELECT fold(k) AS k,
-			arg_min(fold(canon), prio) AS canon
-		FROM nick_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
-}
-
-/* city aliases: a folded city name -> the name kept for that city (the
- * first of its line; a name kept maps to itself first), as norm_city() */
-{
-	const lines = dataLines('city_aliases.csv').map((l) => l.split(','));
+/* aliasTable(FILE, TABLE): the lines of data/FILE, "kept,alias,...",
+ * as TABLE(k, canon): a folded name -> the folded name kept for it, the
+ * first of the first line that lists it (a kept name maps to itself
+ * first).  Nicknames (a first name's first word -> its canonical name)
+ * and city aliases (as norm_city()) both read this way. */
+async function aliasTable(file, table) {
+	const lines = dataLines(file).map((l) => l.split(','));
 	const rows = lines.map((f) => [f[0], f[0]]);
 	for (const f of lines)
 		for (const alias of f.slice(1))
 			rows.push([alias, f[0]]);
 	rows.forEach((r, prio) => r.push(prio));
-	await run(`CREATE TABLE city_raw(k VARCHAR, canon VARCHAR, prio INTEGER);
-		INSERT INTO city_raw VALUES ${values(rows)};
-		CREATE TABLE calias AS SELECT fold(k) AS k,
+	await run(`CREATE TABLE ${table}_raw(k VARCHAR, canon VARCHAR, prio INTEGER);
+		INSERT INTO ${table}_raw VALUES ${values(rows)};
+		CREATE TABLE ${table} AS SELECT fold(k) AS k,
 			arg_min(fold(canon), prio) AS canon
-		FROM city_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
+		FROM ${table}_raw WHERE fold(k) IS NOT NULL GROUP BY 1;`);
 }
+await aliasTable('nicknames.csv', 'nick');
+await aliasTable('city_aliases.csv', 'calias');
 
 /* countries: folded code or name -> ISO2, calling code, trunk prefix */
 let ccCase;
