@@ -2069,6 +2069,21 @@ static void score_record(struct pair_worker *w, uint32_t d)
  */
 #define FETCH_AHEAD 16
 
+/* Starts fetching the values of record `r` that the comparisons read,
+ * from their length prefix: values are shared (the load's memo), so
+ * they lie anywhere in the arenas, not next to the record. */
+static void fetch_values(const struct model *md, const struct rec *r)
+{
+	for (size_t i = 0; i < md->m->ncomparisons; i++) {
+		const char *v = r->v[md->m->comparisons[i].field_index];
+
+		if (v)
+			__builtin_prefetch(v - 2);
+	}
+	if (r->hash)
+		__builtin_prefetch(r->hash);
+}
+
 /* Starts fetching what scoring a pair reads of CRM record `c` but its
  * strings: its record, blocks, top, bounds and term counts. */
 static void fetch_crm(const struct pair_worker *w, uint32_t c)
@@ -2107,7 +2122,7 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 
 		/* and the first CRM records of the blocks to come: what
 		 * each one's pairs read of it (fetch_crm()) two blocks
-		 * ahead, its strings one block ahead */
+		 * ahead, its values one block ahead */
 		if (g + 2 < to && w->dstart[g + 2] < w->dstart[g + 3])
 			for (uint32_t i = bl->start[g + 2];
 			     i < bl->start[g + 3] && i < bl->start[g + 2] + 4;
@@ -2116,13 +2131,8 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 		if (g + 1 < to && w->dstart[g + 1] < w->dstart[g + 2])
 			for (uint32_t i = bl->start[g + 1];
 			     i < bl->start[g + 2] && i < bl->start[g + 1] + 4;
-			     i++) {
-				const char *s = md->crm.r[bl->recs[i]].id;
-
-				__builtin_prefetch(s);
-				__builtin_prefetch(s + 64);
-				__builtin_prefetch(s + 128);
-			}
+			     i++)
+				fetch_values(md, &md->crm.r[bl->recs[i]]);
 
 		for (uint32_t j = w->dstart[g]; j < w->dstart[g + 1]; j++) {
 			uint32_t d = w->drecs[j];
@@ -2137,13 +2147,9 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 				__builtin_prefetch(&w->dir_block[(size_t)ahead *
 								 nrules]);
 			}
-			if (j + FETCH_AHEAD / 2 < end) {
-				const char *s = md->dir.r[w->drecs[j + FETCH_AHEAD / 2]].id;
-
-				__builtin_prefetch(s);
-				__builtin_prefetch(s + 64);
-				__builtin_prefetch(s + 128);
-			}
+			if (j + FETCH_AHEAD / 2 < end)
+				fetch_values(md, &md->dir.r[w->drecs[j +
+							FETCH_AHEAD / 2]]);
 			for (size_t r = 0; r < rule; r++)
 				if (db[r] != NO_BLOCK && !w->capped[db[r]]) {
 					earlier[ne] = db[r];
