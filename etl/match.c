@@ -1313,65 +1313,6 @@ static double tf_given_u(const struct model *md, size_t i,
 	return (joint + TF_GIVEN_WEIGHT * u) / (given + TF_GIVEN_WEIGHT);
 }
 
-/*
- * The early exit of pass 1 (pair_weights_cut()): a pair is skipped only
- * when an upper bound of its score lies below both the threshold and
- * the third score of the CRM record's top candidates, so it could
- * neither be kept nor enter the top (which the rivals and the audit
- * file use).  The bound starts as the sum of each comparison's largest
- * possible final weight for the CRM record (maxb, bound_of()) and, as
- * the comparisons are computed, cheapest first, each one's largest
- * weight gives way to the largest its result can still become:
- * implied_by may turn it into missing, term_frequency_given may
- * re-weigh its first level, and the two names count as one, the better
- * of the straight and the crossed reading.  Set up by cut_init(); only
- * when every weight the model can give is finite (else a bound could
- * be NaN).  BOUND_SLACK covers the rounding of adding the same numbers
- * in another order.
- */
-#define BOUND_SLACK 1e-6
-
-struct pair_cut {
-	size_t order[NF_MAX];  /* comparisons in the order computed */
-	size_t n;              /* comparisons */
-	const double *maxb;    /* [c * n + i]: largest final weight of i */
-	const double *ub0;     /* [c]: bound of CRM record c's scores */
-};
-
-/*
- * The largest final weight comparison `i` can give CRM record `a`:
- * when `known`, for the direct result (weight `w`, level `l`) of
- * compare_values(); otherwise for any result.  The final weight is the
- * direct one, or missing (implied_by), or the term_frequency_given
- * weight of its first level.  Can't fail.
- */
-static double bound_of(const struct model *md, size_t i, const struct rec *a,
-		       int known, double w, int l)
-{
-	const struct match_comparison *c = &md->m->comparisons[i];
-	double b, u;
-
-	if (known) {
-		b = w;
-	} else {
-		b = c->missing_weight > c->else_weight ? c->missing_weight
-						       : c->else_weight;
-		for (size_t k = 0; k < c->nlevels; k++)
-			if (c->levels[k].weight > b)
-				b = c->levels[k].weight;
-		if (c->nlevels && c->levels[0].m > 0 &&
-		    (u = tf_u(md, i, a)) > 0 && log2(c->levels[0].m / u) > b)
-			b = log2(c->levels[0].m / u);
-		l = 0;
-	}
-	if (c->implied_by && c->missing_weight > b)
-		b = c->missing_weight;
-	if (c->tf_given && l == 0 && md->tf_joint && c->nlevels &&
-	    (u = tf_given_u(md, i, a)) > 0 && log2(c->levels[0].m / u) > b)
-		b = log2(c->levels[0].m / u);
-	return b;
-}
-
 /* The largest weight comparison `i` gives without term frequencies
  * (the crossed reading of the names). */
 static double bound_plain(const struct match_comparison *c)
@@ -1385,103 +1326,20 @@ static double bound_plain(const struct match_comparison *c)
 	return b;
 }
 
-/* 1 when the model compares first and last names (and so also tries
- * them crossed, in pair_weights()). */
-static int has_names(const struct model *md)
-{
-	return md->cmp_first >= 0 && md->cmp_last >= 0;
-}
-
-/* How dear a comparison method is, for the order of the early exit. */
-static int method_cost(enum match_method mm)
-{
-	switch (mm) {
-	case MM_EXACT:
-	case MM_PHONETIC:
-		return 0;
-	case MM_EMAIL:
-	case MM_PHONE:
-		return 1;
-	case MM_TOKEN_SET:
-	case MM_LEVENSHTEIN:
-		return 2;
-	default:
-		return 3;
-	}
-}
-
 /*
- * Sets up `pc` for the CRM side of `md`: the order, each record's
- * largest weights (*maxb, md->crm.n * ncomparisons) and bound (*ub0).
- * Returns 0, or -1 (nothing allocated, no early exit) when some weight
- * the model can give is not finite.  Aborts when out of memory
- * (xalloc).
+ * The early exit (pair_weights_cut()): a pair can be dropped when its
+ * score lies below both the threshold and the third score of its CRM
+ * record's top candidates, so that it could neither be kept nor enter
+ * the top (which the rivals and the audit file use).  Only the crossed
+ * reading of the names is ever spared: counted at 100 k x 1 M, no other
+ * comparison could be left out, since each can still add enough to
+ * reach the cut (an agreeing email alone adds 23 bits) until all are
+ * known.  So the exit waits for the straight reading and skips the
+ * crossed one when even its best (cross_max) leaves the pair below the
+ * cut.  BOUND_SLACK covers the rounding of adding the same numbers in
+ * another order.
  */
-static int cut_init(const struct model *md, struct pair_cut *pc,
-		    double **maxb, double **ub0)
-{
-	const struct match_model *m = md->m;
-	size_t n = m->ncomparisons, k = 0;
-	double *mb, *u0;
-
-	*maxb = *ub0 = NULL;
-	if (!n || n > NF_MAX || !isfinite(md->prior))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct match_comparison *c = &m->comparisons[i];
-
-		if (!isfinite(c->missing_weight) || !isfinite(c->else_weight))
-			return -1;
-		for (size_t l = 0; l < c->nlevels; l++)
-			if (!isfinite(c->levels[l].weight) ||
-			    !isfinite(c->levels[l].m))
-				return -1;
-		if (c->tf_given && (!c->nlevels || !(c->levels[0].m > 0)))
-			return -1;
-	}
-	/* cheapest first, the names last (they count as one) */
-	for (int cost = 0; cost <= 3; cost++)
-		for (size_t i = 0; i < n; i++)
-			if (method_cost(m->comparisons[i].method) == cost &&
-			    (!has_names(md) || ((int)i != md->cmp_first &&
-						(int)i != md->cmp_last)))
-				pc->order[k++] = i;
-	if (has_names(md)) {
-		pc->order[k++] = (size_t)md->cmp_first;
-		pc->order[k++] = (size_t)md->cmp_last;
-	}
-	pc->n = n;
-	mb = xmalloc((md->crm.n * n + 1) * sizeof(*mb));
-	u0 = xmalloc((md->crm.n + 1) * sizeof(*u0));
-	for (size_t c = 0; c < md->crm.n; c++) {
-		const struct rec *a = &md->crm.r[c];
-		double ub = md->prior;
-
-		for (size_t i = 0; i < n; i++) {
-			mb[c * n + i] = bound_of(md, i, a, 0, 0, 0);
-			if (!has_names(md) || ((int)i != md->cmp_first &&
-					       (int)i != md->cmp_last))
-				ub += mb[c * n + i];
-		}
-		if (has_names(md)) {
-			double s = mb[c * n + (size_t)md->cmp_first] +
-				   mb[c * n + (size_t)md->cmp_last];
-
-			ub += s > md->cross_max ? s : md->cross_max;
-		}
-		if (!isfinite(ub)) {
-			free(mb);
-			free(u0);
-			return -1;
-		}
-		u0[c] = ub;
-	}
-	pc->maxb = mb;
-	pc->ub0 = u0;
-	*maxb = mb;
-	*ub0 = u0;
-	return 0;
-}
+#define BOUND_SLACK 1e-6
 
 /*
  * Every comparison's weight (and similarity) for the pair of CRM record
@@ -1495,67 +1353,26 @@ static int cut_init(const struct model *md, struct pair_cut *pc,
  * whose names were entered the wrong way round.  *swapped tells which
  * reading won.
  *
- * pair_weights_cut() adds the early exit: `pc` NULL computes every pair;
- * otherwise, when the bound of the pair's score falls below `cut`
- * (less BOUND_SLACK), sets *skipped and returns -INFINITY with w, sim
- * and lvl partly set.  A pair not skipped gets the same bytes as
- * without `pc`: the same comparisons, added in the same order.
+ * pair_weights_cut() adds the early exit: when the pair's score cannot
+ * reach `cut` (-INFINITY: every pair is scored), sets *skipped and
+ * returns -INFINITY with w, sim and lvl those of the straight reading.
+ * A pair not skipped gets the same bytes as from pair_weights().
  */
 static double pair_weights_cut(const struct model *md, const struct rec *a,
 			       const struct rec *b, double *w, double *sim,
-			       int *lvl, int *swapped,
-			       const struct pair_cut *pc, double cut,
-			       int *skipped)
+			       int *lvl, int *swapped, double cut, int *skipped)
 {
 	const struct match_model *m = md->m;
 	double total = 0;
 
 	*swapped = 0;
-	if (!pc) {
-		for (size_t i = 0; i < m->ncomparisons; i++) {
-			size_t f = m->comparisons[i].field_index;
+	*skipped = 0;
+	for (size_t i = 0; i < m->ncomparisons; i++) {
+		size_t f = m->comparisons[i].field_index;
 
-			w[i] = compare_values(md, &m->comparisons[i], a->v[f],
-					      b->v[f], a->meta[f], b->meta[f],
-					      a->hash, b->hash,
-					      tf_u(md, i, a), &sim[i], &lvl[i]);
-		}
-	} else {
-		size_t c = (size_t)(a - md->crm.r), n = pc->n;
-		const double *mb = &pc->maxb[c * n];
-		double ub = pc->ub0[c];
-
-		cut -= BOUND_SLACK;
-		*skipped = 0;
-		for (size_t k = 0; k < n; k++) {
-			size_t i = pc->order[k];
-			size_t f = m->comparisons[i].field_index;
-
-			w[i] = compare_values(md, &m->comparisons[i], a->v[f],
-					      b->v[f], a->meta[f], b->meta[f],
-					      a->hash, b->hash,
-					      tf_u(md, i, a), &sim[i], &lvl[i]);
-			if (!has_names(md) || ((int)i != md->cmp_first &&
-					       (int)i != md->cmp_last)) {
-				ub += bound_of(md, i, a, 1, w[i], lvl[i]) -
-				      mb[i];
-			} else if ((int)i == md->cmp_last) {
-				/* the names' order puts the last name second */
-				size_t fi = (size_t)md->cmp_first;
-				double was = mb[fi] + mb[i], now, x;
-
-				now = bound_of(md, fi, a, 1, w[fi], lvl[fi]) +
-				      bound_of(md, i, a, 1, w[i], lvl[i]);
-				x = md->cross_max;
-				ub += (now > x ? now : x) - (was > x ? was : x);
-			} else {
-				continue;
-			}
-			if (ub < cut) {
-				*skipped = 1;
-				return -INFINITY;
-			}
-		}
+		w[i] = compare_values(md, &m->comparisons[i], a->v[f], b->v[f],
+				      a->meta[f], b->meta[f], a->hash, b->hash,
+				      tf_u(md, i, a), &sim[i], &lvl[i]);
 	}
 	for (size_t i = 0; i < m->ncomparisons; i++)
 		total += w[i];
@@ -1584,21 +1401,26 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 		total += w[i];
 	}
 	/* the crossed reading, unless the straight one already scores
-	 * what the crossed one can at best */
+	 * what the crossed one can at best, or even that best leaves the
+	 * pair below the cut */
 	if (md->cmp_first >= 0 && md->cmp_last >= 0 &&
 	    !(w[md->cmp_first] + w[md->cmp_last] >= md->cross_max)) {
 		const struct match_comparison *cf = &m->comparisons[md->cmp_first];
 		const struct match_comparison *cl = &m->comparisons[md->cmp_last];
-		double sf, sl;
+		double before = w[md->cmp_first] + w[md->cmp_last];
+		double sf, sl, wf, wl;
 		int lf, ll;
 		size_t ff = cf->field_index, fl = cl->field_index;
-		double wf = compare_values(md, cf, a->v[ff], b->v[fl],
-					   a->meta[ff], b->meta[fl], NULL,
-					   NULL, 0, &sf, &lf);
-		double wl = compare_values(md, cl, a->v[fl], b->v[ff],
-					   a->meta[fl], b->meta[ff], NULL,
-					   NULL, 0, &sl, &ll);
-		double before = w[md->cmp_first] + w[md->cmp_last];
+
+		if (total - before + md->cross_max + md->prior <
+		    cut - BOUND_SLACK) {
+			*skipped = 1;
+			return -INFINITY;
+		}
+		wf = compare_values(md, cf, a->v[ff], b->v[fl], a->meta[ff],
+				    b->meta[fl], NULL, NULL, 0, &sf, &lf);
+		wl = compare_values(md, cl, a->v[fl], b->v[ff], a->meta[fl],
+				    b->meta[ff], NULL, NULL, 0, &sl, &ll);
 
 		if (wf + wl > before) {
 			total += wf + wl - before;
@@ -1618,7 +1440,10 @@ static double pair_weights(const struct model *md, const struct rec *a,
 			   const struct rec *b, double *w, double *sim,
 			   int *lvl, int *swapped)
 {
-	return pair_weights_cut(md, a, b, w, sim, lvl, swapped, NULL, 0, NULL);
+	int skipped;
+
+	return pair_weights_cut(md, a, b, w, sim, lvl, swapped, -INFINITY,
+				&skipped);
 }
 
 static double score_pair(const struct model *md, const struct rec *a,
@@ -1906,7 +1731,6 @@ struct pair_worker {
 	uint32_t *stamp;         /* pass 1: CRM record -> last d + 1 */
 	struct patterns *patterns; /* pass 1, when training: per rule */
 	int training;
-	const struct pair_cut *cut; /* pass 2: the early exit, or NULL */
 	const uint32_t *dstart;  /* pass 2: block g's directory records are */
 	const uint32_t *drecs;   /* drecs[dstart[g] .. dstart[g + 1]) */
 	const uint32_t *crm_block; /* pass 2: [(c * nrules + rule) * 2]:
@@ -2005,20 +1829,17 @@ static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 
 		score = pair_weights(md, a, b, wt, sim, lvl, &swapped);
 		patterns_add(&w->patterns[rule], pattern_of(md, lvl), 1);
-	} else if (w->cut) {
+	} else {
 		double wt[NF_MAX], sim[NF_MAX];
 		int lvl[NF_MAX], swapped, skipped;
 
 		score = pair_weights_cut(md, a, b, wt, sim, lvl, &swapped,
-					 w->cut, cut_of(md, &w->out.top[c]),
-					 &skipped);
+					 cut_of(md, &w->out.top[c]), &skipped);
 		if (skipped) {
 			w->out.scored++;
 			w->out.rules[rule].pairs++;
 			return;
 		}
-	} else {
-		score = score_pair(md, a, b);
 	}
 	w->out.scored++;
 	w->out.rules[rule].pairs++;
@@ -2096,11 +1917,6 @@ static void fetch_crm(const struct pair_worker *w, uint32_t c)
 		__builtin_prefetch(r + at);
 	__builtin_prefetch(&w->crm_block[(size_t)c * nrules * 2]);
 	__builtin_prefetch(&w->out.top[c]);
-	if (w->cut) {
-		__builtin_prefetch(&w->cut->maxb[(size_t)c * w->cut->n]);
-		__builtin_prefetch(&w->cut->maxb[(size_t)c * w->cut->n] + 8);
-		__builtin_prefetch(&w->cut->ub0[c]);
-	}
 	if (md->tf_count)
 		__builtin_prefetch(&md->tf_count[(size_t)c * md->ntf]);
 	if (md->tf_joint) {
@@ -2331,8 +2147,6 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	unsigned char *capped;
 	uint32_t *dir_block, *dstart = NULL, *drecs = NULL, *cblock = NULL;
 	uint64_t *hits;
-	struct pair_cut cut;
-	double *maxb = NULL, *ub0 = NULL;
 	int64_t t[5];
 
 	t[0] = clock_real_ms();
@@ -2404,9 +2218,6 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		dir_lists(md, &bl, dir_block, capped, hits, &dstart, &drecs);
 		cblock = crm_blocks(md, &bl);
 		t[3] = clock_real_ms();
-		if (!cut_init(md, &cut, &maxb, &ub0))
-			for (size_t i = 0; i < nw; i++)
-				w[i].cut = &cut;
 		atomic_init(&queue.next, 0);
 		queue.n = bl.n;
 		queue.chunk = BLOCK_CHUNK;
@@ -2456,8 +2267,6 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		free(w[i].stamp);
 	}
 	edges_sort(p->e, p->n);
-	free(maxb);
-	free(ub0);
 	free(w);
 	free(dir_block);
 	free(dstart);
