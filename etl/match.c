@@ -1093,13 +1093,47 @@ static void NAME(T *e, size_t n)                                           \
 #define BKEY_HASH(k) ((k).hash)
 RADIX_SORT64(bkeys_sort, struct bkey, BKEY_HASH)
 
-static void blocks_build(const struct model *md, struct blocks *bl)
+/*
+ * Runs fn on each of the `n` arguments at `args` (`size` bytes apart):
+ * the first on the caller's thread, the others on threads of their own,
+ * and returns when all are done.  Can't fail: an argument whose thread
+ * cannot start is run on the caller's thread afterwards.
+ */
+static void run_on_threads(void *(*fn)(void *), void *args, size_t size,
+			   size_t n)
 {
-	struct bkey *k = NULL;
-	size_t nk = 0, alloc = 0, cap;
+	pthread_t *t = xcalloc(n ? n : 1, sizeof(*t));
+	char *arg = args;
+	size_t started = 1;
 
-	memset(bl, 0, sizeof(*bl));
-	for (size_t i = 0; i < md->crm.n; i++) {
+	for (size_t i = 1; i < n; i++) {
+		if (pthread_create(&t[i], NULL, fn, arg + i * size))
+			break;
+		started++;
+	}
+	if (n)
+		fn(arg);
+	for (size_t i = started; i < n; i++)
+		fn(arg + i * size);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* One thread's share of the CRM side's keys: records [from, to). */
+struct bkey_part {
+	const struct model *md;
+	size_t from, to;
+	struct bkey *k;
+	size_t n, alloc;
+};
+
+static void *bkey_part_run(void *arg)
+{
+	struct bkey_part *bp = arg;
+	const struct model *md = bp->md;
+
+	for (size_t i = bp->from; i < bp->to; i++) {
 		for (size_t rule = 0; rule < md->m->nblocking; rule++) {
 			for (int crossed = 0; crossed <= md->crossed[rule];
 			     crossed++) {
@@ -1109,14 +1143,47 @@ static void blocks_build(const struct model *md, struct blocks *bl)
 
 				if (!h)
 					continue;
-				XGROW(k, alloc, nk + 1);
-				k[nk].hash = h;
-				k[nk].rule = (uint32_t)rule;
-				k[nk].rec = (uint32_t)i;
-				nk++;
+				XGROW(bp->k, bp->alloc, bp->n + 1);
+				bp->k[bp->n].hash = h;
+				bp->k[bp->n].rule = (uint32_t)rule;
+				bp->k[bp->n].rec = (uint32_t)i;
+				bp->n++;
 			}
 		}
 	}
+	return NULL;
+}
+
+/* Builds the CRM side's block table, its keys hashed on `nthreads`
+ * threads (the phonetic codes are most of the cost) and joined in
+ * record order, so the table does not depend on the threads. */
+static void blocks_build(const struct model *md, struct blocks *bl,
+			 size_t nthreads)
+{
+	struct bkey_part *part;
+	struct bkey *k;
+	size_t nk = 0, cap;
+
+	memset(bl, 0, sizeof(*bl));
+	if (nthreads > md->crm.n / 4096 + 1)
+		nthreads = md->crm.n / 4096 + 1;
+	part = xcalloc(nthreads, sizeof(*part));
+	for (size_t t = 0; t < nthreads; t++) {
+		part[t].md = md;
+		part[t].from = md->crm.n * t / nthreads;
+		part[t].to = md->crm.n * (t + 1) / nthreads;
+	}
+	run_on_threads(bkey_part_run, part, sizeof(*part), nthreads);
+	for (size_t t = 0; t < nthreads; t++)
+		nk += part[t].n;
+	k = xmalloc((nk ? nk : 1) * sizeof(*k));
+	for (size_t t = 0, at = 0; t < nthreads; t++) {
+		if (part[t].n)
+			memcpy(k + at, part[t].k, part[t].n * sizeof(*k));
+		at += part[t].n;
+		free(part[t].k);
+	}
+	free(part);
 	bkeys_sort(k, nk);
 	bl->recs = xmalloc((nk ? nk : 1) * sizeof(*bl->recs));
 	bl->start = xmalloc((nk + 1) * sizeof(*bl->start));
@@ -2014,33 +2081,6 @@ static void *pair_worker_run(void *arg)
 	return NULL;
 }
 
-/*
- * Runs fn on each of the `n` arguments at `args` (`size` bytes apart):
- * the first on the caller's thread, the others on threads of their own,
- * and returns when all are done.  Can't fail: an argument whose thread
- * cannot start is run on the caller's thread afterwards.
- */
-static void run_on_threads(void *(*fn)(void *), void *args, size_t size,
-			   size_t n)
-{
-	pthread_t *t = xcalloc(n ? n : 1, sizeof(*t));
-	char *arg = args;
-	size_t started = 1;
-
-	for (size_t i = 1; i < n; i++) {
-		if (pthread_create(&t[i], NULL, fn, arg + i * size))
-			break;
-		started++;
-	}
-	if (n)
-		fn(arg);
-	for (size_t i = started; i < n; i++)
-		fn(arg + i * size);
-	for (size_t i = 1; i < started; i++)
-		pthread_join(t[i], NULL);
-	free(t);
-}
-
 /* Runs pass `pass` of the workers, on threads when there are several. */
 static void run_workers(struct pair_worker *w, size_t nw, int pass)
 {
@@ -2153,7 +2193,7 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	memset(p, 0, sizeof(*p));
 	p->patterns = patterns;
 	p->top = xcalloc(md->crm.n + 1, sizeof(*p->top));
-	blocks_build(md, &bl);
+	blocks_build(md, &bl, nw);
 	t[1] = clock_real_ms();
 	if (nw > md->dir.n / 1024 + 1)
 		nw = md->dir.n / 1024 + 1;
