@@ -14,8 +14,8 @@
  * threshold are kept, plus the best few candidates of every CRM record
  * (TOP_K) for the audit file and for the rivals, the weight of a
  * record's other candidates that resolve() adds before the one-to-one
- * pass; a pair that provably could be neither is left half-scored
- * (pair_weights_cut()).  `crmsync train` reuses the same blocking to
+ * pass; a pair that provably could be neither is spared the crossed
+ * reading of its names (pair_weights_cut()).  `crmsync train` reuses the same blocking to
  * count comparison patterns, for m from confident pairs or by EM.
  */
 /* mremap() (the sides' record arrays) */
@@ -1880,8 +1880,8 @@ static void find_blocks(struct pair_worker *w, size_t from, size_t to)
 /*
  * Scores the pair of CRM record `c` and directory record `d`, found
  * first by rule `rule`: counts it, keeps it in c's top and, when it
- * reaches the threshold, among the edges.  With the early exit
- * (w->cut) a pair that can reach neither is only counted.
+ * reaches the threshold, among the edges.  A pair the early exit
+ * finds can reach neither is only counted (training scores all).
  */
 static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 			    size_t rule)
