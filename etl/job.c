@@ -1017,7 +1017,7 @@ static const struct keydef else_keys[] = {
 
 struct comparison_parse {
 	const struct ynode *method, *levels, *else_, *missing, *given;
-	const struct ynode *implied;
+	const struct ynode *implied, *train_without;
 	int term_frequency;
 };
 
@@ -1030,6 +1030,8 @@ static const struct keydef comparison_keys[] = {
 	  term_frequency),
 	K("term_frequency_given", VK_NODE, 0, struct comparison_parse, given),
 	K("implied_by", VK_NODE, 0, struct comparison_parse, implied),
+	K("train_without", VK_NODE, 0, struct comparison_parse,
+	  train_without),
 	KEND
 };
 
@@ -1430,7 +1432,7 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 {
 	size_t i;
 	char *what = NULL;
-	const struct ynode **givens, **implied = NULL;
+	const struct ynode **givens, **implied, **without;
 	int ret = -1, rc, fi, meth;
 
 	if (cn->type != YNODE_MAPPING || !cn->n)
@@ -1439,11 +1441,12 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 	m->comparisons = xcalloc(cn->n, sizeof(*m->comparisons));
 	givens = xcalloc(cn->n, sizeof(*givens));
 	implied = xcalloc(cn->n, sizeof(*implied));
+	without = xcalloc(cn->n, sizeof(*without));
 	for (i = 0; i < cn->n; i++) {
 		const struct ynode *k = cn->pairs[i].key;
 		struct match_comparison *cmp = &m->comparisons[i];
 		struct comparison_parse cp = { NULL, NULL, NULL, NULL, NULL,
-					       NULL, 0 };
+					       NULL, NULL, 0 };
 		struct level_parse ep = { -1, 0, 0, 0, -1 };
 		char *lw;
 
@@ -1472,6 +1475,7 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 		cmp->term_frequency = cp.term_frequency;
 		givens[i] = cp.given;
 		implied[i] = cp.implied;
+		without[i] = cp.train_without;
 		if (cp.given && !cp.term_frequency) {
 			jerr(c, cp.given, "'%s.term_frequency_given' needs "
 			     "'term_frequency: true'", what);
@@ -1511,16 +1515,19 @@ static int parse_comparisons(const struct jctx *c, const struct ynode *cn,
 				goto out;
 		}
 	}
-	/* term_frequency_given and implied_by name another comparison,
-	 * maybe a later one */
+	/* term_frequency_given, implied_by and train_without name another
+	 * comparison, maybe a later one */
 	for (i = 0; i < m->ncomparisons; i++)
 		if (comparison_ref(c, givens[i], path, "term_frequency_given",
 				   m, i, &m->comparisons[i].tf_given) ||
 		    comparison_ref(c, implied[i], path, "implied_by", m, i,
-				   &m->comparisons[i].implied_by))
+				   &m->comparisons[i].implied_by) ||
+		    comparison_ref(c, without[i], path, "train_without", m, i,
+				   &m->comparisons[i].train_without))
 			goto out;
 	ret = 0;
 out:
+	free(without);
 	free(implied);
 	free(givens);
 	free(what);

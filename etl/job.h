@@ -158,6 +158,12 @@ struct match_comparison {
 	 * that comparison is at its first level, this one counts as missing:
 	 * a state or a country says nothing more once the city agrees */
 	size_t implied_by;
+	/* train_without: 1 + index of another comparison, 0 when none.
+	 * `crmsync train` estimates this one's m from the pairs it is sure
+	 * of without either: fields that change together (a new employer
+	 * brings a new work email) would otherwise pick the pairs that
+	 * agree on this one too */
+	size_t train_without;
 };
 
 /* How a blocking key is derived from a normalised value. */

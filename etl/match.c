@@ -4304,7 +4304,8 @@ static unsigned em_run(const struct model *md, const struct patterns *pt,
 /*
  * m from confident pairs: for each comparison, the distribution of its
  * levels among the blocked pairs that the job's weights rate at least
- * TRAIN_CONFIDENT_BITS (odds of 1000 to 1) without that comparison.
+ * TRAIN_CONFIDENT_BITS (odds of 1000 to 1) without that comparison (and
+ * without its train_without, a comparison that changes with it).
  * The pairs are chosen without looking at it, so its levels there are
  * those of matches (Splink leaves a rule's fields out of EM for the same
  * reason); it needs a model that already tells matches apart, which the
@@ -4347,12 +4348,21 @@ static double m_from_confident(const struct model *md,
 			}
 			if (score >= TRAIN_CONFIDENT_BITS)
 				sure += (double)pt[r].count[s];
-			for (size_t i = 0; i < nc; i++)
-				if (code[i] && score - level_weight_of(
-				    &m->comparisons[i], code[i]) >=
-				    TRAIN_CONFIDENT_BITS)
+			for (size_t i = 0; i < nc; i++) {
+				const struct match_comparison *c =
+					&m->comparisons[i];
+				size_t j = c->train_without;
+				double without = score -
+						 level_weight_of(c, code[i]);
+
+				if (j)
+					without -= level_weight_of(
+						&m->comparisons[j - 1],
+						code[j - 1]);
+				if (code[i] && without >= TRAIN_CONFIDENT_BITS)
 					count[i][code[i]] +=
 						(double)pt[r].count[s];
+			}
 		}
 	}
 	for (size_t i = 0; i < nc; i++) {
@@ -4499,6 +4509,9 @@ print:
 		if (c->implied_by)
 			fprintf(out, "        implied_by: %s\n",
 				m->comparisons[c->implied_by - 1].field);
+		if (c->train_without)
+			fprintf(out, "        train_without: %s\n",
+				m->comparisons[c->train_without - 1].field);
 		fprintf(out, "        levels:\n");
 		for (size_t l = 0; l < c->nlevels; l++) {
 			if (c->method == MM_LEVENSHTEIN)

@@ -174,6 +174,11 @@ static void test_match(void)
 		   "18:21: 'match.people.comparisons.email.implied_by' names "
 		   "'city', which is not another comparison of match.people",
 		   "implied_by names no comparison");
+	expect_err(PEOPLE("      email: {Lead: Email, members: Email}\n")
+		   "        train_without: email\n",
+		   "18:24: 'match.people.comparisons.email.train_without' "
+		   "names 'email', which is not another comparison of "
+		   "match.people", "train_without names itself");
 	expect_err(HEAD "directory:\n  members: m.csv.gz\n"
 		   "match:\n  people:\n    threshold: 5\n"
 		   "    fields:\n"
@@ -346,6 +351,11 @@ static void test_demo(void)
 	   !strcmp(st->people.comparisons[7].field, "state") &&
 	   !st->people.comparisons[6].implied_by,
 	   "state is implied by the city (1 + index 6)");
+	ok(st->people.comparisons[4].train_without == 1 &&
+	   !strcmp(st->people.comparisons[4].field, "company") &&
+	   !strcmp(st->people.comparisons[0].field, "email") &&
+	   !st->people.comparisons[5].train_without,
+	   "the company is trained without the email (1 + index 0)");
 	ok(st->people.exclusive && st->accounts.exclusive,
 	   "exclusive by default with a prior");
 	ok(st->writeback.enabled && st->writeback.record_type_ids[WB_INMAIL],

@@ -208,6 +208,9 @@ function readPeopleModel(file) {
 				cmp.else = weight(o, where);
 				cmp.elseLevel = { m: o.m, u: o.u,
 					mu: !('weight' in o), w: cmp.else };
+			} else if (/^train_without:\s*\w+$/.test(t)) {
+				/* how `crmsync train` estimates m: no part
+				 * of the score */
 			} else if ((m = t.match(/^missing:\s*(\S+)$/))) {
 				cmp.missing = Number(m[1]);
 				if (!Number.isFinite(cmp.missing))
