@@ -15,8 +15,9 @@
  * (TOP_K) for the audit file and for the rivals, the weight of a
  * record's other candidates that resolve() adds before the one-to-one
  * pass; a pair that provably could be neither is spared the crossed
- * reading of its names (pair_weights_cut()).  `crmsync train` reuses the same blocking to
- * count comparison patterns, for m from confident pairs or by EM.
+ * reading of its names (pair_weights_cut()).  `crmsync train` reuses
+ * the same blocking to count comparison patterns, for m from confident
+ * pairs or by EM.
  */
 /* mremap() (the sides' record arrays) */
 #define _GNU_SOURCE
@@ -1972,16 +1973,25 @@ static void fetch_values(const struct model *md, const struct rec *r)
 		__builtin_prefetch(r->hash);
 }
 
+/* Starts fetching the whole of record `r`: the comparisons read its
+ * values' pointers, meta bytes and hash, over several cache lines. */
+static void fetch_rec(const struct rec *r)
+{
+	const char *p = (const char *)r;
+
+	for (size_t at = 0; at < sizeof(*r); at += 64)
+		__builtin_prefetch(p + at);
+	__builtin_prefetch(p + sizeof(*r) - 1);
+}
+
 /* Starts fetching what scoring a pair reads of CRM record `c` but its
  * strings: its record, blocks, top, bounds and term counts. */
 static void fetch_crm(const struct pair_worker *w, uint32_t c)
 {
 	const struct model *md = w->md;
-	const char *r = (const char *)&md->crm.r[c];
 	size_t nrules = md->m->nblocking;
 
-	for (size_t at = 0; at < sizeof(md->crm.r[c]); at += 64)
-		__builtin_prefetch(r + at);
+	fetch_rec(&md->crm.r[c]);
 	__builtin_prefetch(&w->crm_block[(size_t)c * nrules * 2]);
 	__builtin_prefetch(&w->out.top[c]);
 	if (md->tf_count)
@@ -2903,6 +2913,51 @@ static const char *chunk_value(const struct out_chunk *ch, size_t i,
 	return ch->text.buf + ch->at[i];
 }
 
+/*
+ * Starts fetching what formatting the rows of the CRM record `ahead`
+ * places on in output order will read, in three steps so that each
+ * finds in the cache the pointers it follows: the record and its top
+ * (12 ahead), its candidates' records (8), then their values (4).  The
+ * records lie all over memory (output order is by Id, the candidates
+ * any of ten million profiles), and at 1 M x 10 M re-scoring the three
+ * million candidates for their weights waited on memory most of the
+ * time.
+ */
+#define OUT_AHEAD 12
+
+static void fetch_out(const struct out_job *j, size_t o, size_t to)
+{
+	const struct model *md = j->md;
+	const struct top *t;
+	uint32_t c;
+
+	if (o + OUT_AHEAD < to) {
+		c = j->order[o + OUT_AHEAD];
+		fetch_rec(&md->crm.r[c]);
+		__builtin_prefetch(&j->p->top[c]);
+		__builtin_prefetch(&j->l->crm_to[c]);
+	}
+	if (o + OUT_AHEAD * 2 / 3 < to) {
+		c = j->order[o + OUT_AHEAD * 2 / 3];
+		t = &j->p->top[c];
+		for (unsigned r = 0; r < t->n; r++) {
+			fetch_rec(&md->dir.r[t->dir[r]]);
+			__builtin_prefetch(&j->l->dir_to[t->dir[r]]);
+		}
+		if (j->l->crm_to[c])
+			fetch_rec(&md->dir.r[j->l->crm_to[c] - 1]);
+	}
+	if (o + OUT_AHEAD / 3 < to) {
+		c = j->order[o + OUT_AHEAD / 3];
+		t = &j->p->top[c];
+		fetch_values(md, &md->crm.r[c]);
+		for (unsigned r = 0; r < t->n; r++) {
+			fetch_values(md, &md->dir.r[t->dir[r]]);
+			__builtin_prefetch(md->dir.r[t->dir[r]].id - 2);
+		}
+	}
+}
+
 /* Formats the rows of chunk `k` into `ch`: per CRM record its
  * candidates' rows (OUT_CAND_VALUES values each), then its link's
  * (OUT_MATCH_VALUES).  Can't fail. */
@@ -2927,6 +2982,7 @@ static void format_chunk(const struct out_job *j, size_t k,
 		double w[TOP_K][NF_MAX], sim[TOP_K][NF_MAX];
 		int lvl[NF_MAX], swapped[TOP_K];
 
+		fetch_out(j, o, to);
 		for (unsigned r = 0; r < t->n; r++) {
 			double rivals = rivals_weight(md, t, t->dir[r]);
 			double total = t->score[r] + rivals;
