@@ -1050,12 +1050,24 @@ struct bkey {
 struct blocks {
 	uint64_t *slot_hash;   /* 0: empty slot */
 	uint32_t *slot_block;
-	size_t mask;
+	size_t mask;           /* slots - 1 */
+	unsigned shift;        /* 64 - log2(slots): see block_slot() */
 	uint32_t *start;       /* n + 1 */
 	uint32_t *rule;
 	uint32_t *recs;
 	size_t n;
 };
+
+/*
+ * The home slot of key hash `h`: its high bits, so that the keys,
+ * sorted by hash when the table is built, fill it from the first slot
+ * to the last (at 1 M CRM records the table is 400 MB, and its low bits
+ * had the build write all over it).
+ */
+static size_t block_slot(const struct blocks *bl, uint64_t h)
+{
+	return (size_t)(h >> bl->shift);
+}
 
 /*
  * RADIX_SORT64(NAME, T, KEY) defines `static void NAME(T *e, size_t n)`:
@@ -1189,8 +1201,8 @@ static void blocks_build(const struct model *md, struct blocks *bl,
 	bl->recs = xmalloc((nk ? nk : 1) * sizeof(*bl->recs));
 	bl->start = xmalloc((nk + 1) * sizeof(*bl->start));
 	bl->rule = xmalloc((nk ? nk : 1) * sizeof(*bl->rule));
-	for (cap = 16; cap < 2 * nk; cap *= 2)
-		;
+	for (cap = 16, bl->shift = 60; cap < 2 * nk; cap *= 2)
+		bl->shift--;
 	bl->mask = cap - 1;
 	bl->slot_hash = xcalloc(cap, sizeof(*bl->slot_hash));
 	bl->slot_block = xmalloc(cap * sizeof(*bl->slot_block));
@@ -1200,7 +1212,7 @@ static void blocks_build(const struct model *md, struct blocks *bl,
 		if (!i || k[i].hash != k[i - 1].hash) {
 			size_t s;
 
-			for (s = k[i].hash & bl->mask; bl->slot_hash[s];
+			for (s = block_slot(bl, k[i].hash); bl->slot_hash[s];
 			     s = (s + 1) & bl->mask)
 				;
 			bl->slot_hash[s] = k[i].hash;
@@ -1218,7 +1230,8 @@ static void blocks_build(const struct model *md, struct blocks *bl,
 /* The block of key hash `h`, or NO_BLOCK. */
 static uint32_t blocks_find(const struct blocks *bl, uint64_t h)
 {
-	for (size_t s = h & bl->mask; bl->slot_hash[s]; s = (s + 1) & bl->mask)
+	for (size_t s = block_slot(bl, h); bl->slot_hash[s];
+	     s = (s + 1) & bl->mask)
 		if (bl->slot_hash[s] == h)
 			return bl->slot_block[s];
 	return NO_BLOCK;
@@ -1861,10 +1874,10 @@ static void find_blocks(struct pair_worker *w, size_t from, size_t to)
 			h[k] = rule_hash(md, k % nrules,
 					 &md->dir.r[d0 + k / nrules]);
 			if (h[k]) {
-				__builtin_prefetch(&bl->slot_hash[h[k] &
-								  bl->mask]);
-				__builtin_prefetch(&bl->slot_block[h[k] &
-								   bl->mask]);
+				size_t s = block_slot(bl, h[k]);
+
+				__builtin_prefetch(&bl->slot_hash[s]);
+				__builtin_prefetch(&bl->slot_block[s]);
 			}
 		}
 		for (size_t k = 0; k < n * nrules; k++) {
