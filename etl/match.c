@@ -1902,28 +1902,18 @@ static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 {
 	const struct model *md = w->md;
 	const struct rec *a = &md->crm.r[c], *b = &md->dir.r[d];
-	double score;
+	double score, wt[NF_MAX], sim[NF_MAX];
+	int lvl[NF_MAX], swapped, skipped;
 
-	if (w->training) {
-		double wt[NF_MAX], sim[NF_MAX];
-		int lvl[NF_MAX], swapped;
-
-		score = pair_weights(md, a, b, wt, sim, lvl, &swapped);
+	score = pair_weights_cut(md, a, b, wt, sim, lvl, &swapped,
+				 w->training ? -INFINITY :
+				 cut_of(md, &w->out.top[c]), &skipped);
+	if (w->training)
 		patterns_add(&w->patterns[rule], pattern_of(md, lvl), 1);
-	} else {
-		double wt[NF_MAX], sim[NF_MAX];
-		int lvl[NF_MAX], swapped, skipped;
-
-		score = pair_weights_cut(md, a, b, wt, sim, lvl, &swapped,
-					 cut_of(md, &w->out.top[c]), &skipped);
-		if (skipped) {
-			w->out.scored++;
-			w->out.rules[rule].pairs++;
-			return;
-		}
-	}
 	w->out.scored++;
 	w->out.rules[rule].pairs++;
+	if (skipped)
+		return;
 	top_add(&w->out.top[c], d, score);
 	if (score < md->m->threshold)
 		return;
@@ -1998,7 +1988,7 @@ static void fetch_rec(const struct rec *r)
 }
 
 /* Starts fetching what scoring a pair reads of CRM record `c` but its
- * strings: its record, blocks, top, bounds and term counts. */
+ * strings: its record, blocks, top and term counts. */
 static void fetch_crm(const struct pair_worker *w, uint32_t c)
 {
 	const struct model *md = w->md;
@@ -3510,15 +3500,21 @@ static uint64_t term_hash(const char *v)
 	return fnv1a(14695981039346656037ULL, v) | 1;
 }
 
-/* The bucket holding term `v`, or the empty one where it would go. */
-static size_t term_bucket(const uint64_t *keys, size_t mask, const char *v)
+/* The bucket of key `h` in count_terms()' table, or the empty one where
+ * it would go. */
+static size_t key_bucket(const uint64_t *keys, size_t mask, uint64_t h)
 {
-	uint64_t h = term_hash(v);
 	size_t b;
 
 	for (b = h & mask; keys[b] && keys[b] != h; b = (b + 1) & mask)
 		;
 	return b;
+}
+
+/* The bucket holding term `v`, or the empty one where it would go. */
+static size_t term_bucket(const uint64_t *keys, size_t mask, const char *v)
+{
+	return key_bucket(keys, mask, term_hash(v));
 }
 
 /* The key of the pair of values (g, v) in count_pairs()' table. */
@@ -3530,12 +3526,7 @@ static uint64_t pair_hash(const char *g, const char *v)
 static size_t pair_bucket(const uint64_t *keys, size_t mask, const char *g,
 			  const char *v)
 {
-	uint64_t h = pair_hash(g, v);
-	size_t b;
-
-	for (b = h & mask; keys[b] && keys[b] != h; b = (b + 1) & mask)
-		;
-	return b;
+	return key_bucket(keys, mask, pair_hash(g, v));
 }
 
 /*
@@ -3557,17 +3548,6 @@ struct tf_part {
 static uint32_t add_sat32(uint32_t a, uint32_t b)
 {
 	return b > UINT32_MAX - a ? UINT32_MAX : a + b;
-}
-
-/* The bucket of key `h` in count_terms()' table, or the empty one where
- * it would go. */
-static size_t key_bucket(const uint64_t *keys, size_t mask, uint64_t h)
-{
-	size_t b;
-
-	for (b = h & mask; keys[b] && keys[b] != h; b = (b + 1) & mask)
-		;
-	return b;
 }
 
 /* Adds one to the count of key `h` when the table has it. */
