@@ -340,8 +340,8 @@ static int stage_object(const struct job_object *obj,
 		if (rc < 0)
 			goto out;
 		od->mirror_w = csvw_open(od->mirror_path,
-					 schema_field_names(s), s->nfields, 0,
-					 err);
+					 schema_field_names(s), s->nfields,
+					 MIRROR_WRITE_FLAGS, err);
 		if (!od->mirror_w)
 			goto out;
 	}

@@ -55,27 +55,6 @@ static void sort_array(void *base, size_t n, size_t size,
 		qsort(base, n, size, cmp);
 }
 
-/*
- * Asks the kernel to back the 2 MiB pages inside [p, p + len) with huge
- * pages: the sides' arrays and strings run to gigabytes, first touched
- * 4 kB at a time, and a page fault is dear (in a VM above all).  Advice
- * only: when it is refused nothing changes.  Can't fail.
- */
-static void advise_huge(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t)1 << 21;
-	uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t to = ((uintptr_t)p + len) & ~(huge - 1);
-
-	if (to > from)
-		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)len;
-#endif
-}
-
 /* ---- an arena of strings that never move ------------------------------- */
 
 #define ARENA_BLOCK (1u << 20)       /* default block size */
@@ -101,8 +80,6 @@ static const char *arena_dup(struct arena *a, const char *s, size_t len)
 
 		XGROW(a->blocks, a->alloc, a->nblocks + 1);
 		a->blocks[a->nblocks++] = xmalloc(cap);
-		if (cap >= ARENA_BIG_BLOCK)
-			advise_huge(a->blocks[a->nblocks - 1], cap);
 		a->used = 0;
 		a->cap = cap;
 	}
@@ -338,7 +315,7 @@ static unsigned char value_meta(const struct model *md, size_t f,
  * Grows the record array of `s` to at least `need` records, doubling.
  * The array is a mapping of its own, which mremap() grows by moving page
  * tables, never bytes: realloc() copied gigabytes at ten million records
- * (advise_huge() had split glibc's mapping of the array in three, so
+ * (advice on 2 MiB pages inside it had split glibc's mapping in three, so
  * glibc's mremap() failed with EFAULT and it fell back to copying).  The
  * array may move.  Its records are zero until a batch writes them (fresh
  * pages of the mapping), so normalise_batch() need not clear them.
@@ -365,9 +342,9 @@ static void side_grow(struct side *s, size_t need)
 	s->r = p;
 	s->alloc = alloc;
 #ifdef MADV_HUGEPAGE
-	/* the whole mapping, not advise_huge()'s 2 MiB pages inside it:
-	 * advice on a part splits the mapping, and mremap() refuses a range
-	 * of several (EFAULT) */
+	/* huge pages (see xalloc.h), on the whole mapping: advice on a
+	 * part splits the mapping, and mremap() refuses a range of several
+	 * (EFAULT) */
 	(void)madvise(p, alloc * sizeof(*s->r), MADV_HUGEPAGE);
 #endif
 }
@@ -1206,8 +1183,6 @@ static void blocks_build(const struct model *md, struct blocks *bl,
 	bl->mask = cap - 1;
 	bl->slot_hash = xcalloc(cap, sizeof(*bl->slot_hash));
 	bl->slot_block = xmalloc(cap * sizeof(*bl->slot_block));
-	advise_huge(bl->slot_hash, cap * sizeof(*bl->slot_hash));
-	advise_huge(bl->slot_block, cap * sizeof(*bl->slot_block));
 	for (size_t i = 0; i < nk; i++) {
 		if (!i || k[i].hash != k[i - 1].hash) {
 			size_t s;
@@ -2133,7 +2108,6 @@ static void dir_lists(const struct model *md, const struct blocks *bl,
 	}
 	start[bl->n] = (uint32_t)total;
 	recs = xmalloc((total ? total : 1) * sizeof(*recs));
-	advise_huge(recs, (total ? total : 1) * sizeof(*recs));
 	for (size_t d = 0; d < md->dir.n; d++)
 		for (size_t r = 0; r < nrules; r++) {
 			uint32_t g = dir_block[d * nrules + r];
@@ -2212,7 +2186,6 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		nw = md->dir.n / 1024 + 1;
 	w = xcalloc(nw, sizeof(*w));
 	dir_block = xmalloc((md->dir.n * nrules + 1) * sizeof(*dir_block));
-	advise_huge(dir_block, (md->dir.n * nrules + 1) * sizeof(*dir_block));
 	capped = xcalloc(bl.n + 1, 1);
 	hits = xcalloc(bl.n + 1, sizeof(*hits));
 	for (size_t i = 0; i < nw; i++) {
@@ -2222,7 +2195,6 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].capped = capped;
 		w[i].queue = &queue;
 		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
-		advise_huge(w[i].hits, (bl.n + 1) * sizeof(*w[i].hits));
 		w[i].training = patterns != NULL;
 		if (patterns)
 			w[i].patterns = xcalloc(nrules, sizeof(struct patterns));
@@ -2252,7 +2224,6 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].hits = NULL;
 		w[i].out.top = i ? xcalloc(md->crm.n + 1, sizeof(struct top))
 				 : p->top;
-		advise_huge(w[i].out.top, (md->crm.n + 1) * sizeof(struct top));
 	}
 	if (patterns) {
 		/* pass 1: training keeps the static split in directory
@@ -3642,7 +3613,6 @@ static uint64_t tf_count_dir(const struct model *md, size_t i, size_t g,
 					    n * (k + 1) / np, i, g, 0 };
 		if (k) {
 			part[k].slots = xcalloc(mask + 1, sizeof(*slots));
-			advise_huge(part[k].slots, (mask + 1) * sizeof(*slots));
 		}
 	}
 	run_on_threads(tf_part_run, part, sizeof(*part), np);
@@ -3729,8 +3699,6 @@ static void count_terms(struct model *md)
 	mask = cap - 1;
 	keys = xmalloc(cap * sizeof(*keys));
 	slots = xmalloc(cap * sizeof(*slots));
-	advise_huge(keys, cap * sizeof(*keys));
-	advise_huge(slots, cap * sizeof(*slots));
 	for (size_t i = 0; i < m->ncomparisons; i++) {
 		int slot = md->tf_slot[i];
 		uint64_t total = 0;

@@ -416,7 +416,8 @@ int mirror_merge(const struct schema *s, const char *old_mirror,
 	if (source_advance(&src[nsrc++], &cols, err) < 0)
 		goto out;
 
-	w = csvw_open(out, schema_field_names(s), cols.n, 0, err);
+	w = csvw_open(out, schema_field_names(s), cols.n,
+		       MIRROR_WRITE_FLAGS, err);
 	if (!w)
 		goto out;
 	for (;;) {
@@ -511,7 +512,8 @@ int mirror_from_sorted(const struct schema *s, const char *delta,
 			"schema %s/%s", delta, s->group, s->name);
 		goto out;
 	}
-	w = csvw_open(out, schema_field_names(s), cols.n, 0, err);
+	w = csvw_open(out, schema_field_names(s), cols.n,
+		       MIRROR_WRITE_FLAGS, err);
 	if (!w)
 		goto out;
 	while ((st = csvr_next(r, &row, err)) == CSVR_ROW) {

@@ -49,6 +49,15 @@ int mirror_from_sorted(const struct schema *s, const char *delta,
 		       const char *out, struct mirror_stats *stats,
 		       struct err *err);
 
+/*
+ * The flags of every writer of a mirror file: gzip level 1, since each
+ * extract writes the whole mirror again (a full one compresses the org
+ * twice, the staged delta and the mirror) and it is state, not a staged
+ * file anybody keeps.  One constant for the full import and the merge,
+ * which must give the same bytes for the same rows.
+ */
+#define MIRROR_WRITE_FLAGS CSVW_FAST
+
 /* Bytes of delta held in memory before a sorted chunk is spilled; tests
  * lower it to exercise the spill path. */
 extern size_t mirror_chunk_bytes;

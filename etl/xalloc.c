@@ -1,11 +1,13 @@
 /*
  * xalloc.c - allocation wrappers that exit on exhaustion (see xalloc.h).
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "xalloc.h"
@@ -25,12 +27,38 @@ void xalloc_die(void)
 	oom();
 }
 
+/*
+ * Asks for transparent huge pages under block `p` when it is
+ * XALLOC_HUGE_FROM bytes or more (see xalloc.h).  The advice spans the
+ * pages from p to its usable end, which for a block glibc maps on its
+ * own is the whole mapping: advice on a part of a mapping splits it, and
+ * realloc() can then no longer mremap() the block but copies it.  Advice
+ * only: when the kernel refuses it nothing changes.
+ */
+static void advise_big(void *p)
+{
+#ifdef MADV_HUGEPAGE
+	size_t size = malloc_usable_size(p);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from, to;
+
+	if (size < XALLOC_HUGE_FROM || page & (page - 1))
+		return;
+	from = (uintptr_t)p & ~(page - 1);
+	to = ((uintptr_t)p + size + page - 1) & ~(page - 1);
+	(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+#else
+	(void)p;
+#endif
+}
+
 void *xmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
 
 	if (!p)
 		oom();
+	if (size >= XALLOC_HUGE_FROM)
+		advise_big(p);
 	return p;
 }
 
@@ -40,6 +68,8 @@ void *xcalloc(size_t nmemb, size_t size)
 
 	if (!p)
 		oom();
+	if (size && nmemb >= XALLOC_HUGE_FROM / size)
+		advise_big(p);
 	return p;
 }
 
@@ -49,6 +79,8 @@ void *xrealloc(void *ptr, size_t size)
 
 	if (!p)
 		oom();
+	if (size >= XALLOC_HUGE_FROM)
+		advise_big(p);
 	return p;
 }
 

