@@ -10,7 +10,8 @@
  * through untouched: interpreting them is the caller's business.
  *
  * csv_read.c and csv_write.c are the only files of etl/ that include
- * <csv.h> (libcsv) or <zlib.h>.  Memory stays flat whatever the file
+ * <csv.h> (libcsv), <zlib.h> (reading) or ISA-L's <igzip_lib.h>
+ * (writing).  Memory stays flat whatever the file
  * size: a reader holds one record and a ring of four 1 MiB buffers fed
  * by an inflating thread (which also hashes the raw bytes), a writer two
  * 1 MiB buffers and a deflating thread.
@@ -113,7 +114,7 @@ struct csv_writer;
 enum csvw_flags {
 	CSVW_PLAIN = 1 << 0,     /* no gzip (manifests) */
 	CSVW_QUOTE_ALL = 1 << 1, /* quote every value, as query results do */
-	CSVW_FAST = 1 << 2,      /* gzip level 1 instead of 6: for large,
+	CSVW_FAST = 1 << 2,      /* ISA-L level 1 instead of 3: for large,
 				  * short-lived files (a load's change sets);
 				  * as deterministic */
 };
@@ -130,8 +131,9 @@ struct csv_file_info {
  * same directory (".<name>.tmp.<pid>") which only csvw_commit() renames to
  * `path`: until then no file that looks complete exists.  The header row
  * is written at once.  gzip output is deterministic: no name, mtime 0,
- * level 6, so the same rows always give the same bytes (compression runs
- * in a second thread, fed whole buffers, which keeps that true).  Fails
+ * ISA-L level 3 (level 1 with CSVW_FAST), so the same rows always give
+ * the same bytes (compression runs in a second thread, fed whole
+ * buffers, which keeps that true).  Fails
  * with ERR_CANTCREAT/ERR_IO naming the file (also when the temporary
  * name exists: one writer per path and process), ERR_DATA for a header
  * name that is not UTF-8, ERR_SOFTWARE for no columns.

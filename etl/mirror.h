@@ -50,7 +50,7 @@ int mirror_from_sorted(const struct schema *s, const char *delta,
 		       struct err *err);
 
 /*
- * The flags of every writer of a mirror file: gzip level 1, since each
+ * The flags of every writer of a mirror file: the fast level, since each
  * extract writes the whole mirror again (a full one compresses the org
  * twice, the staged delta and the mirror) and it is state, not a staged
  * file anybody keeps.  One constant for the full import and the merge,
