@@ -14,7 +14,7 @@
  * 20 MB extract in 0.09 s where zlib's level 6 takes 0.60 s, for a file
  * 11% larger; its level 1 (CSVW_FAST) takes 0.05 s where zlib's takes
  * 0.25 s, and is smaller.  Every stage writes gzip CSV, so this is most
- * of an extract's time.  Reading stays with zlib (csv_read.c).
+ * of an extract's time.
  *
  * Everything goes to a temporary file created with O_EXCL next to the
  * final one; csvw_commit() is the only place that renames it into place,

@@ -10,8 +10,7 @@
  * through untouched: interpreting them is the caller's business.
  *
  * csv_read.c and csv_write.c are the only files of etl/ that include
- * <csv.h> (libcsv), <zlib.h> (reading) or ISA-L's <igzip_lib.h>
- * (writing).  Memory stays flat whatever the file
+ * <csv.h> (libcsv) or ISA-L's <igzip_lib.h>.  Memory stays flat whatever the file
  * size: a reader holds one record and a ring of four 1 MiB buffers fed
  * by an inflating thread (which also hashes the raw bytes), a writer two
  * 1 MiB buffers and a deflating thread.
