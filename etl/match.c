@@ -1231,9 +1231,12 @@ static void blocks_release(struct blocks *bl)
 /*
  * Weight of comparison `c` for the values `x` and `y` (meta bytes `mx`
  * and `my`; and, for the email, the hashes); *sim gets the similarity,
- * or -1 when a side is missing.  `tf_u`, when > 0, is the share of
- * directory records holding x: when the two values are equal it stands
- * for the strictest level's u.  Values that cannot be compared count as
+ * or -1 when a side is missing.  With `sim` NULL the similarity is not
+ * wanted, only the level, and a Jaro-Winkler that a cheap bound puts
+ * under the lowest level is not worked out (the crossed reading of the
+ * names, mostly: a first name against a last name).  `tf_u`, when > 0,
+ * is the share of directory records holding x: when the two values are
+ * equal it stands for the strictest level's u.  Values that cannot be compared count as
  * missing: names in two scripts (nothing says whether '鈴木' is
  * 'Suzuki'), a region code against a region name, and a personal
  * address (gmail.com) against another address, which says nothing
@@ -1249,7 +1252,8 @@ static int compare_level(const struct model *md,
 	size_t f = c->field_index;
 	double s;
 
-	*sim = -1;
+	if (sim)
+		*sim = -1;
 	if (x && y) {
 		switch (md->kind[f]) {
 		case PREP_FIRST_NAME:
@@ -1285,11 +1289,16 @@ static int compare_level(const struct model *md,
 	} else {
 		if (!x || !y)
 			return LEVEL_MISSING;
+		if (!sim && c->method == MM_JARO_WINKLER && c->nlevels &&
+		    sim_jaro_winkler_bound(x, vlen(x), y, vlen(y)) <
+		    c->levels[c->nlevels - 1].min - 1e-9)
+			return LEVEL_ELSE;
 		s = prep_compare(c->method, x, vlen(x), y, vlen(y),
 				 c->method == MM_LEVENSHTEIN && c->nlevels ?
 				 c->levels[c->nlevels - 1].max_distance : 0);
 	}
-	*sim = s;
+	if (sim)
+		*sim = s;
 	for (size_t l = 0; l < c->nlevels; l++) {
 		const struct match_level *lv = &c->levels[l];
 
@@ -1416,15 +1425,20 @@ static double bound_plain(const struct match_comparison *c)
  * pair_weights_cut() adds the early exit: when the pair's score cannot
  * reach `cut` (-INFINITY: every pair is scored), sets *skipped and
  * returns -INFINITY with w, sim and lvl those of the straight reading.
- * A pair not skipped gets the same bytes as from pair_weights().
+ * A pair not skipped gets the same bytes as from pair_weights().  With
+ * `sim` NULL the similarities are not wanted (compare_level()), which
+ * spares most of the crossed reading's work.
  */
 static double pair_weights_cut(const struct model *md, const struct rec *a,
 			       const struct rec *b, double *w, double *sim,
 			       int *lvl, int *swapped, double cut, int *skipped)
 {
 	const struct match_model *m = md->m;
-	double total = 0;
+	double total = 0, sims[NF_MAX];
+	int quick = !sim;
 
+	if (quick)
+		sim = sims;
 	*swapped = 0;
 	*skipped = 0;
 	for (size_t i = 0; i < m->ncomparisons; i++) {
@@ -1468,7 +1482,7 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 		const struct match_comparison *cf = &m->comparisons[md->cmp_first];
 		const struct match_comparison *cl = &m->comparisons[md->cmp_last];
 		double before = w[md->cmp_first] + w[md->cmp_last];
-		double sf, sl, wf, wl;
+		double sf = -1, sl = -1, wf, wl;
 		int lf, ll;
 		size_t ff = cf->field_index, fl = cl->field_index;
 
@@ -1478,9 +1492,11 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 			return -INFINITY;
 		}
 		wf = compare_values(md, cf, a->v[ff], b->v[fl], a->meta[ff],
-				    b->meta[fl], NULL, NULL, 0, &sf, &lf);
+				    b->meta[fl], NULL, NULL, 0,
+				    quick ? NULL : &sf, &lf);
 		wl = compare_values(md, cl, a->v[fl], b->v[ff], a->meta[fl],
-				    b->meta[ff], NULL, NULL, 0, &sl, &ll);
+				    b->meta[ff], NULL, NULL, 0,
+				    quick ? NULL : &sl, &ll);
 
 		if (wf + wl > before) {
 			total += wf + wl - before;
@@ -1881,10 +1897,10 @@ static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 {
 	const struct model *md = w->md;
 	const struct rec *a = &md->crm.r[c], *b = &md->dir.r[d];
-	double score, wt[NF_MAX], sim[NF_MAX];
+	double score, wt[NF_MAX];
 	int lvl[NF_MAX], swapped, skipped;
 
-	score = pair_weights_cut(md, a, b, wt, sim, lvl, &swapped,
+	score = pair_weights_cut(md, a, b, wt, NULL, lvl, &swapped,
 				 w->training ? -INFINITY :
 				 cut_of(md, &w->out.top[c]), &skipped);
 	if (w->training)

@@ -161,6 +161,42 @@ static double jw_bits(const unsigned char *a, size_t n,
 	return jaro + (double)pre * 0.1 * (1.0 - jaro);
 }
 
+double sim_jaro_winkler_bound(const char *a, size_t alen,
+			      const char *b, size_t blen)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+	uint64_t in_a[2] = { 0, 0 }, in_b[2] = { 0, 0 };
+	size_t ma = 0, mb = 0, c, pre = 0;
+	double jaro;
+
+	if (!alen || !blen || alen > 64 || blen > 64)
+		return 1.0;
+	for (size_t i = 0; i < alen; i++) {
+		if (x[i] >= 0x80)
+			return 1.0;
+		in_a[x[i] >> 6] |= (uint64_t)1 << (x[i] & 63);
+	}
+	for (size_t j = 0; j < blen; j++) {
+		if (y[j] >= 0x80)
+			return 1.0;
+		in_b[y[j] >> 6] |= (uint64_t)1 << (y[j] & 63);
+	}
+	for (size_t i = 0; i < alen; i++)
+		ma += (in_b[x[i] >> 6] >> (x[i] & 63)) & 1;
+	for (size_t j = 0; j < blen; j++)
+		mb += (in_a[y[j] >> 6] >> (y[j] & 63)) & 1;
+	c = ma < mb ? ma : mb;
+	if (!c)
+		return 0.0;
+	jaro = jaro_of(c, 0, alen, blen);
+	if (jaro <= 0.7)
+		return jaro;
+	while (pre < 4 && pre < alen && pre < blen && x[pre] == y[pre])
+		pre++;
+	return jaro + (double)pre * 0.1 * (1.0 - jaro);
+}
+
 double sim_jaro_winkler_cp(const uint32_t *a, size_t alen,
 			   const uint32_t *b, size_t blen)
 {

@@ -45,6 +45,17 @@ double sim_jaro_winkler_cp(const uint32_t *a, size_t alen,
 			   const uint32_t *b, size_t blen);
 
 /*
+ * An upper bound of sim_jaro_winkler(a, b), for telling cheaply that a
+ * pair stays under a level: Jaro's matches are no more than the bytes of
+ * either string found anywhere in the other, transpositions no fewer
+ * than none.  Not below the similarity by more than rounding (callers
+ * leave a margin of 1e-9); 1 when it cannot tell (a string longer than
+ * 64 bytes or not ASCII).  Can't fail.
+ */
+double sim_jaro_winkler_bound(const char *a, size_t alen,
+			      const char *b, size_t blen);
+
+/*
  * Levenshtein distance (insertions, deletions, substitutions of code
  * points, each 1) when it is at most `max`, else max + 1, returned as
  * soon as that is certain: the length difference alone, or a row of the

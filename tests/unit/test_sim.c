@@ -345,11 +345,59 @@ static void test_pipeline(void)
 	strbuf_release(&b);
 }
 
+/*
+ * sim_jaro_winkler_bound() never falls under the similarity: on random
+ * strings over a small alphabet (many shared letters) and a large one
+ * (few), of lengths around the 64-byte limit; and it does tell a first
+ * name from a last name, which is what it is for.
+ */
+static void test_jw_bound(void)
+{
+	unsigned seed = 4242;
+	int under = 0, told = 0;
+
+	for (int t = 0; t < 20000; t++) {
+		char a[80], b[80];
+		size_t n, m;
+		unsigned alphabet = t % 2 ? 5 : 26;
+		double x, ub;
+
+		seed = seed * 1103515245 + 12345;
+		n = 1 + (seed >> 8) % 70;
+		seed = seed * 1103515245 + 12345;
+		m = 1 + (seed >> 8) % 70;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			a[i] = (char)('a' + (seed >> 16) % alphabet);
+		}
+		for (size_t i = 0; i < m; i++) {
+			seed = seed * 1103515245 + 12345;
+			b[i] = (char)('a' + (seed >> 16) % alphabet);
+		}
+		x = sim_jaro_winkler(a, n, b, m);
+		ub = sim_jaro_winkler_bound(a, n, b, m);
+		if (ub < x - 1e-9 && under++ < 5)
+			printf("# bound %.*s %.*s: %f under %f\n", (int)n, a,
+			       (int)m, b, ub, x);
+		told += ub < 0.8;
+	}
+	is_int(under, 0, "jw bound: never under the similarity (20000 pairs)");
+	ok(told > 1000, "jw bound: under 0.8 for %d of the random pairs", told);
+	ok(sim_jaro_winkler_bound("john", 4, "smith", 5) < 0.8,
+	   "jw bound: john / smith under the lowest level");
+	ok(sim_jaro_winkler_bound("martha", 6, "marhta", 6) >= jw("martha",
+								  "marhta"),
+	   "jw bound: martha / marhta at or over 0.961");
+	ok(sim_jaro_winkler_bound("josé", 5, "jose", 4) == 1.0,
+	   "jw bound: not ASCII, no bound");
+}
+
 int main(void)
 {
 	test_jaro_winkler();
 	test_jw_paths();
 	test_jw_long();
+	test_jw_bound();
 	test_levenshtein();
 	test_token_set();
 	test_phonetic();
