@@ -80,6 +80,21 @@ static void test_jaro_winkler(void)
 }
 
 /* The bit-parallel ASCII path against the plain loop over code points. */
+/* Writes 1..70 random letters, from the first `alphabet` of a..z, to `s`
+ * (no NUL) and returns how many; the same *seed gives the same words. */
+static size_t random_word(char *s, unsigned alphabet, unsigned *seed)
+{
+	size_t n;
+
+	*seed = *seed * 1103515245 + 12345;
+	n = 1 + (*seed >> 8) % 70;
+	for (size_t i = 0; i < n; i++) {
+		*seed = *seed * 1103515245 + 12345;
+		s[i] = (char)('a' + (*seed >> 16) % alphabet);
+	}
+	return n;
+}
+
 static void test_jw_paths(void)
 {
 	unsigned seed = 777;
@@ -91,18 +106,8 @@ static void test_jw_paths(void)
 		size_t n, m;
 		double x, y;
 
-		seed = seed * 1103515245 + 12345;
-		n = 1 + (seed >> 8) % 70;
-		seed = seed * 1103515245 + 12345;
-		m = 1 + (seed >> 8) % 70;
-		for (size_t i = 0; i < n; i++) {
-			seed = seed * 1103515245 + 12345;
-			a[i] = (char)('a' + (seed >> 16) % 5);
-		}
-		for (size_t i = 0; i < m; i++) {
-			seed = seed * 1103515245 + 12345;
-			b[i] = (char)('a' + (seed >> 16) % 5);
-		}
+		n = random_word(a, 5, &seed);
+		m = random_word(b, 5, &seed);
 		x = sim_jaro_winkler(a, n, b, m);
 		sim_decode(a, n, ca, 80);
 		sim_decode(b, m, cb, 80);
@@ -362,18 +367,8 @@ static void test_jw_bound(void)
 		unsigned alphabet = t % 2 ? 5 : 26;
 		double x, ub;
 
-		seed = seed * 1103515245 + 12345;
-		n = 1 + (seed >> 8) % 70;
-		seed = seed * 1103515245 + 12345;
-		m = 1 + (seed >> 8) % 70;
-		for (size_t i = 0; i < n; i++) {
-			seed = seed * 1103515245 + 12345;
-			a[i] = (char)('a' + (seed >> 16) % alphabet);
-		}
-		for (size_t i = 0; i < m; i++) {
-			seed = seed * 1103515245 + 12345;
-			b[i] = (char)('a' + (seed >> 16) % alphabet);
-		}
+		n = random_word(a, alphabet, &seed);
+		m = random_word(b, alphabet, &seed);
 		x = sim_jaro_winkler(a, n, b, m);
 		ub = sim_jaro_winkler_bound(a, n, b, m);
 		if (ub < x - 1e-9 && under++ < 5)
