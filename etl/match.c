@@ -3122,8 +3122,11 @@ static int write_outputs(struct model *md, const struct pairs *p,
 	job.l = l;
 	job.order = order;
 	job.nchunks = (md->crm.n + OUT_CHUNK - 1) / OUT_CHUNK;
-	/* the caller's thread writes; the others format */
-	for (size_t i = 0; nthreads > 1 && i < nthreads - 1 && i < 64 &&
+	/* the caller's thread writes, and as many threads as cores format:
+	 * a row costs far less to write than to format (describing a pair
+	 * scores it again), and with one formatter fewer the caller mostly
+	 * waited (1 M x 10 M: resolving and writing 10.1 s, now 6.2 s) */
+	for (size_t i = 0; nthreads > 1 && i < nthreads && i < 64 &&
 	     i < job.nchunks; i++) {
 		if (pthread_create(&th[i], NULL, out_worker, &job))
 			break;
