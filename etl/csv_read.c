@@ -4,8 +4,8 @@
  * Two threads share the work.  The feeder thread reads the raw file,
  * hashes its bytes (SHA-256, the lineage hash) and inflates them with
  * ISA-L when the file is gzip (a third faster than zlib, and the library
- * the writer deflates with); it hands the text over through a ring of RING_SLOTS
- * buffers.  The caller's thread, in csvr_next(), cuts that text into
+ * the writer deflates with); it hands the text over through a ring of
+ * RING_SLOTS buffers.  The caller's thread, in csvr_next(), cuts that text into
  * segments that end at each CR or LF, feeds them to libcsv and stops as
  * soon as libcsv reports the end of a record, so one record is in memory
  * at a time and reading costs about max(inflate, parse).

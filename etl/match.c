@@ -1236,11 +1236,11 @@ static void blocks_release(struct blocks *bl)
  * under the lowest level is not worked out (the crossed reading of the
  * names, mostly: a first name against a last name).  `tf_u`, when > 0,
  * is the share of directory records holding x: when the two values are
- * equal it stands for the strictest level's u.  Values that cannot be compared count as
- * missing: names in two scripts (nothing says whether '鈴木' is
- * 'Suzuki'), a region code against a region name, and a personal
- * address (gmail.com) against another address, which says nothing
- * about whether the people are the same.
+ * equal it stands for the strictest level's u.  Values that cannot be
+ * compared count as missing: names in two scripts (nothing says whether
+ * '鈴木' is 'Suzuki'), a region code against a region name, and a
+ * personal address (gmail.com) against another address, which says
+ * nothing about whether the people are the same.
  */
 enum { LEVEL_MISSING = -2, LEVEL_ELSE = -1 };
 
@@ -3634,9 +3634,8 @@ static uint64_t tf_count_dir(const struct model *md, size_t i, size_t g,
 	for (size_t k = 0; k < np; k++) {
 		part[k] = (struct tf_part){ md, keys, slots, mask, n * k / np,
 					    n * (k + 1) / np, i, g, 0 };
-		if (k) {
+		if (k)
 			part[k].slots = xcalloc(mask + 1, sizeof(*slots));
-		}
 	}
 	run_on_threads(tf_part_run, part, sizeof(*part), np);
 	for (size_t k = 0; k < np; k++) {

@@ -113,6 +113,20 @@ static double NAME(const T *a, size_t n, const T *b, size_t m)            \
 JARO_WINKLER(jw_u8, unsigned char)
 JARO_WINKLER(jw_u32, uint32_t)
 
+/* Winkler's boost of `jaro` for byte strings a and b (n and m bytes):
+ * above 0.7, the common prefix of up to 4 bytes pulls it towards 1. */
+static double winkler_u8(double jaro, const unsigned char *a, size_t n,
+			 const unsigned char *b, size_t m)
+{
+	size_t pre = 0;
+
+	if (jaro <= 0.7)
+		return jaro;
+	while (pre < 4 && pre < n && pre < m && a[pre] == b[pre])
+		pre++;
+	return jaro + (double)pre * 0.1 * (1.0 - jaro);
+}
+
 /*
  * The same for byte strings of 1..64 bytes, bit-parallel: peq[c] holds
  * the positions of c in `b`, so the first free match of a[i] inside the
@@ -123,8 +137,7 @@ static double jw_bits(const unsigned char *a, size_t n,
 		      const unsigned char *b, size_t m)
 {
 	uint64_t peq[128], bm = 0, am = 0;
-	size_t w = (n > m ? n : m) / 2, matches = 0, trans = 0, pre = 0;
-	double jaro;
+	size_t w = (n > m ? n : m) / 2, matches = 0, trans = 0;
 
 	w = w ? w - 1 : 0;
 	for (size_t i = 0; i < n; i++)
@@ -153,12 +166,7 @@ static double jw_bits(const unsigned char *a, size_t n,
 		am &= am - 1;
 		bm &= bm - 1;
 	}
-	jaro = jaro_of(matches, trans / 2, n, m);
-	if (jaro <= 0.7)
-		return jaro;
-	while (pre < 4 && pre < n && pre < m && a[pre] == b[pre])
-		pre++;
-	return jaro + (double)pre * 0.1 * (1.0 - jaro);
+	return winkler_u8(jaro_of(matches, trans / 2, n, m), a, n, b, m);
 }
 
 double sim_jaro_winkler_bound(const char *a, size_t alen,
@@ -167,8 +175,7 @@ double sim_jaro_winkler_bound(const char *a, size_t alen,
 	const unsigned char *x = (const unsigned char *)a;
 	const unsigned char *y = (const unsigned char *)b;
 	uint64_t in_a[2] = { 0, 0 }, in_b[2] = { 0, 0 };
-	size_t ma = 0, mb = 0, c, pre = 0;
-	double jaro;
+	size_t ma = 0, mb = 0, c;
 
 	if (!alen || !blen || alen > 64 || blen > 64)
 		return 1.0;
@@ -189,12 +196,7 @@ double sim_jaro_winkler_bound(const char *a, size_t alen,
 	c = ma < mb ? ma : mb;
 	if (!c)
 		return 0.0;
-	jaro = jaro_of(c, 0, alen, blen);
-	if (jaro <= 0.7)
-		return jaro;
-	while (pre < 4 && pre < alen && pre < blen && x[pre] == y[pre])
-		pre++;
-	return jaro + (double)pre * 0.1 * (1.0 - jaro);
+	return winkler_u8(jaro_of(c, 0, alen, blen), x, alen, y, blen);
 }
 
 double sim_jaro_winkler_cp(const uint32_t *a, size_t alen,
