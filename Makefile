@@ -13,7 +13,7 @@
 # Missing Debian packages are installed (as root) or named by
 # scripts/deps.sh before the first build.
 
-PKGS     := libcurl openssl zlib libisal yaml-0.1 jansson libutf8proc sqlite3
+PKGS     := libcurl openssl zlib libisal yaml-0.1 jansson libutf8proc icu-i18n icu-uc sqlite3
 BUILD    ?= build
 PREFIX   ?= /usr/local
 CC       ?= cc

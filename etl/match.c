@@ -142,6 +142,7 @@ _Static_assert(sizeof(struct rec) <= 128, "a record fits two cache lines");
 #define META_SCRIPT 0x0f    /* enum norm_script of a text value */
 #define META_CODE 0x10      /* a region given as a code */
 #define META_PERSONAL 0x20  /* an email at a personal domain */
+#define META_ROMAN 0x40     /* a name romanised from META_SCRIPT */
 
 struct side {
 	struct rec *r;
@@ -276,9 +277,10 @@ static const char *raw_value(const struct model *md, size_t f, unsigned obj,
 	return NULL;
 }
 
-/* The meta byte of normalised value `v` of field `f`. */
+/* The meta byte of normalised value `v` of field `f`, which prep_value()
+ * romanised from script `romanised` (0: it did not). */
 static unsigned char value_meta(const struct model *md, size_t f,
-				const char *v)
+				const char *v, int romanised)
 {
 	const char *at;
 
@@ -286,9 +288,14 @@ static unsigned char value_meta(const struct model *md, size_t f,
 		return (at = strchr(v, '@')) && norm_email_personal(at + 1) ?
 		       META_PERSONAL : 0;
 	switch (md->kind[f]) {
+	case PREP_NAME:
+	case PREP_FIRST_NAME:
+		if (romanised > 0)
+			return (unsigned char)((romanised & META_SCRIPT) |
+					       META_ROMAN);
+		/* fall through */
 	case PREP_TEXT:
 	case PREP_CITY:
-	case PREP_FIRST_NAME:
 		return (unsigned char)norm_script_of(v);
 	case PREP_REGION:
 		return prep_region_code(v) ? META_CODE : 0;
@@ -539,6 +546,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				  strlen(b->raw.buf + at[0]));
 		for (size_t f = 0; f < nf; f++) {
 			const char *raw;
+			int rom;
 			size_t len;
 
 			if (at[2 + f] == NO_VALUE)
@@ -581,8 +589,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 
 				if (m->hash != h[f] || m->f != f ||
 				    m->len != len || memcmp(m->key, raw, len)) {
-					prep_value(md->kind[f], raw, len,
-						   country, &tmp);
+					rom = prep_value(md->kind[f], raw, len,
+							 country, &tmp);
 					m->hash = h[f];
 					m->f = (unsigned char)f;
 					m->len = (unsigned char)len;
@@ -593,18 +601,18 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 						m->v = arena_dup(arena, tmp.buf,
 								 tmp.len);
 						m->meta = value_meta(md, f,
-								     m->v);
+								     m->v, rom);
 					}
 				}
 				r->v[f] = m->v;
 				r->meta[f] = m->meta;
 				continue;
 			}
-			prep_value(md->kind[f], raw, len, country, &tmp);
+			rom = prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
 				continue;
 			r->v[f] = arena_dup(arena, tmp.buf, tmp.len);
-			r->meta[f] = value_meta(md, f, r->v[f]);
+			r->meta[f] = value_meta(md, f, r->v[f], rom);
 		}
 	}
 	strbuf_release(&tmp);
@@ -1237,12 +1245,20 @@ static void blocks_release(struct blocks *bl)
  * names, mostly: a first name against a last name).  `tf_u`, when > 0,
  * is the share of directory records holding x: when the two values are
  * equal it stands for the strictest level's u.  Values that cannot be
- * compared count as missing: names in two scripts (nothing says whether
+ * compared count as missing: text in two scripts (nothing says whether
  * '鈴木' is 'Suzuki'), a region code against a region name, and a
  * personal address (gmail.com) against another address, which says
- * nothing about whether the people are the same.
+ * nothing about whether the people are the same.  A name romanised from
+ * another script compares with a Latin one, but only agreement counts.
  */
 enum { LEVEL_MISSING = -2, LEVEL_ELSE = -1 };
+
+/* Whether a text value of meta byte `m` is written in Latin letters: in
+ * the Latin script, or romanised from another (META_ROMAN). */
+static int latin_letters(unsigned m)
+{
+	return (m & META_ROMAN) || (m & META_SCRIPT) == SCRIPT_LATIN;
+}
 
 static int compare_level(const struct model *md,
 			 const struct match_comparison *c, const char *x,
@@ -1250,6 +1266,7 @@ static int compare_level(const struct model *md,
 			 const char *xh, const char *yh, double *sim)
 {
 	size_t f = c->field_index;
+	int else_level = LEVEL_ELSE;
 	double s;
 
 	if (sim)
@@ -1264,10 +1281,18 @@ static int compare_level(const struct model *md,
 				return x[0] == y[0] ? LEVEL_MISSING :
 				       LEVEL_ELSE;
 			/* fall through */
+		case PREP_NAME:
 		case PREP_TEXT:
 		case PREP_CITY:
-			if ((mx & META_SCRIPT) != (my & META_SCRIPT))
+			if ((mx & META_SCRIPT) == (my & META_SCRIPT))
+				break;
+			if (!latin_letters(mx) || !latin_letters(my))
 				return LEVEL_MISSING;
+			/* a name romanised by rule against its Latin
+			 * spelling: agreeing is evidence, differing is
+			 * not ('Aleksandr', 'Alexander'; '佐藤' read the
+			 * Chinese way, translit.h) */
+			else_level = LEVEL_MISSING;
 			break;
 		case PREP_REGION:
 			if ((mx & META_CODE) != (my & META_CODE))
@@ -1292,7 +1317,7 @@ static int compare_level(const struct model *md,
 		if (!sim && c->method == MM_JARO_WINKLER && c->nlevels &&
 		    sim_jaro_winkler_bound(x, vlen(x), y, vlen(y)) <
 		    c->levels[c->nlevels - 1].min - 1e-9)
-			return LEVEL_ELSE;
+			return else_level;
 		s = prep_compare(c->method, x, vlen(x), y, vlen(y),
 				 c->method == MM_LEVENSHTEIN && c->nlevels ?
 				 c->levels[c->nlevels - 1].max_distance : 0);
@@ -1306,7 +1331,7 @@ static int compare_level(const struct model *md,
 						: s >= lv->min)
 			return (int)l;
 	}
-	return LEVEL_ELSE;
+	return else_level;
 }
 
 static double compare_values(const struct model *md,
@@ -4067,8 +4092,13 @@ static void explain_pair(FILE *out, const struct model *md,
 		if (sim[i] < 0)
 			fprintf(out, "%-11s %+8.3f\n", x && y ?
 				"not compar." : "missing", w[i]);
-		else
+		else if (!((a->meta[f] | b->meta[f]) & META_ROMAN) ||
+			 (int)f == md->email_field)
 			fprintf(out, "sim %6.3f  %+8.3f\n", sim[i], w[i]);
+		else
+			fprintf(out, "sim %6.3f  %+8.3f  (romanised%s)\n",
+				sim[i], w[i], lvl[i] == LEVEL_MISSING ?
+				": differing counts as missing" : "");
 	}
 	fprintf(out, "    %-16s %-57s             %+8.3f\n", "prior",
 		md->m->prior == PRIOR_NONE ? "none" : md->m->prior ==

@@ -7,12 +7,14 @@
 #include "match_prep.h"
 #include "norm.h"
 #include "sim.h"
+#include "translit.h"
 
 static const struct {
 	const char *field;
 	enum prep_kind kind;
 } kinds[] = {
 	{ "first_name", PREP_FIRST_NAME },
+	{ "last_name", PREP_NAME },
 	{ "email", PREP_EMAIL },
 	{ "phone", PREP_PHONE },
 	{ "company", PREP_COMPANY },
@@ -43,19 +45,50 @@ void prep_email_hash(const char *raw, size_t len, struct strbuf *out)
 		strbuf_addstr(out, hex);
 }
 
-void prep_value(enum prep_kind kind, const char *raw, size_t len,
-		const char *country, struct strbuf *out)
+/*
+ * Romanises folded name `out` in place when it is in another script;
+ * returns what translit_name() does (the script, or 0 or -1 when the
+ * name stays as it is).
+ */
+static int romanise(struct strbuf *out)
 {
+	struct strbuf rom = STRBUF_INIT;
+	int script = 0;
+	size_t i;
+
+	for (i = 0; i < out->len && !(out->buf[i] & 0x80); i++)
+		;
+	if (i == out->len)
+		return 0;
+	script = translit_name(&rom, out->buf, out->len);
+	/* ICU keeps case and leaves marks Latin-ASCII has no letter for */
+	if (script > 0)
+		norm_fold(out, rom.buf, rom.len);
+	strbuf_release(&rom);
+	return script;
+}
+
+int prep_value(enum prep_kind kind, const char *raw, size_t len,
+	       const char *country, struct strbuf *out)
+{
+	int script = 0;
+
 	switch (kind) {
 	case PREP_TEXT:
 	case PREP_REGION:
 		norm_fold(out, raw, len);
-		return;
+		return 0;
+	case PREP_NAME:
+		norm_fold(out, raw, len);
+		script = romanise(out);
+		return script > 0 ? script : 0;
 	case PREP_CITY:
 	case PREP_FIRST_NAME: {
 		const char *canon;
 
 		norm_fold(out, raw, len);
+		if (kind == PREP_FIRST_NAME)
+			script = romanise(out);
 		canon = kind == PREP_CITY ? norm_city(out->buf) :
 		        norm_nickname(out->buf);
 		if (canon != out->buf) {
@@ -70,7 +103,7 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 			strbuf_reset(out);
 			strbuf_addstr(out, buf);
 		}
-		return;
+		return script > 0 ? script : 0;
 	}
 	case PREP_EMAIL: {
 		struct norm_email e;
@@ -78,7 +111,7 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 		strbuf_reset(out);
 		if (norm_email(raw, len, &e) == 0)
 			strbuf_add(out, e.addr, e.len);
-		return;
+		return 0;
 	}
 	case PREP_PHONE: {
 		char e164[NORM_PHONE_MAX + 1];
@@ -86,18 +119,18 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 		strbuf_reset(out);
 		if (norm_phone(raw, len, country, e164) >= 0)
 			strbuf_addstr(out, e164);
-		return;
+		return 0;
 	}
 	case PREP_COMPANY:
 		norm_company(out, raw, len);
-		return;
+		return 0;
 	case PREP_DOMAIN: {
 		char d[NORM_DOMAIN_MAX + 1];
 
 		strbuf_reset(out);
 		if (norm_domain(raw, len, d) == 0)
 			strbuf_addstr(out, d);
-		return;
+		return 0;
 	}
 	case PREP_COUNTRY: {
 		const char *iso = norm_country(raw, len);
@@ -107,7 +140,7 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 			strbuf_addstr(out, iso);
 		else
 			norm_fold(out, raw, len);
-		return;
+		return 0;
 	}
 	case PREP_CODE:
 		/* postal codes and counts: folded, spaces removed */
@@ -120,9 +153,10 @@ void prep_value(enum prep_kind kind, const char *raw, size_t len,
 					out->buf[w++] = out->buf[i];
 			strbuf_setlen(out, w);
 		}
-		return;
+		return 0;
 	}
 	strbuf_reset(out);
+	return 0;
 }
 
 int prep_region_code(const char *v)

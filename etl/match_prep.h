@@ -15,9 +15,10 @@
 #include "strbuf.h"
 
 enum prep_kind {
-	PREP_TEXT,       /* folded text: last names, titles */
+	PREP_TEXT,       /* folded text: titles, industries */
+	PREP_NAME,       /* folded, other scripts romanised: last names */
 	PREP_CITY,       /* folded, other names of the city made one */
-	PREP_FIRST_NAME, /* folded, nickname made canonical */
+	PREP_FIRST_NAME, /* folded, romanised, nickname made canonical */
 	PREP_EMAIL,      /* trimmed, lower case, +tag dropped */
 	PREP_PHONE,      /* E.164, using the record's country */
 	PREP_COMPANY,    /* folded, legal forms and noise words dropped */
@@ -34,9 +35,12 @@ enum prep_kind prep_kind_of(const char *canonical);
  * Normalises `raw` (`len` bytes of UTF-8) into `out` (reset first); an
  * empty result means "no usable value" (garbage phone, email without
  * @).  `country` is the record's raw country, for phones; may be NULL.
- * This function can't fail.
+ * A name in another script than Latin is romanised (translit.h): the
+ * return value is then the enum norm_script it was written in, else 0.
+ * This function can't fail: a name ICU cannot romanise (translit_error())
+ * is kept in its script.
  */
-void prep_value(enum prep_kind kind, const char *raw, size_t len,
+int prep_value(enum prep_kind kind, const char *raw, size_t len,
 		const char *country, struct strbuf *out);
 
 /* SHA-256 hex of a raw email as the directory hashes it (trimmed, lower

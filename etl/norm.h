@@ -25,7 +25,8 @@
  *     punctuation, hyphens, symbols, emoji) separates words; words are
  *     joined by exactly one space, none leading or trailing;
  *   - other scripts are kept, folded but not transliterated ("王伟"
- *     stays "王伟"; Cyrillic is lower-cased); marks go in every script
+ *     stays "王伟"; Cyrillic is lower-cased; the match stage romanises
+ *     names afterwards, translit.h); marks go in every script
  *     alike (Cyrillic "й" -> "и"), which costs nothing in matching since
  *     both sides are folded the same way;
  *   - input longer than NORM_MAX_IN bytes is cut (at a character

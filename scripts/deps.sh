@@ -8,12 +8,12 @@
 set -eu
 
 PKGS="build-essential pkg-config libcsv-dev libcurl4-openssl-dev libssl-dev
-zlib1g-dev libisal-dev libyaml-dev libjansson-dev libutf8proc-dev libsqlite3-dev sqlite3
+zlib1g-dev libisal-dev libyaml-dev libjansson-dev libutf8proc-dev libicu-dev libsqlite3-dev sqlite3
 openssl curl"
 # the tests run a Salesforce emulator on Node.js (tests/sfemu); a node
 # already on the machine (any version >= 18) is used as it is
 NODE_PKGS="nodejs npm"
-PCS="libcurl openssl zlib libisal yaml-0.1 jansson libutf8proc sqlite3"
+PCS="libcurl openssl zlib libisal yaml-0.1 jansson libutf8proc icu-i18n icu-uc sqlite3"
 
 missing() {
 	command -v pkg-config >/dev/null 2>&1 || return 0

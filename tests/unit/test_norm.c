@@ -14,6 +14,7 @@
 #include "norm.h"
 #include "strbuf.h"
 #include "tap.h"
+#include "translit.h"
 #include "xalloc.h"
 
 static struct strbuf sb = STRBUF_INIT;
@@ -553,9 +554,118 @@ static void test_cities(void)
 	}
 }
 
+/* A name as the match stage normalises it (prep_value): folded, and
+ * romanised when in another script; *script gets the return value. */
+static const char *name_as(enum prep_kind kind, const char *s, int *script)
+{
+	int r = prep_value(kind, s, strlen(s), NULL, &sb);
+
+	if (script)
+		*script = r;
+	return sb.buf;
+}
+
+static void test_romanise(void)
+{
+	static const struct {
+		enum prep_kind kind;
+		const char *s, *want;
+		int script;
+	} cases[] = {
+		{ PREP_NAME, "王", "wang", SCRIPT_HAN },
+		{ PREP_NAME, "陳", "chen", SCRIPT_HAN },      /* traditional */
+		/* a Chinese given name is one word, as in pinyin */
+		{ PREP_FIRST_NAME, "志强", "zhiqiang", SCRIPT_HAN },
+		/* BGN/PCGN, not ISO 9 ('ûliâ'); й loses its breve in the
+		 * folding, so Sergei rather than Sergey */
+		{ PREP_FIRST_NAME, "Юлия", "yuliya", SCRIPT_CYRILLIC },
+		{ PREP_FIRST_NAME, "Сергей", "sergei", SCRIPT_CYRILLIC },
+		{ PREP_NAME, "Соловьёв", "solovyev", SCRIPT_CYRILLIC },
+		{ PREP_NAME, "Коваленко", "kovalenko", SCRIPT_CYRILLIC },
+		{ PREP_NAME, "Παπαδόπουλος", "papadopoulos", SCRIPT_GREEK },
+		{ PREP_FIRST_NAME, "さくら", "sakura", SCRIPT_HAN },  /* kana */
+		{ PREP_NAME, "김", "gim", SCRIPT_HANGUL },
+		/* kanji get their Chinese reading (translit.h): 'sato' is
+		 * out of reach, which is why such a disagreement counts as
+		 * missing in the match */
+		{ PREP_NAME, "佐藤", "zuoteng", SCRIPT_HAN },
+		/* abjads are left in their script */
+		{ PREP_NAME, "محمد", "محمد", 0 },
+		{ PREP_NAME, "כהן", "כהן", 0 },
+		/* Latin is only folded; a mixed name keeps its Latin words */
+		{ PREP_NAME, "Núñez", "nunez", 0 },
+		{ PREP_NAME, "Anna 王", "anna wang", SCRIPT_HAN },
+		{ PREP_NAME, "", "", 0 },
+		/* titles and cities are not names: not romanised */
+		{ PREP_TEXT, "采购总监", "采购总监", 0 },
+	};
+	struct strbuf long_name = STRBUF_INIT;
+	int script;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		is_str(name_as(cases[i].kind, cases[i].s, &script),
+		       cases[i].want, "romanised '%s'", cases[i].s);
+		is_int(script, cases[i].script, "script of '%s'",
+		       cases[i].s);
+	}
+	is_int(prep_kind_of("last_name"), PREP_NAME, "last_name is a name");
+	is_str(name_as(PREP_FIRST_NAME, "Александр", NULL),
+	       norm_nickname("aleksandr"),
+	       "a romanised first name goes through the nicknames");
+
+	/* a name as long as folding keeps, all Han: 341 characters of 6
+	 * letters each fit in the transliterator's buffer, and the
+	 * romanisation is cut like any folded value */
+	for (int i = 0; i < 400; i++)
+		strbuf_addstr(&long_name, "庄");
+	name_as(PREP_NAME, long_name.buf, &script);
+	ok(script == SCRIPT_HAN && sb.len == NORM_MAX_OUT &&
+	   strncmp(sb.buf + 6 * 169, "zhuangzhua", 10) == 0 &&
+	   !strchr(sb.buf, ' '),
+	   "a 1 kB Han name romanises to %zu letters", sb.len);
+	strbuf_release(&long_name);
+	ok(translit_error() == NULL, "ICU's transliterator opened");
+}
+
+/* First romanisation from several threads at once: one transliterator,
+ * opened once, the same answers. */
+static void *romanise_concurrently(void *arg)
+{
+	static const char *const names[] = { "王", "Юлия", "志强", "さくら" };
+	static const char *const want[] = { "wang", "yuliya", "zhiqiang",
+					    "sakura" };
+	struct strbuf b = STRBUF_INIT;
+	int *good = arg;
+
+	*good = 1;
+	for (int round = 0; round < 200; round++)
+		for (size_t i = 0; i < 4; i++) {
+			prep_value(PREP_NAME, names[i], strlen(names[i]), NULL,
+				   &b);
+			*good &= strcmp(b.buf, want[i]) == 0;
+		}
+	strbuf_release(&b);
+	return NULL;
+}
+
+static void test_romanise_threads(void)
+{
+	pthread_t t[4];
+	int good[4] = { 0 };
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, romanise_concurrently, &good[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ok(good[0] && good[1] && good[2] && good[3],
+	   "romanised alike from four threads at once");
+}
+
 int main(void)
 {
 	test_threads();
+	test_romanise_threads();
+	test_romanise();
 	test_prep_region();
 	test_scripts();
 	test_fold();
