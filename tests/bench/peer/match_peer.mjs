@@ -20,9 +20,10 @@
  * diverge.
  *
  * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
- *   1. normalise both sides once (fold, nicknames, city aliases, email,
- *      E.164 phone, company legal forms, country codes, Double Metaphone
- *      keys of the distinct names (metaphone.mjs, crmsync's code), the
+ *   1. normalise both sides once (fold, names in other scripts
+ *      romanised by ICU (uconv), nicknames, city aliases, email, E.164
+ *      phone, company legal forms, country codes, Double Metaphone keys
+ *      of the distinct names (metaphone.mjs, crmsync's code), the
  *      script of names, cities and titles, state codes), and count the
  *      terms of the comparisons with term_frequency on the directory
  *      side (and the pairs of values of term_frequency_given);
@@ -32,7 +33,8 @@
  *      union of the rules as equi-joins, pairs deduped;
  *   3. scoring: the prior log-odds plus the Fellegi-Sunter level weights
  *      (term-frequency weights for equal values, values that cannot be
- *      compared as missing, a first name given as an initial by its
+ *      compared as missing, a romanised name that disagrees with a
+ *      Latin one as missing too, a first name given as an initial by its
  *      initial only), implied_by and term_frequency_given applied to the
  *      sum, names also tried crossed (kept when better); each CRM
  *      record's top 3 pairs and its pairs at the threshold kept;
@@ -55,6 +57,7 @@
  * stderr.  The simplifications against etl/norm.c and etl/sim.c are
  * listed in tests/bench/README.md.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -638,9 +641,6 @@ WHERE raw IS NOT NULL);
 CREATE TABLE dcity AS SELECT raw, n, script_of(n) AS sc FROM (
 SELECT f.raw, coalesce(calias.canon, f.n) AS n
 FROM dfold f LEFT JOIN calias ON calias.k = f.n);
-CREATE TABLE dfirst AS SELECT raw, n, script_of(n) AS sc FROM (
-SELECT f.raw, coalesce(nick.canon, f.n) AS n
-FROM dfold f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1));
 CREATE TABLE dtitle AS SELECT raw, n, tokens(n) AS t, script_of(n) AS sc
 FROM (SELECT raw, fold(raw) AS n FROM (
 	SELECT DISTINCT title AS raw FROM raw WHERE title IS NOT NULL));
@@ -653,6 +653,67 @@ FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
 	LEFT JOIN country c ON c.k = fold(d.raw);
 `);
 /*
+ * Names in other scripts romanised as crmsync's translit.c does: each
+ * word of a folded name whose first letter is Greek, Cyrillic, Indic,
+ * Thai, Hangul, Han or kana, or of another script that is not an abjad,
+ * goes through ICU's transliterator with the same ID -- here through
+ * uconv, ICU's own command-line tool (icu-devtools, which libicu-dev
+ * brings), once per distinct word -- and loses its spaces; a word that
+ * comes back not all ASCII stays as it was.  A name with a word
+ * romanised is folded again and keeps, as sc, the script of its first
+ * romanised word, with rom set (crmsync's META_ROMAN).
+ */
+{
+	const words = await all(`SELECT DISTINCT w FROM (
+		SELECT unnest(string_split(n, ' ')) AS w FROM dfold
+		WHERE strlen(n) <> length(n))
+		WHERE script_of(w) IN (2, 3, 6, 7, 8, 9, 10) ORDER BY w`);
+	const roman = new Map();
+	if (words.length) {
+		const out = execFileSync('uconv', ['-x',
+			'Russian-Latin/BGN; Any-Latin; Latin-ASCII'], {
+			input: words.map((r) => r.w).join('\n') + '\n',
+			encoding: 'utf8', maxBuffer: 1 << 30 }).split('\n');
+		words.forEach(({ w }, k) => {
+			const r = out[k].replaceAll(' ', '');
+			if (/^[\x00-\x7f]*$/.test(r))
+				roman.set(w, r);
+		});
+	}
+	const scripts = new Map((await all(`SELECT DISTINCT w, script_of(w) AS sc
+		FROM (SELECT unnest(string_split(n, ' ')) AS w FROM dfold
+		WHERE strlen(n) <> length(n))`)).map((r) => [r.w, Number(r.sc)]));
+	await run('CREATE TABLE droman0(n VARCHAR, r VARCHAR, sc INTEGER);');
+	const ap = await con.createAppender('droman0');
+	for (const { n } of await all(`SELECT DISTINCT n FROM dfold
+		WHERE strlen(n) <> length(n)`)) {
+		let sc = 0;
+		const r = n.split(' ').map((w) => {
+			if (!roman.has(w))
+				return w;
+			sc ||= scripts.get(w);
+			return roman.get(w);
+		});
+		if (!sc)
+			continue;
+		ap.appendVarchar(n);
+		ap.appendVarchar(r.join(' '));
+		ap.appendInteger(sc);
+		ap.endRow();
+	}
+	ap.closeSync();
+}
+await run(`
+CREATE TABLE droman AS SELECT n, fold(r) AS r, sc FROM droman0;
+CREATE TABLE dlast AS SELECT f.raw, coalesce(ro.r, f.n) AS n,
+	coalesce(ro.sc, f.sc) AS sc, ro.n IS NOT NULL AS rom
+FROM dfold f LEFT JOIN droman ro ON ro.n = f.n;
+CREATE TABLE dfirst AS SELECT raw, n,
+	CASE WHEN rom THEN rsc ELSE script_of(n) END AS sc, rom FROM (
+SELECT f.raw, coalesce(nick.canon, f.n) AS n, f.sc AS rsc, f.rom
+FROM dlast f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1));
+`);
+/*
  * phon: the phonetic key of every distinct folded name, crmsync's
  * primary Double Metaphone code computed in JavaScript (DuckDB has no
  * phonetic function; Splink's users compute such keys before the SQL
@@ -660,7 +721,7 @@ FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
  */
 {
 	const names = await all(`SELECT v FROM (SELECT n AS v FROM dfirst
-		UNION SELECT n FROM dfold) WHERE v IS NOT NULL`);
+		UNION SELECT n FROM dlast) WHERE v IS NOT NULL`);
 	await run('CREATE TABLE phon(v VARCHAR, code VARCHAR);');
 	const ap = await con.createAppender('phon');
 	for (const { v } of names) {
@@ -684,6 +745,7 @@ WITH r1 AS (
 		fi.n AS fn, la.n AS ln, ci.n AS city, st.n AS state,
 		ti.t AS title_t, co.n AS company, co.t AS company_t,
 		ti.n AS title_n, fi.sc AS fn_sc, la.sc AS ln_sc,
+		fi.rom AS fn_rom, la.rom AS ln_rom,
 		ci.sc AS city_sc, ti.sc AS title_sc,
 		region_code(st.n) AS state_code,
 		lower(trim(r.email)) AS e0,
@@ -693,7 +755,7 @@ WITH r1 AS (
 			''), '\(0\)', '', 'g') AS p0
 	FROM raw r LEFT JOIN dcountry c ON c.raw = r.country
 		LEFT JOIN dfirst fi ON fi.raw = r.first
-		LEFT JOIN dfold la ON la.raw = r.last
+		LEFT JOIN dlast la ON la.raw = r.last
 		LEFT JOIN dcity ci ON ci.raw = r.city
 		LEFT JOIN dfold st ON st.raw = r.state
 		LEFT JOIN dtitle ti ON ti.raw = r.title
@@ -774,7 +836,7 @@ SELECT rid, side, obj, id, fn, ln,
 	     THEN '+' || pcc || nat
 	END AS phone,
 	title_t, title_n, company, company_t, city, state, country,
-	fn_sc, ln_sc, city_sc, title_sc, state_code,
+	fn_sc, ln_sc, city_sc, title_sc, state_code, fn_rom, ln_rom,
 	strlen(fn) = length(fn) AS fn_a, strlen(ln) = length(ln) AS ln_a,
 	ln_ph, fn_ph, ln[1:1] AS ln_i, fn[1:1] AS fn_i
 FROM r5;
@@ -853,7 +915,8 @@ FROM rec r ${tfFields.map((f) =>
 	${tfgFields.map((f) => `LEFT JOIN tfg_${f} ON tfg_${f}.g = ` +
 		`r.${TERM[model.comparisons[f].tfGiven]} AND tfg_${f}.v = r.${TERM[f]}`).join(' ')}
 WHERE r.side = 1;
-DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dcity; DROP TABLE dtitle;
+DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dlast;
+DROP TABLE droman; DROP TABLE droman0; DROP TABLE dcity; DROP TABLE dtitle;
 DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE phon;
 `);
 phase('normalise');
@@ -964,6 +1027,23 @@ phase('block');
  */
 /* a similarity, NULL when the two scripts (or kinds of value) differ */
 const unless = (cond, sim) => `CASE WHEN ${cond} THEN NULL ELSE ${sim} END`;
+/*
+ * Names x and y (columns x_sc, x_rom, ...): the similarity when their
+ * scripts agree or both are in Latin letters (Latin, or romanised), else
+ * NULL; across scripts only agreement counts (romanOnly()).
+ */
+const latin = (x) => `(${x}_sc = 1 OR ${x}_rom)`;
+const nameSim = (x, y, sim) => unless(`${x}_sc <> ${y}_sc AND NOT (${latin(x)} AND ${latin(y)})`, sim);
+const acrossScripts = (x, y) => `(${x}_sc <> ${y}_sc)`;
+/* s, the similarity of names compared across scripts (`across`), is
+ * NULL (missing) under comparison f's lowest level: a romanisation that
+ * disagrees says nothing (crmsync's compare_level()) */
+const romanOnly = (across, f, s) => {
+	const lv = model.comparisons[f].levels;
+	return `CASE WHEN ${across} AND (${s}) >= 0
+		AND (${s}) < ${num(lv[lv.length - 1].min - 1e-9)}
+		THEN NULL ELSE ${s} END`;
+};
 const EQUAL = { first_name: 'c.fn = d.fn', last_name: 'c.ln = d.ln',
 	email: 'c.ehash = d.ehash', phone: 'c.phone = d.phone',
 	title: 'c.title_n = d.title_n', company: 'c.company = d.company',
@@ -1030,11 +1110,12 @@ WITH v AS (
 	SELECT p.c, p.d,
 		c.fn AS c_fn, c.ln AS c_ln, d.fn AS d_fn, d.ln AS d_ln,
 		c.fn_sc AS c_fn_sc, c.ln_sc AS c_ln_sc, d.fn_sc AS d_fn_sc,
-		d.ln_sc AS d_ln_sc,
+		d.ln_sc AS d_ln_sc, c.fn_rom AS c_fn_rom, c.ln_rom AS c_ln_rom,
+		d.fn_rom AS d_fn_rom, d.ln_rom AS d_ln_rom,
 		c.fn_a AND d.fn_a AS a_fn, c.ln_a AND d.ln_a AS a_ln,
 		c.fn_a AND d.ln_a AS ax_fn, c.ln_a AND d.fn_a AS ax_ln,
-		${initial('c.fn', 'd.fn', unless('c.fn_sc <> d.fn_sc', 'jw_any(c.fn, d.fn, c.fn_a AND d.fn_a)'))} AS j_fn,
-		${unless('c.ln_sc <> d.ln_sc', 'jw_any(c.ln, d.ln, c.ln_a AND d.ln_a)')} AS j_ln,
+		${initial('c.fn', 'd.fn', nameSim('c.fn', 'd.fn', 'jw_any(c.fn, d.fn, c.fn_a AND d.fn_a)'))} AS j_fn,
+		${nameSim('c.ln', 'd.ln', 'jw_any(c.ln, d.ln, c.ln_a AND d.ln_a)')} AS j_ln,
 		CASE WHEN c.email IS NOT NULL AND d.email IS NOT NULL THEN
 			CASE WHEN c.email <> d.email
 			          AND (c.epersonal OR d.epersonal) THEN NULL
@@ -1060,8 +1141,8 @@ WITH v AS (
 		${GIVEN.map((f) => `, d.tfgw_${f}, coalesce(${EQUAL[model.comparisons[f].tfGiven]}, false) AS eqg_${f}`).join('')}
 	FROM cand p JOIN crm c ON c.rid = p.c JOIN dir d ON d.rid = p.d
 ), v2 AS (
-	SELECT *, jw_fix(j_fn, c_fn, d_fn, a_fn) AS s_fn,
-		jw_fix(j_ln, c_ln, d_ln, a_ln) AS s_ln
+	SELECT *, ${romanOnly(acrossScripts('c_fn', 'd_fn'), 'first_name', 'jw_fix(j_fn, c_fn, d_fn, a_fn)')} AS s_fn,
+		${romanOnly(acrossScripts('c_ln', 'd_ln'), 'last_name', 'jw_fix(j_ln, c_ln, d_ln, a_ln)')} AS s_ln
 	FROM v
 ), s AS (
 	SELECT *,
@@ -1096,12 +1177,12 @@ WITH v AS (
 	FROM s4
 ), x1 AS (
 	SELECT *,
-		${crossed(initial('c_fn', 'd_ln', unless('c_fn_sc <> d_ln_sc', 'jw_any(c_fn, d_ln, ax_fn)')))} AS jx_fn,
-		${crossed(unless('c_ln_sc <> d_fn_sc', 'jw_any(c_ln, d_fn, ax_ln)'))} AS jx_ln
+		${crossed(initial('c_fn', 'd_ln', nameSim('c_fn', 'd_ln', 'jw_any(c_fn, d_ln, ax_fn)')))} AS jx_fn,
+		${crossed(nameSim('c_ln', 'd_fn', 'jw_any(c_ln, d_fn, ax_ln)'))} AS jx_ln
 	FROM x
 ), x2 AS (
-	SELECT *, jw_fix(jx_fn, c_fn, d_ln, ax_fn) AS x_fn,
-		jw_fix(jx_ln, c_ln, d_fn, ax_ln) AS x_ln
+	SELECT *, ${romanOnly(acrossScripts('c_fn', 'd_ln'), 'first_name', 'jw_fix(jx_fn, c_fn, d_ln, ax_fn)')} AS x_fn,
+		${romanOnly(acrossScripts('c_ln', 'd_fn'), 'last_name', 'jw_fix(jx_ln, c_ln, d_fn, ax_ln)')} AS x_ln
 	FROM x1
 ), x3 AS (
 	SELECT *, ${crossed(`${weightSql('first_name', 'x_fn')} + ${weightSql('last_name', 'x_ln')}`)}
