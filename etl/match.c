@@ -40,6 +40,7 @@
 #include "norm.h"
 #include "schema.h"
 #include "sim.h"
+#include "translit.h"
 #include "strbuf.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -3918,6 +3919,11 @@ int match_run(const struct job *job, const struct run *run,
 		if (load_model(job, md, i ? job->directory.companies :
 			       job->directory.members, st, err) < 0)
 			goto out;
+		if (translit_error())
+			log_warn("match %s: names in other scripts are not "
+				 "romanised (ICU's transliterator: %s): they "
+				 "compare only with names in the same script",
+				 md->label, translit_error());
 		t1 = clock_real_ms();
 		c1 = cpu_ms();
 		find_pairs(md, &p);

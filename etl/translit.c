@@ -40,7 +40,8 @@ struct cached_word {
 
 static pthread_once_t open_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t trans_lock = PTHREAD_MUTEX_INITIALIZER;
-static UTransliterator *trans;      /* under trans_lock */
+static UTransliterator *trans;      /* opened under open_once, used
+				     * under trans_lock */
 static UChar word_buf[WORD_UNITS];  /* under trans_lock */
 static struct cached_word *cache;   /* under trans_lock */
 static size_t cached;               /* under trans_lock */
