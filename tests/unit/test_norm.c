@@ -45,16 +45,23 @@ static void *first_use(void *arg)
 	return NULL;
 }
 
-static void test_threads(void)
+/* Runs `fn` on four threads at once, each given an int to set to 1 when
+ * it saw what it should; returns whether all four did. */
+static int on_four_threads(void *(*fn)(void *))
 {
 	pthread_t t[4];
 	int good[4] = { 0 };
 
 	for (int i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, first_use, &good[i]);
+		pthread_create(&t[i], NULL, fn, &good[i]);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
-	ok(good[0] && good[1] && good[2] && good[3],
+	return good[0] && good[1] && good[2] && good[3];
+}
+
+static void test_threads(void)
+{
+	ok(on_four_threads(first_use),
 	   "tables loaded once under concurrent first use");
 }
 
@@ -650,14 +657,7 @@ static void *romanise_concurrently(void *arg)
 
 static void test_romanise_threads(void)
 {
-	pthread_t t[4];
-	int good[4] = { 0 };
-
-	for (int i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, romanise_concurrently, &good[i]);
-	for (int i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	ok(good[0] && good[1] && good[2] && good[3],
+	ok(on_four_threads(romanise_concurrently),
 	   "romanised alike from four threads at once");
 }
 
