@@ -105,6 +105,51 @@ static size_t vlen(const char *v)
 	return n == 65535 ? strlen(v) : n;
 }
 
+/*
+ * A value compared by token set is stored with its distinct words
+ * (sim_words()) in front of its length: [words][count][length][string],
+ * so that pairs compare words without splitting the strings again.
+ * The count is one byte (at most SIM_MAX_TOKENS).
+ */
+static const char *arena_dup_words(struct arena *a, const char *s, size_t len)
+{
+	struct sim_word w[SIM_MAX_TOKENS];
+	unsigned char n = (unsigned char)sim_words(s, len, w);
+	size_t head = n * sizeof(*w) + 1;
+	char *p;
+
+	/* the head, at an even offset (the words are uint16_t), then the
+	 * value right after it in the same block (arena_dup() then finds
+	 * the room reserved here) */
+	if (a->used + 1 + head + len + 3 > a->cap) {
+		size_t block = a->block ? a->block : ARENA_BLOCK;
+		size_t need = 1 + head + len + 3;
+		size_t cap = need > block ? need : block;
+
+		XGROW(a->blocks, a->alloc, a->nblocks + 1);
+		a->blocks[a->nblocks++] = xmalloc(cap);
+		a->used = 0;
+		a->cap = cap;
+	}
+	a->used += a->used & 1;
+	p = a->blocks[a->nblocks - 1] + a->used;
+	memcpy(p, w, n * sizeof(*w));
+	p[n * sizeof(*w)] = (char)n;
+	a->used += head;
+	return arena_dup(a, s, len);
+}
+
+/* The words arena_dup_words() stored in front of `v`: how many, and
+ * where, in *at. */
+static size_t vwords(const char *v, const struct sim_word **at)
+{
+	size_t n = (unsigned char)v[-3];
+
+	*at = (const struct sim_word *)(const void *)(v - 3 - n *
+						      sizeof(struct sim_word));
+	return n;
+}
+
 /* 1 when two arena strings are equal. */
 static int vequal(const char *x, const char *y)
 {
@@ -185,6 +230,7 @@ struct model {
 	const struct match_model *m;
 	const char *label;          /* "people" | "accounts" */
 	enum prep_kind kind[NF_MAX];
+	unsigned char words[NF_MAX]; /* values carry their words (value_dup) */
 	int email_field;            /* -1 when none */
 	int country_field;          /* -1 when none */
 	int cmp_first, cmp_last;    /* comparisons of the names, or -1 */
@@ -513,6 +559,15 @@ static void memo_refs(const struct model *md, const struct load_batch *b,
 	}
 }
 
+/* Value `s` of field `f`, copied into `arena` with its words when the
+ * field is compared by token set. */
+static const char *value_dup(const struct model *md, size_t f,
+			     struct arena *arena, const char *s, size_t len)
+{
+	return md->words[f] ? arena_dup_words(arena, s, len) :
+	       arena_dup(arena, s, len);
+}
+
 /* Normalises batch `b` (the worker owns it meanwhile) into its place in
  * the side's array, b->r, the strings going to `arena` and the memo of
  * them to `memo` (its strings are in that arena). */
@@ -577,7 +632,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				if (md->kind[f] == PREP_EMAIL &&
 				    norm_email(raw, len, &e) == 0) {
 					if (e.len) {
-						r->v[f] = arena_dup(arena, e.addr,
+						r->v[f] = value_dup(md, f, arena,
+								    e.addr,
 								    e.len);
 						r->meta[f] = e.personal ?
 							     META_PERSONAL : 0;
@@ -599,7 +655,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					m->v = NULL;
 					m->meta = 0;
 					if (tmp.len) {
-						m->v = arena_dup(arena, tmp.buf,
+						m->v = value_dup(md, f, arena,
+								 tmp.buf,
 								 tmp.len);
 						m->meta = value_meta(md, f,
 								     m->v, rom);
@@ -612,7 +669,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 			rom = prep_value(md->kind[f], raw, len, country, &tmp);
 			if (!tmp.len)
 				continue;
-			r->v[f] = arena_dup(arena, tmp.buf, tmp.len);
+			r->v[f] = value_dup(md, f, arena, tmp.buf, tmp.len);
 			r->meta[f] = value_meta(md, f, r->v[f], rom);
 		}
 	}
@@ -1319,9 +1376,18 @@ static int compare_level(const struct model *md,
 		    sim_jaro_winkler_bound(x, vlen(x), y, vlen(y)) <
 		    c->levels[c->nlevels - 1].min - 1e-9)
 			return else_level;
-		s = prep_compare(c->method, x, vlen(x), y, vlen(y),
-				 c->method == MM_LEVENSHTEIN && c->nlevels ?
-				 c->levels[c->nlevels - 1].max_distance : 0);
+		if (md->words[f]) {
+			const struct sim_word *wx, *wy;
+			size_t nx = vwords(x, &wx), ny = vwords(y, &wy);
+
+			s = sim_token_set_words(x, vlen(x), wx, nx,
+						y, vlen(y), wy, ny);
+		} else {
+			s = prep_compare(c->method, x, vlen(x), y, vlen(y),
+					 c->method == MM_LEVENSHTEIN &&
+					 c->nlevels ? c->levels[c->nlevels -
+					 1].max_distance : 0);
+		}
 	}
 	if (sim)
 		*sim = s;
@@ -3363,6 +3429,9 @@ static void model_init(struct model *md, const struct match_model *m,
 		if (!strcmp(m->comparisons[i].field, "last_name"))
 			md->cmp_last = (int)i;
 		md->has_implied |= m->comparisons[i].implied_by != 0;
+		if (m->comparisons[i].method == MM_TOKEN_SET &&
+		    m->comparisons[i].field_index < NF_MAX)
+			md->words[m->comparisons[i].field_index] = 1;
 	}
 	if (md->cmp_first >= 0 && md->cmp_last >= 0)
 		md->cross_max = bound_plain(&m->comparisons[md->cmp_first]) +

@@ -357,22 +357,20 @@ size_t sim_lev_bounded(const char *a, size_t alen,
  * are compared directly, length and first byte before memcmp(): hashing
  * every byte cost more than the comparisons it saved.
  */
-struct token {
-	const char *p;
-	size_t len;
-};
-
-static inline int token_eq(const struct token *x, const struct token *y)
+/* Word `w` of `s` equals word `x` of `t`. */
+static inline int word_eq(const char *s, const struct sim_word *w,
+			  const char *t, const struct sim_word *x)
 {
-	return x->len == y->len && x->p[0] == y->p[0] &&
-	       !memcmp(x->p, y->p, x->len);
+	return w->len == x->len && s[w->off] == t[x->off] &&
+	       !memcmp(s + w->off, t + x->off, w->len);
 }
 
-/* The distinct words of `s`, at most SIM_MAX_TOKENS; returns how many. */
-static size_t tokens(const char *s, size_t len, struct token *t)
+size_t sim_words(const char *s, size_t len, struct sim_word *out)
 {
 	size_t n = 0, i = 0;
 
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
 	while (i < len && n < SIM_MAX_TOKENS) {
 		const char *sp;
 		int dup = 0;
@@ -382,36 +380,46 @@ static size_t tokens(const char *s, size_t len, struct token *t)
 		if (i == len)
 			break;
 		sp = memchr(s + i, ' ', len - i);
-		t[n].p = s + i;
-		t[n].len = sp ? (size_t)(sp - (s + i)) : len - i;
-		i += t[n].len;
+		out[n].off = (uint16_t)i;
+		out[n].len = (uint16_t)(sp ? (size_t)(sp - (s + i)) : len - i);
+		i += out[n].len;
 		for (size_t k = 0; k < n && !dup; k++)
-			dup = token_eq(&t[k], &t[n]);
+			dup = word_eq(s, &out[k], s, &out[n]);
 		if (!dup)
 			n++;
 	}
 	return n;
 }
 
-double sim_token_set(const char *a, size_t alen, const char *b, size_t blen)
+double sim_token_set_words(const char *a, size_t alen,
+			   const struct sim_word *wa, size_t na,
+			   const char *b, size_t blen,
+			   const struct sim_word *wb, size_t nb)
 {
-	struct token ta[SIM_MAX_TOKENS], tb[SIM_MAX_TOKENS];
-	size_t n, m, shared = 0;
+	size_t shared = 0;
 
 	/* equal strings hold the same words, or both none: 1 either way */
 	if (alen == blen && !memcmp(a, b, alen))
 		return 1.0;
-	n = tokens(a, alen, ta);
-	m = tokens(b, blen, tb);
-	if (!n || !m)
-		return n == m ? 1.0 : 0.0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < m; k++)
-			if (token_eq(&ta[i], &tb[k])) {
+	if (!na || !nb)
+		return na == nb ? 1.0 : 0.0;
+	for (size_t i = 0; i < na; i++)
+		for (size_t k = 0; k < nb; k++)
+			if (word_eq(a, &wa[i], b, &wb[k])) {
 				shared++;
 				break;
 			}
-	return (double)shared / (double)(n + m - shared);
+	return (double)shared / (double)(na + nb - shared);
+}
+
+double sim_token_set(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct sim_word wa[SIM_MAX_TOKENS], wb[SIM_MAX_TOKENS];
+
+	if (alen == blen && !memcmp(a, b, alen))
+		return 1.0;
+	return sim_token_set_words(a, alen, wa, sim_words(a, alen, wa),
+				   b, blen, wb, sim_words(b, blen, wb));
 }
 
 /* ---- Double Metaphone (primary code) ---- */

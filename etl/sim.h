@@ -6,8 +6,8 @@
  * on the stack, sized by the limits below.  Inputs are what norm.h
  * produces (folded UTF-8, normalised emails, E.164 phones).  A longer
  * input is not an error: only its first SIM_MAX_CHARS code points (or
- * SIM_MAX_TOKENS words) are compared, so a 10 kB name costs a bounded
- * time and never overruns anything.
+ * SIM_MAX_TOKENS words, in its first 64 kB) are compared, so a 10 kB
+ * name costs a bounded time and never overruns anything.
  *
  * Strings are (pointer, length in bytes); they need not be
  * NUL-terminated.  Pure-ASCII pairs take a byte-wise fast path; others
@@ -77,6 +77,34 @@ size_t sim_lev_bounded_cp(const uint32_t *a, size_t alen,
  * fail.
  */
 double sim_token_set(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
+ * The distinct words of a string, found once: a caller that compares a
+ * value with many others (the match stage, every company and title)
+ * splits it when it normalises it, not once per pair.  Offsets and
+ * lengths are in bytes; a string longer than 65535 bytes is only split
+ * that far (norm.h keeps values well under).
+ */
+struct sim_word {
+	uint16_t off, len;
+};
+
+/*
+ * Splits the `len` bytes at `s` into its distinct words, in order of
+ * first appearance, at most SIM_MAX_TOKENS, into `out`; returns how
+ * many.  Can't fail.
+ */
+size_t sim_words(const char *s, size_t len, struct sim_word *out);
+
+/*
+ * sim_token_set() on strings already split by sim_words(): `wa` holds
+ * the `na` words of `a`, `wb` the `nb` of `b`; the same result.  Can't
+ * fail.
+ */
+double sim_token_set_words(const char *a, size_t alen,
+			   const struct sim_word *wa, size_t na,
+			   const char *b, size_t blen,
+			   const struct sim_word *wb, size_t nb);
 
 /*
  * The primary Double Metaphone code (Philips 2000) of a folded name,

@@ -244,6 +244,37 @@ static void test_token_set(void)
 	}
 }
 
+/* Words found once (sim_words) and compared many times give what
+ * sim_token_set() gives. */
+static void test_words(void)
+{
+	static const char *const others[] = {
+		"acme", "widgets acme", "inc acme widgets", "", "acme gadgets",
+	};
+	const char *s = "acme  widgets acme inc";
+	struct sim_word w[SIM_MAX_TOKENS], wo[SIM_MAX_TOKENS];
+	char many[400];
+	size_t n = sim_words(s, strlen(s), w), len = 0;
+
+	ok(n == 3 && w[0].off == 0 && w[0].len == 4 && w[1].off == 6 &&
+	   w[1].len == 7 && w[2].off == 19 && w[2].len == 3,
+	   "distinct words in order, the repeated one once (%zu)", n);
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++) {
+		const char *o = others[i];
+		size_t no = sim_words(o, strlen(o), wo);
+
+		ok(sim_token_set_words(s, strlen(s), w, n, o, strlen(o), wo,
+				       no) ==
+		   sim_token_set(s, strlen(s), o, strlen(o)),
+		   "words found once: '%s' ~ '%s'", s, o);
+	}
+	for (int i = 0; i < 40; i++)
+		len += (size_t)snprintf(many + len, sizeof(many) - len,
+					"w%d ", i);
+	is_int(sim_words(many, len, w), SIM_MAX_TOKENS,
+	       "at most SIM_MAX_TOKENS words");
+}
+
 static void test_phonetic(void)
 {
 	static const char *const cases[][2] = {
@@ -395,6 +426,7 @@ int main(void)
 	test_jw_bound();
 	test_levenshtein();
 	test_token_set();
+	test_words();
 	test_phonetic();
 	test_email_phone();
 	test_pipeline();
