@@ -1307,9 +1307,18 @@ static void blocks_release(struct blocks *bl)
  * '鈴木' is 'Suzuki'), a region code against a region name, and a
  * personal address (gmail.com) against another address, which says
  * nothing about whether the people are the same.  A name romanised from
- * another script compares with a Latin one, but only agreement counts.
+ * another script compares with a Latin one, but when the romanisation
+ * may be the wrong one (reliable_roman()), only agreement counts.
  */
 enum { LEVEL_MISSING = -2, LEVEL_ELSE = -1 };
+
+/* Whether a text value of meta byte `m` is Latin, or romanised from a
+ * script whose romanisation writers of Latin use too (translit.h). */
+static int reliable_roman(unsigned m)
+{
+	return !(m & META_ROMAN) || (m & META_SCRIPT) == SCRIPT_CYRILLIC ||
+	       (m & META_SCRIPT) == SCRIPT_GREEK;
+}
 
 /* Whether a text value of meta byte `m` is written in Latin letters: in
  * the Latin script, or romanised from another (META_ROMAN). */
@@ -1347,10 +1356,13 @@ static int compare_level(const struct model *md,
 			if (!latin_letters(mx) || !latin_letters(my))
 				return LEVEL_MISSING;
 			/* a name romanised by rule against its Latin
-			 * spelling: agreeing is evidence, differing is
-			 * not ('Aleksandr', 'Alexander'; '佐藤' read the
-			 * Chinese way, translit.h) */
-			else_level = LEVEL_MISSING;
+			 * spelling: agreeing is evidence; differing is
+			 * too when the romanisation is the one in use
+			 * (Cyrillic, Greek), not when it may be the
+			 * wrong one ('佐藤' read the Chinese way, '김'
+			 * as 'gim', not 'kim': translit.h) */
+			if (!reliable_roman(mx) || !reliable_roman(my))
+				else_level = LEVEL_MISSING;
 			break;
 		case PREP_REGION:
 			if ((mx & META_CODE) != (my & META_CODE))

@@ -11,16 +11,21 @@
  * Pinyin for Han, Hepburn for kana, ICU's defaults for Greek, Hangul,
  * the Indic scripts and Thai.
  *
- * What it cannot do, and why the matcher never counts a romanised name
- * that disagrees as a disagreement (see match.c, compare_level()):
+ * What it cannot do, and why the matcher counts a romanised name that
+ * disagrees as missing, not as a disagreement, unless it was Cyrillic
+ * or Greek (see match.c, compare_level()):
  *   - a Japanese name in kanji reads one way in Japanese and another in
  *     Chinese; ICU, like anything without a dictionary of names, gives
  *     the Chinese reading ('佐藤' -> 'zuoteng', not 'sato');
+ *   - Korean, Indic and Thai names have several romanisations in use
+ *     that differ by more than a letter ('김' is 'gim' here, 'Kim' on
+ *     most business cards);
  *   - Arabic and Hebrew do not write most vowels ('محمد' -> 'mhmd'), so
  *     names in them are left as they are (compared only with names in
  *     the same script);
- *   - names have several romanisations ('Alexander', 'Aleksandr'):
- *     the similarity levels of the job absorb the small differences.
+ *   - Cyrillic and Greek romanisations differ by a letter or two
+ *     ('Alexander', 'Aleksandr'): the similarity levels of the job
+ *     absorb that, so a disagreement there is one ('Юрий', 'Ivan').
  *
  * Thread-safe: ICU's transliterator is opened once, on first use, and
  * used under a lock.  Callers are expected to memoise (the match stage

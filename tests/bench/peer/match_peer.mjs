@@ -33,8 +33,9 @@
  *      union of the rules as equi-joins, pairs deduped;
  *   3. scoring: the prior log-odds plus the Fellegi-Sunter level weights
  *      (term-frequency weights for equal values, values that cannot be
- *      compared as missing, a romanised name that disagrees with a
- *      Latin one as missing too, a first name given as an initial by its
+ *      compared as missing, a romanised name (not Cyrillic or Greek)
+ *      that disagrees with a Latin one as missing too, a first name
+ *      given as an initial by its
  *      initial only), implied_by and term_frequency_given applied to the
  *      sum, names also tried crossed (kept when better); each CRM
  *      record's top 3 pairs and its pairs at the threshold kept;
@@ -1034,10 +1035,15 @@ const unless = (cond, sim) => `CASE WHEN ${cond} THEN NULL ELSE ${sim} END`;
  */
 const latin = (x) => `(${x}_sc = 1 OR ${x}_rom)`;
 const nameSim = (x, y, sim) => unless(`${x}_sc <> ${y}_sc AND NOT (${latin(x)} AND ${latin(y)})`, sim);
-const acrossScripts = (x, y) => `(${x}_sc <> ${y}_sc)`;
+/* x and y in two scripts, one romanised in a way that may be the wrong
+ * one (not Cyrillic or Greek: crmsync's reliable_roman()) */
+const reliable = (x) => `(NOT ${x}_rom OR ${x}_sc IN (2, 3))`;
+const acrossScripts = (x, y) =>
+	`(${x}_sc <> ${y}_sc AND NOT (${reliable(x)} AND ${reliable(y)}))`;
 /* s, the similarity of names compared across scripts (`across`), is
  * NULL (missing) under comparison f's lowest level: a romanisation that
- * disagrees says nothing (crmsync's compare_level()) */
+ * may be the wrong one and disagrees says nothing (crmsync's
+ * compare_level()) */
 const romanOnly = (across, f, s) => {
 	const lv = model.comparisons[f].levels;
 	return `CASE WHEN ${across} AND (${s}) >= 0
