@@ -35,8 +35,8 @@
  *      (term-frequency weights for equal values, values that cannot be
  *      compared as missing, a romanised name (not Cyrillic or Greek)
  *      that disagrees with a Latin one as missing too, a first name
- *      given as an initial by its
- *      initial only), implied_by and term_frequency_given applied to the
+ *      given as an initial by its initial only), implied_by and
+ *      term_frequency_given applied to the
  *      sum, names also tried crossed (kept when better); each CRM
  *      record's top 3 pairs and its pairs at the threshold kept;
  *   4. rivals (exclusive): each of those pairs weighed against the
