@@ -4,7 +4,12 @@
  * run in-process with @duckdb/node-api.
  *
  *	node match_peer.mjs --job JOB.yaml --org DIR --members FILE
- *	                    --data DIR --out FILE [--threads N]
+ *	                    --data DIR --out FILE [--threads N] [--truth FILE]
+ *
+ * With --truth (gen_org's truth.csv), it also counts the true pairs
+ * (Kind match, of Leads and Contacts on both sides) among the pairs its
+ * blocking kept: the blocking's pairs completeness, which crmsync shares
+ * when both score the same pairs (the bench checks the counts).
  *
  * It reads the same files crmsync reads: the fixture org's Lead.csv,
  * Contact.csv and Account.csv (Contacts get their company through
@@ -76,9 +81,10 @@ for (let i = 2; i < process.argv.length; i++) {
 	const a = process.argv[i];
 	const v = process.argv[i + 1];
 	const key = { '--job': 'job', '--org': 'org', '--members': 'members',
-		'--data': 'data', '--out': 'out', '--threads': 'threads' }[a];
+		'--data': 'data', '--out': 'out', '--threads': 'threads',
+		'--truth': 'truth' }[a];
 	if (!key || v === undefined)
-		die(`usage: match_peer.mjs --job JOB --org DIR --members FILE --data DIR --out FILE [--threads N] (at '${a}')`);
+		die(`usage: match_peer.mjs --job JOB --org DIR --members FILE --data DIR --out FILE [--threads N] [--truth FILE] (at '${a}')`);
 	opt[key] = key === 'threads' ? Number(v) : v;
 	i++;
 }
@@ -1308,6 +1314,20 @@ const counts = (await all(`SELECT
 	(SELECT count(*) FROM link) AS links`))[0];
 for (const [k, v] of Object.entries(counts))
 	console.log(`${k} ${Number(v)}`);
+if (opt.truth) {
+	const t0t = Date.now();
+	const t = (await all(`WITH t AS (
+		SELECT c.rid AS c, d.rid AS d
+		FROM read_csv(${q(opt.truth)}, header = true, all_varchar = true) t
+		JOIN crm c ON c.obj = t.CrmObject AND c.id = t.CrmId
+		JOIN dir d ON d.id = t.TargetId
+		WHERE t.Kind = 'match')
+	SELECT count(*) AS n, count(k.c) AS blocked
+	FROM t LEFT JOIN cand k ON k.c = t.c AND k.d = t.d`))[0];
+	console.log(`truth_pairs ${Number(t.n)}`);
+	console.log(`truth_pairs_blocked ${Number(t.blocked)}`);
+	console.log(`seconds_truth ${((Date.now() - t0t) / 1000).toFixed(2)}`);
+}
 console.log(`blocks_capped ${Number(capped.blocks)}`);
 console.log(`pairs_capped ${Number(capped.pairs)}`);
 console.log(`prior ${prior.toFixed(3)}`);
