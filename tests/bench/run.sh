@@ -504,6 +504,18 @@ f1_of() {
 # by linkeval and the ratio duckdb wall / crmsync wall (target >= 5, at
 # equal or better F1).
 #
+# keep_best P: after a measure, keeps in ${P}w and ${P}c the wall and CPU
+# of the fastest run of that side so far, and in ${P}rss its largest
+# peak RSS (P: o for crmsync, d for the peer)
+keep_best() {
+	eval "_bw=\${${1}w:-} _br=\${${1}rss:-}"
+	if [ -z "$_bw" ] || awk "BEGIN { exit !($M_WALL < $_bw) }"; then
+		eval "${1}w=\$M_WALL ${1}c=\$M_CPU"
+	fi
+	[ -n "$_br" ] && [ "$M_RSS" -le "$_br" ] || eval "${1}rss=\$M_RSS"
+	return 0
+}
+
 match_peer() {
 	_gen=$1
 	_peer=$ROOT/tests/bench/peer
@@ -535,25 +547,11 @@ match_peer() {
 		_r=$((_r + 1))
 		# extract + match (run would go on to load the store, which
 		# the peer does not do)
-		if ! M_RUN=$_r M_PREP="rm -rf '$RUN/stp'" measure match_people \
-			"'$CRMSYNC' --no-progress extract '$RUN/people.yaml' && '$CRMSYNC' --no-progress match '$RUN/people.yaml'"; then
-			BENCH_REPS=$_reps
-			return
-		fi
-		if [ -z "$ow" ] || awk "BEGIN { exit !($M_WALL < $ow) }"; then
-			ow=$M_WALL
-			oc=$M_CPU
-		fi
-		[ -n "${orss:-}" ] && [ "$M_RSS" -le "$orss" ] || orss=$M_RSS
-		if ! M_RUN=$_r measure duckdb "node '$_peer/match_peer.mjs' --job '$RUN/people.yaml' --org '$_gen/org' --members '$_gen/directory/members.csv.gz' --data '$ROOT/data' --out '$RUN/duckdb_links.csv' --truth '$_gen/truth.csv'"; then
-			BENCH_REPS=$_reps
-			return
-		fi
-		if [ -z "$dw" ] || awk "BEGIN { exit !($M_WALL < $dw) }"; then
-			dw=$M_WALL
-			dc=$M_CPU
-		fi
-		[ -n "${drss:-}" ] && [ "$M_RSS" -le "$drss" ] || drss=$M_RSS
+		M_RUN=$_r M_PREP="rm -rf '$RUN/stp'" measure match_people \
+			"'$CRMSYNC' --no-progress extract '$RUN/people.yaml' && '$CRMSYNC' --no-progress match '$RUN/people.yaml'" &&
+			keep_best o &&
+			M_RUN=$_r measure duckdb "node '$_peer/match_peer.mjs' --job '$RUN/people.yaml' --org '$_gen/org' --members '$_gen/directory/members.csv.gz' --data '$ROOT/data' --out '$RUN/duckdb_links.csv' --truth '$_gen/truth.csv'" &&
+			keep_best d || { BENCH_REPS=$_reps; unset M_RUN; return; }
 	done
 	BENCH_REPS=$_reps
 	unset M_RUN
