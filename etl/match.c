@@ -71,6 +71,20 @@ struct arena {
 	size_t block;   /* block size; 0: ARENA_BLOCK */
 };
 
+/* Makes sure the current block of `a` has `need` bytes free, starting a
+ * new block when it has not.  Fails like xmalloc(). */
+static void arena_reserve(struct arena *a, size_t need)
+{
+	size_t block = a->block ? a->block : ARENA_BLOCK;
+
+	if (a->used + need <= a->cap)
+		return;
+	XGROW(a->blocks, a->alloc, a->nblocks + 1);
+	a->cap = need > block ? need : block;
+	a->blocks[a->nblocks++] = xmalloc(a->cap);
+	a->used = 0;
+}
+
 /* Copies `len` bytes of `s`, NUL-terminated; the copy's length is kept
  * in the two bytes before it (vlen()), 65535 meaning "that or more". */
 static const char *arena_dup(struct arena *a, const char *s, size_t len)
@@ -78,15 +92,7 @@ static const char *arena_dup(struct arena *a, const char *s, size_t len)
 	uint16_t short_len = len > 65535 ? 65535 : (uint16_t)len;
 	char *p;
 
-	if (a->used + len + 3 > a->cap) {
-		size_t block = a->block ? a->block : ARENA_BLOCK;
-		size_t cap = len + 3 > block ? len + 3 : block;
-
-		XGROW(a->blocks, a->alloc, a->nblocks + 1);
-		a->blocks[a->nblocks++] = xmalloc(cap);
-		a->used = 0;
-		a->cap = cap;
-	}
+	arena_reserve(a, len + 3);
 	p = a->blocks[a->nblocks - 1] + a->used;
 	memcpy(p, &short_len, 2);
 	p += 2;
@@ -121,16 +127,7 @@ static const char *arena_dup_words(struct arena *a, const char *s, size_t len)
 	/* the head, at an even offset (the words are uint16_t), then the
 	 * value right after it in the same block (arena_dup() then finds
 	 * the room reserved here) */
-	if (a->used + 1 + head + len + 3 > a->cap) {
-		size_t block = a->block ? a->block : ARENA_BLOCK;
-		size_t need = 1 + head + len + 3;
-		size_t cap = need > block ? need : block;
-
-		XGROW(a->blocks, a->alloc, a->nblocks + 1);
-		a->blocks[a->nblocks++] = xmalloc(cap);
-		a->used = 0;
-		a->cap = cap;
-	}
+	arena_reserve(a, 1 + head + len + 3);
 	a->used += a->used & 1;
 	p = a->blocks[a->nblocks - 1] + a->used;
 	memcpy(p, w, n * sizeof(*w));

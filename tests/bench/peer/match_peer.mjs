@@ -671,35 +671,34 @@ FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
  * romanised word, with rom set (crmsync's META_ROMAN).
  */
 {
-	const words = await all(`SELECT DISTINCT w FROM (
-		SELECT unnest(string_split(n, ' ')) AS w FROM dfold
+	const words = await all(`SELECT w, script_of(w) AS sc FROM (
+		SELECT DISTINCT unnest(string_split(n, ' ')) AS w FROM dfold
 		WHERE strlen(n) <> length(n))
 		WHERE script_of(w) IN (2, 3, 6, 7, 8, 9, 10) ORDER BY w`);
+	/* word -> its romanisation and script */
 	const roman = new Map();
 	if (words.length) {
 		const out = execFileSync('uconv', ['-x',
 			'Russian-Latin/BGN; Any-Latin; Latin-ASCII'], {
 			input: words.map((r) => r.w).join('\n') + '\n',
 			encoding: 'utf8', maxBuffer: 1 << 30 }).split('\n');
-		words.forEach(({ w }, k) => {
+		words.forEach(({ w, sc }, k) => {
 			const r = out[k].replaceAll(' ', '');
 			if (/^[\x00-\x7f]*$/.test(r))
-				roman.set(w, r);
+				roman.set(w, { r, sc: Number(sc) });
 		});
 	}
-	const scripts = new Map((await all(`SELECT DISTINCT w, script_of(w) AS sc
-		FROM (SELECT unnest(string_split(n, ' ')) AS w FROM dfold
-		WHERE strlen(n) <> length(n))`)).map((r) => [r.w, Number(r.sc)]));
 	await run('CREATE TABLE droman0(n VARCHAR, r VARCHAR, sc INTEGER);');
 	const ap = await con.createAppender('droman0');
 	for (const { n } of await all(`SELECT DISTINCT n FROM dfold
 		WHERE strlen(n) <> length(n)`)) {
 		let sc = 0;
 		const r = n.split(' ').map((w) => {
-			if (!roman.has(w))
+			const x = roman.get(w);
+			if (!x)
 				return w;
-			sc ||= scripts.get(w);
-			return roman.get(w);
+			sc ||= x.sc;
+			return x.r;
 		});
 		if (!sc)
 			continue;
