@@ -65,7 +65,7 @@ static const char *const method_names[] = {
 
 static const char *const people_fields[] = {
 	"first_name", "last_name", "email", "phone", "title", "company",
-	"city", "state", "country", NULL
+	"domain", "city", "state", "country", NULL
 };
 
 static const char *const account_fields[] = {
@@ -1064,10 +1064,33 @@ static const char *const *canon_names(const struct match_model *m)
 }
 
 /*
+ * The parent schema of lookup relation `rel` from schema `s`: a CRM
+ * object's is the Salesforce object `rel` ("Account"); a directory
+ * file's is the directory file keyed by "<rel>Id" ("CompanyPage" ->
+ * companies, keyed by CompanyPageId).  NULL when there is none.
+ */
+static const struct schema *lookup_parent(const struct schema *s,
+					  const char *rel, const char *ref)
+{
+	if (strcmp(s->group, "directory") != 0)
+		return schema_find("salesforce", rel);
+	for (size_t i = 0; i < schema_count(); i++) {
+		const struct schema *p = schema_at(i);
+
+		if (p != s && strcmp(p->group, "directory") == 0 && p->key &&
+		    strcmp(p->key, ref) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
  * A lookup through a reference field, Salesforce style: "Account.Name"
  * from a Contact reads the Name of the Account its AccountId names.  The
  * object must have the reference field <Rel>Id and <Rel> must be a
- * schema with the field.
+ * schema with the field.  A directory file looks up another directory
+ * file the same way: "CompanyPage.Website" from members reads the
+ * Website of the company page its CompanyPageId names.
  */
 static int parse_lookup(const struct jctx *c, const struct ynode *n,
 			const struct schema *s, const char *text,
@@ -1075,15 +1098,18 @@ static int parse_lookup(const struct jctx *c, const struct ynode *n,
 {
 	char *rel = xstrndup(text, (size_t)(dot - text));
 	char *ref = xasprintf("%sId", rel);
-	const struct schema *parent = schema_find("salesforce", rel);
+	const struct schema *parent = lookup_parent(s, rel, ref);
 	int ri = schema_field_index(s, ref);
 	int fi = parent ? schema_field_index(parent, dot + 1) : -1;
+	int directory = strcmp(s->group, "directory") == 0;
 	int ret = 0;
 
-	if (ri < 0 || s->fields[ri].type != FT_REFERENCE || !parent)
+	if (ri < 0 || !parent ||
+	    (!directory && s->fields[ri].type != FT_REFERENCE))
 		ret = jerr(c, n, "'%s' is not a lookup schema %s/%s can make: "
-			   "it has no reference field '%s' to a known object",
-			   shown(n), s->group, s->name, ref);
+			   "it has no reference field '%s' to a known %s",
+			   shown(n), s->group, s->name, ref,
+			   directory ? "directory file" : "object");
 	else if (fi < 0)
 		ret = jerr(c, n, "field '%s' is not in schema %s/%s",
 			   dot + 1, parent->group, parent->name);
@@ -1646,6 +1672,26 @@ static int need_object(const struct jctx *c, const struct job *job,
 }
 
 /* -1 with an error at `at` unless directory input `key` is set. */
+/* Whether a field of model `m` is read through a lookup into the
+ * directory file `name` ("CompanyPage.Website" reads companies). */
+static int looks_up(const struct match_model *m, const char *name)
+{
+	for (size_t f = 0; f < m->nfields; f++)
+		for (size_t o = 0; o < m->nobjects; o++) {
+			const struct match_source *src = &m->fields[f].src[o];
+
+			for (size_t k = 0; k < src->nfields; k++)
+				if (src->lookup_schema &&
+				    src->lookup_schema[k] &&
+				    strcmp(src->lookup_schema[k]->group,
+					   "directory") == 0 &&
+				    strcmp(src->lookup_schema[k]->name,
+					   name) == 0)
+					return 1;
+		}
+	return 0;
+}
+
 static int need_input(const struct jctx *c, const struct ynode *at,
 		      const char *who, const char *path, const char *key)
 {
@@ -1674,6 +1720,10 @@ static int cross_check(const struct jctx *c, const struct job *job,
 		if (need_input(c, at, who, k ? job->directory.companies :
 			       job->directory.members,
 			       k ? "companies" : "members"))
+			return -1;
+		if (!k && looks_up(m, "companies") &&
+		    need_input(c, at, who, job->directory.companies,
+			       "companies"))
 			return -1;
 		for (i = 0; i < m->ncrm; i++)
 			for (f = 0; f < m->nfields; f++)

@@ -112,9 +112,10 @@ struct match_source {
 	char **fields;    /* fallbacks: the first non-empty value wins */
 	int *index;       /* index of each in the object's schema; for a
 			   * lookup, of the reference field (AccountId) */
-	/* lookups through a reference, "Account.Name" from a Contact:
-	 * the parent's schema and the field's index in it (NULL / -1 for
-	 * a plain field) */
+	/* lookups through a reference, "Account.Name" from a Contact or
+	 * "CompanyPage.Website" from members: the parent's schema
+	 * (salesforce/Account, directory/companies) and the field's index
+	 * in it (NULL / -1 for a plain field) */
 	const struct schema **lookup_schema;
 	int *lookup_index;
 };

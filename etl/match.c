@@ -821,6 +821,35 @@ static int64_t cpu_ms(void)
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
+/*
+ * Checks that the header of `r` (reading `path`) names the columns of
+ * schema `s` in order: mirror and directory files hold the schema's
+ * columns, and the job's sources index fields by schema position.
+ * Fails with ERR_DATA naming the file.
+ */
+static int check_columns(const struct schema *s, struct csv_reader *r,
+			 const char *path, struct err *err)
+{
+	size_t *map = xcalloc(s->nfields, sizeof(*map));
+	int ret = -1;
+
+	if (schema_bind_header(s, path, csvr_header(r)->fields,
+			       csvr_header(r)->nfields, map, err) < 0)
+		goto out;
+	for (size_t i = 0; i < s->nfields; i++) {
+		if (map[i] != i) {
+			err_set(err, ERR_DATA, "'%s' line 1: columns are not in "
+				"the order of schema %s/%s", path, s->group,
+				s->name);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(map);
+	return ret;
+}
+
 /* Reads one input file (a mirror file or a directory file) into `side`. */
 static int load_file(struct model *md, struct side *side, unsigned obj,
 		     const char *path, struct stage *st, struct err *err)
@@ -829,7 +858,6 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	struct csv_reader *r = csvr_open(path, staged_read_flags(path), err);
 	const struct csv_row *row;
 	char sha[SHA256_HEX_LEN + 1];
-	size_t *map = NULL;
 	const char *key = s->key ? s->key : "Id";
 	int key_col = schema_field_index(s, key);
 	int converted = schema_field_index(s, "IsConverted");
@@ -854,19 +882,8 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	q.queued = side->n;
 	if (!r)
 		goto out;
-	map = xcalloc(s->nfields, sizeof(*map));
-	if (schema_bind_header(s, path, csvr_header(r)->fields,
-			       csvr_header(r)->nfields, map, err) < 0)
+	if (check_columns(s, r, path, err) < 0)
 		goto out;
-	/* mirror and directory files hold the schema's columns; the
-	 * sources index fields by schema position, so insist on it */
-	for (size_t i = 0; i < s->nfields; i++) {
-		if (map[i] != i) {
-			err_set(err, ERR_DATA, "'%s' line 1: columns are not in "
-				"the order of schema %s", path, schema_id);
-			goto out;
-		}
-	}
 	/* the reading thread keeps a core; the others normalise */
 	for (size_t i = 0; i + 1 < nthreads && i < 64; i++) {
 		lt[i].q = &q;
@@ -943,7 +960,6 @@ out:
 	pthread_cond_destroy(&q.more);
 	pthread_cond_destroy(&q.done);
 	csvr_close(r);
-	free(map);
 	free(schema_id);
 	return ret;
 }
@@ -3474,15 +3490,79 @@ static void model_release(struct model *md)
 	md->nlookups = 0;
 }
 
-/* Reads, from the mirror, the parent values every lookup of the model
- * needs (each distinct parent field once). */
-static int load_lookups(struct model *md, const char *state,
+/*
+ * Reads the parent values of the lookups of md->lookups[from..] whose
+ * schema is md->lookups[from]'s, from `path`, each sorted by the
+ * parent's key: a mirror file (salesforce/Account, keyed by Id) or a
+ * directory file (directory/companies, keyed by CompanyPageId, whose
+ * columns must be in schema order).  One pass over the file for all of
+ * the schema's fields; records the file among the stage's inputs.
+ */
+static int read_lookups(struct model *md, size_t from, const char *path,
 			struct stage *st, struct err *err)
+{
+	const struct schema *ps = md->lookups[from].schema;
+	struct csv_reader *r = csvr_open(path, staged_read_flags(path), err);
+	const struct csv_row *row;
+	enum csvr_status status;
+	char *schema_id = xasprintf("%s/%s", ps->group, ps->name);
+	char sha[SHA256_HEX_LEN + 1];
+	int id_col = schema_field_index(ps, ps->key ? ps->key : "Id");
+	size_t *ealloc = xcalloc(md->nlookups, sizeof(*ealloc));
+	int ret = -1;
+
+	if (!r || check_columns(ps, r, path, err) < 0)
+		goto out;
+	while ((status = csvr_next(r, &row, err)) == CSVR_ROW) {
+		if (id_col < 0 || (size_t)id_col >= row->nfields ||
+		    !row->lens[id_col])
+			continue;
+		for (size_t i = from; i < md->nlookups; i++) {
+			struct lookup *l = &md->lookups[i];
+
+			if (l->schema != ps || (size_t)l->field >= row->nfields)
+				continue;
+			XGROW(l->e, ealloc[i], l->n + 1);
+			l->e[l->n].id = arena_dup(&l->arena,
+						  row->fields[id_col],
+						  row->lens[id_col]);
+			l->e[l->n].value = arena_dup(&l->arena,
+						     row->fields[l->field],
+						     row->lens[l->field]);
+			l->n++;
+		}
+	}
+	if (status != CSVR_EOF ||
+	    (st && (csvr_sha256_hex(r, sha) < 0 ||
+		    stage_add_input(st, path, schema_id, csvr_records(r), 0,
+				    csvr_bytes_read(r), sha, err) < 0)))
+		goto out;
+	for (size_t i = from; i < md->nlookups; i++)
+		if (md->lookups[i].schema == ps)
+			sort_array(md->lookups[i].e, md->lookups[i].n,
+				   sizeof(*md->lookups[i].e), lookup_cmp);
+	ret = 0;
+out:
+	if (ret < 0)
+		err_prefix(err, "lookup %s/%s", ps->group, ps->name);
+	csvr_close(r);
+	free(ealloc);
+	free(schema_id);
+	return ret;
+}
+
+/*
+ * Reads the parent values every lookup of the model needs, each parent
+ * file once: a CRM object's from the mirror in `state`, a directory
+ * file's from the job's directory input.
+ */
+static int load_lookups(struct model *md, const struct job *job,
+			const char *state, struct stage *st, struct err *err)
 {
 	size_t alloc = 0;
 
 	for (size_t f = 0; f < md->m->nfields; f++) {
-		for (size_t obj = 0; obj < md->m->ncrm; obj++) {
+		for (size_t obj = 0; obj < md->m->nobjects; obj++) {
 			const struct match_source *src =
 				&md->m->fields[f].src[obj];
 
@@ -3490,14 +3570,7 @@ static int load_lookups(struct model *md, const char *state,
 				const struct schema *ps = src->lookup_schema ?
 					src->lookup_schema[k] : NULL;
 				int pf = ps ? src->lookup_index[k] : -1;
-				struct lookup *l;
-				struct csv_reader *r;
-				const struct csv_row *row;
-				enum csvr_status status;
-				char *path, *schema_id;
-				char sha[SHA256_HEX_LEN + 1];
-				int id_col, known = 0;
-				size_t ealloc = 0;
+				int known = 0;
 
 				if (!ps)
 					continue;
@@ -3507,54 +3580,39 @@ static int load_lookups(struct model *md, const char *state,
 				if (known)
 					continue;
 				XGROW(md->lookups, alloc, md->nlookups + 1);
-				l = &md->lookups[md->nlookups++];
-				memset(l, 0, sizeof(*l));
-				l->schema = ps;
-				l->field = pf;
-				id_col = schema_field_index(ps, "Id");
-				path = xasprintf("%s/mirror/%s.csv.gz", state,
-						 ps->name);
-				r = csvr_open(path, CSVR_GZIP, err);
-				if (!r) {
-					err_prefix(err, "lookup %s.%s", ps->name,
-						   ps->fields[pf].name);
-					free(path);
-					return -1;
-				}
-				while ((status = csvr_next(r, &row, err)) ==
-				       CSVR_ROW) {
-					if ((size_t)pf >= row->nfields ||
-					    id_col < 0)
-						continue;
-					XGROW(l->e, ealloc, l->n + 1);
-					l->e[l->n].id = arena_dup(&l->arena,
-						row->fields[id_col],
-						row->lens[id_col]);
-					l->e[l->n].value = arena_dup(&l->arena,
-						row->fields[pf],
-						row->lens[pf]);
-					l->n++;
-				}
-				schema_id = xasprintf("salesforce/%s",
-						      ps->name);
-				if (status != CSVR_EOF ||
-				    (st && (csvr_sha256_hex(r, sha) < 0 ||
-					    stage_add_input(st, path, schema_id,
-							    csvr_records(r), 0,
-							    csvr_bytes_read(r),
-							    sha, err) < 0))) {
-					free(schema_id);
-					csvr_close(r);
-					free(path);
-					return -1;
-				}
-				free(schema_id);
-				csvr_close(r);
-				free(path);
-				sort_array(l->e, l->n, sizeof(*l->e),
-					   lookup_cmp);
+				memset(&md->lookups[md->nlookups], 0,
+				       sizeof(*md->lookups));
+				md->lookups[md->nlookups].schema = ps;
+				md->lookups[md->nlookups].field = pf;
+				md->nlookups++;
 			}
 		}
+	}
+	for (size_t i = 0; i < md->nlookups; i++) {
+		const struct schema *ps = md->lookups[i].schema;
+		char *path;
+		int seen = 0, ret;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= md->lookups[j].schema == ps;
+		if (seen)
+			continue;
+		if (strcmp(ps->group, "directory") != 0) {
+			path = xasprintf("%s/mirror/%s.csv.gz", state, ps->name);
+		} else if (strcmp(ps->name, "companies") == 0 &&
+			   job->directory.companies) {
+			path = xstrdup(job->directory.companies);
+		} else {
+			/* job_load() refuses such a job */
+			err_set(err, ERR_CONFIG, "%s: a lookup reads directory.%s, "
+				"which the job does not give", job->path,
+				ps->name);
+			return -1;
+		}
+		ret = read_lookups(md, i, path, st, err);
+		free(path);
+		if (ret < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -3876,7 +3934,7 @@ static int load_model(const struct job *job, struct model *md,
 	char *state = job_state_dir(job);
 	int ret = -1;
 
-	if (load_lookups(md, state, st, err) < 0)
+	if (load_lookups(md, job, state, st, err) < 0)
 		goto out;
 	if (md->m->nfields > NF_MAX) {
 		err_set(err, ERR_CONFIG, "%s: match.%s maps %zu fields, at most "
@@ -4176,6 +4234,11 @@ static void explain_pair(FILE *out, const struct model *md,
 		if (sim[i] < 0)
 			fprintf(out, "%-11s %+8.3f\n", x && y ?
 				"not compar." : "missing", w[i]);
+		else if (cmp->implied_by && lvl[i] == LEVEL_MISSING &&
+			 lvl[cmp->implied_by - 1] == 0)
+			fprintf(out, "sim %6.3f  %+8.3f  (%s agrees: counts as "
+				"missing)\n", sim[i], w[i],
+				md->m->comparisons[cmp->implied_by - 1].field);
 		else if (!((a->meta[f] | b->meta[f]) & META_ROMAN) ||
 			 (int)f == md->email_field)
 			fprintf(out, "sim %6.3f  %+8.3f\n", sim[i], w[i]);

@@ -126,10 +126,20 @@ int prep_value(enum prep_kind kind, const char *raw, size_t len,
 		return 0;
 	case PREP_DOMAIN: {
 		char d[NORM_DOMAIN_MAX + 1];
+		struct norm_email e;
 
 		strbuf_reset(out);
-		if (norm_domain(raw, len, d) == 0)
-			strbuf_addstr(out, d);
+		/* a work address names its employer's domain; a mailbox
+		 * provider's names nobody's */
+		if (memchr(raw, '@', len) && norm_email(raw, len, &e) == 0) {
+			if (e.personal ||
+			    norm_domain(norm_email_domain(&e),
+					strlen(norm_email_domain(&e)), d) < 0)
+				return 0;
+		} else if (norm_domain(raw, len, d) < 0) {
+			return 0;
+		}
+		strbuf_addstr(out, d);
 		return 0;
 	}
 	case PREP_COUNTRY: {

@@ -22,7 +22,8 @@ enum prep_kind {
 	PREP_EMAIL,      /* trimmed, lower case, +tag dropped */
 	PREP_PHONE,      /* E.164, using the record's country */
 	PREP_COMPANY,    /* folded, legal forms and noise words dropped */
-	PREP_DOMAIN,     /* registrable domain of a website */
+	PREP_DOMAIN,     /* registrable domain of a website or of a work
+			  * email (none for a mailbox provider's) */
 	PREP_COUNTRY,    /* ISO 3166 alpha-2 */
 	PREP_CODE,       /* postal codes, counts: trimmed, upper case */
 	PREP_REGION,     /* states: folded text, a code ('ca') or a name */

@@ -811,7 +811,8 @@ int schema_bind_header(const struct schema *s, const char *file,
 			continue;
 		hint = schema_suggest_field(s, names[j]);
 		if (nmissing)
-			strbuf_addf(&sb, " (found '%s'", names[j]);
+			strbuf_addf(&sb, "%s'%s'", nunknown ? ", " : " (found ",
+				    names[j]);
 		else if (!nunknown)
 			strbuf_addf(&sb, "'%s' line 1: column '%s' is not a "
 				    "field of schema %s/%s", file, names[j],
@@ -822,10 +823,10 @@ int schema_bind_header(const struct schema *s, const char *file,
 			strbuf_addf(&sb, "%sdid you mean '%s'?%s",
 				    nmissing ? ": " : " (", hint,
 				    nmissing ? "" : ")");
-		if (nmissing)
-			strbuf_addch(&sb, ')');
 		nunknown++;
 	}
+	if (nmissing && nunknown)
+		strbuf_addch(&sb, ')');
 	if (sb.len) {
 		err_set(err, ERR_DATA, "%s", sb.buf);
 		goto out;

@@ -550,7 +550,7 @@ match_peer() {
 		M_RUN=$_r M_PREP="rm -rf '$RUN/stp'" measure match_people \
 			"'$CRMSYNC' --no-progress extract '$RUN/people.yaml' && '$CRMSYNC' --no-progress match '$RUN/people.yaml'" &&
 			keep_best o &&
-			M_RUN=$_r measure duckdb "node '$_peer/match_peer.mjs' --job '$RUN/people.yaml' --org '$_gen/org' --members '$_gen/directory/members.csv.gz' --data '$ROOT/data' --out '$RUN/duckdb_links.csv' --truth '$_gen/truth.csv'" &&
+			M_RUN=$_r measure duckdb "node '$_peer/match_peer.mjs' --job '$RUN/people.yaml' --org '$_gen/org' --members '$_gen/directory/members.csv.gz' --companies '$_gen/directory/companies.csv.gz' --data '$ROOT/data' --out '$RUN/duckdb_links.csv' --truth '$_gen/truth.csv'" &&
 			keep_best d || { BENCH_REPS=$_reps; unset M_RUN; return; }
 	done
 	BENCH_REPS=$_reps

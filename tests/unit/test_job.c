@@ -347,14 +347,18 @@ static void test_demo(void)
 	   !strcmp(st->people.comparisons[3].field, "last_name") &&
 	   !st->people.comparisons[2].tf_given,
 	   "last_name's term frequency is given first_name (1 + index 2)");
-	ok(st->people.comparisons[7].implied_by == 7 &&
-	   !strcmp(st->people.comparisons[7].field, "state") &&
-	   !st->people.comparisons[6].implied_by,
-	   "state is implied by the city (1 + index 6)");
+	ok(st->people.comparisons[8].implied_by == 8 &&
+	   !strcmp(st->people.comparisons[8].field, "state") &&
+	   !st->people.comparisons[7].implied_by,
+	   "state is implied by the city (1 + index 7)");
+	ok(st->people.comparisons[5].implied_by == 5 &&
+	   !strcmp(st->people.comparisons[5].field, "domain") &&
+	   !st->people.comparisons[4].implied_by,
+	   "the domain is implied by the company (1 + index 4)");
 	ok(st->people.comparisons[4].train_without == 1 &&
 	   !strcmp(st->people.comparisons[4].field, "company") &&
 	   !strcmp(st->people.comparisons[0].field, "email") &&
-	   !st->people.comparisons[5].train_without,
+	   !st->people.comparisons[6].train_without,
 	   "the company is trained without the email (1 + index 0)");
 	ok(st->people.exclusive && st->accounts.exclusive,
 	   "exclusive by default with a prior");

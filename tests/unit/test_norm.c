@@ -540,6 +540,40 @@ static void test_prep_region(void)
 	strbuf_release(&out);
 }
 
+/* The employer's domain (PREP_DOMAIN): a website's registrable domain,
+ * a work address's domain, nothing for a mailbox provider's address. */
+static void test_prep_domain(void)
+{
+	static const struct {
+		const char *raw, *want;
+	} cases[] = {
+		{ "https://www.Acme.co.uk/about", "acme.co.uk" },
+		{ "shop.acme.com:8080", "acme.com" },
+		{ "Jane.Doe+news@Mail.Acme.COM", "acme.com" },
+		{ "<j.doe@acme-labs.de>", "acme-labs.de" },
+		{ "mailto:jdoe@sales.acme.com.au", "acme.com.au" },
+		{ "jane.doe@gmail.com", "" },
+		{ "jdoe@googlemail.com", "" },
+		{ "jdoe@yahoo.co.uk", "" },
+		{ "jane doe@acme.com", "acme.com" }, /* not an address: a host */
+		{ "jane@localhost", "" },
+		{ "@", "" },
+		{ "not a website", "" },
+		{ "", "" },
+	};
+	struct strbuf out = STRBUF_INIT;
+
+	is_int(prep_kind_of("domain"), PREP_DOMAIN,
+	       "domain is read as a domain");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		prep_value(PREP_DOMAIN, cases[i].raw, strlen(cases[i].raw),
+			   NULL, &out);
+		is_str(out.buf, cases[i].want, "employer domain of '%s'",
+		       cases[i].raw);
+	}
+	strbuf_release(&out);
+}
+
 /* City names: other names of one city meet (folded first, as the
  * match stage does), an unknown city is left alone. */
 static void test_cities(void)
@@ -667,6 +701,7 @@ int main(void)
 	test_romanise_threads();
 	test_romanise();
 	test_prep_region();
+	test_prep_domain();
 	test_scripts();
 	test_fold();
 	test_fold_long();

@@ -4,7 +4,8 @@
  * run in-process with @duckdb/node-api.
  *
  *	node match_peer.mjs --job JOB.yaml --org DIR --members FILE
- *	                    --data DIR --out FILE [--threads N] [--truth FILE]
+ *	                    --companies FILE --data DIR --out FILE
+ *	                    [--threads N] [--truth FILE]
  *
  * With --truth (gen_org's truth.csv), it also counts the true pairs
  * (Kind match, of Leads and Contacts on both sides) among the pairs its
@@ -13,9 +14,11 @@
  *
  * It reads the same files crmsync reads: the fixture org's Lead.csv,
  * Contact.csv and Account.csv (Contacts get their company through
- * Account.Name), the directory's members.csv(.gz), and the tables of
+ * Account.Name, their employer's domain through Account.Website), the
+ * directory's members.csv(.gz) and companies.csv(.gz) (a profile's
+ * employer's domain is its company page's Website), and the tables of
  * data/ (nicknames, city aliases, legal forms, noise words, personal
- * mail domains, countries).  From JOB it takes match.people's threshold,
+ * mail domains, public suffixes, countries).  From JOB it takes match.people's threshold,
  * prior, exclusive, max_block_pairs, its blocking rules (keys among the
  * columns the SQL computes, crossed or not) and every comparison's
  * levels, weights (log2(m/u)), term_frequency, term_frequency_given and
@@ -27,7 +30,8 @@
  * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
  *   1. normalise both sides once (fold, names in other scripts
  *      romanised by ICU (uconv), nicknames, city aliases, email, E.164
- *      phone, company legal forms, country codes, Double Metaphone keys
+ *      phone, company legal forms, employer domains (of websites and
+ *      work addresses), country codes, Double Metaphone keys
  *      of the distinct names (metaphone.mjs, crmsync's code), the
  *      script of names, cities and titles, state codes), and count the
  *      terms of the comparisons with term_frequency on the directory
@@ -82,13 +86,13 @@ for (let i = 2; i < process.argv.length; i++) {
 	const v = process.argv[i + 1];
 	const key = { '--job': 'job', '--org': 'org', '--members': 'members',
 		'--data': 'data', '--out': 'out', '--threads': 'threads',
-		'--truth': 'truth' }[a];
+		'--truth': 'truth', '--companies': 'companies' }[a];
 	if (!key || v === undefined)
-		die(`usage: match_peer.mjs --job JOB --org DIR --members FILE --data DIR --out FILE [--threads N] [--truth FILE] (at '${a}')`);
+		die(`usage: match_peer.mjs --job JOB --org DIR --members FILE --companies FILE --data DIR --out FILE [--threads N] [--truth FILE] (at '${a}')`);
 	opt[key] = key === 'threads' ? Number(v) : v;
 	i++;
 }
-for (const k of ['job', 'org', 'members', 'data', 'out'])
+for (const k of ['job', 'org', 'members', 'companies', 'data', 'out'])
 	if (!opt[k])
 		die(`--${k} is required`);
 
@@ -134,7 +138,7 @@ function readPeopleModel(file) {
 	const base = indent(lines[i]);
 	const model = { threshold: null, prior: 'auto', maxBlockPairs: 10000,
 		exclusive: null, fields: {}, blocking: [], comparisons: {} };
-	let section = '', cmp = null;
+	let section = '', cmp = null, field = null;
 	for (i++; i < lines.length; i++) {
 		const raw = lines[i].replace(/\s+#.*$/, '');
 		if (!raw.trim())
@@ -176,10 +180,21 @@ function readPeopleModel(file) {
 			continue;
 		}
 		if (section === 'fields') {
-			const m = t.match(/^(\w+):\s*(\{.*\})$/);
-			if (!m || ind !== base + 4)
+			/* field: {Object: Field, ...}, or field: and then
+			 * one "Object: Field" line per object, read as the
+			 * same flow mapping */
+			const m = t.match(/^(\w+):\s*(\{.*\})?$/);
+			const o = t.match(/^(\w+):\s*(\S.*)$/);
+			if (m && ind === base + 4) {
+				field = m[1];
+				model.fields[field] = m[2] ? m[2].replace(/\s+/g, '') : '{}';
+			} else if (o && ind === base + 6 && field &&
+				   model.fields[field].endsWith('}')) {
+				const f = model.fields[field];
+				model.fields[field] = `${f.slice(0, -1)}${f.length > 2 ? ',' : ''}${o[1]}:${o[2].replace(/\s+/g, '')}}`;
+			} else {
 				die(`${where}: expected 'field: {Object: Field, ...}', got '${t}'`);
-			model.fields[m[1]] = m[2].replace(/\s+/g, '');
+			}
 		} else if (section === 'blocking') {
 			/* - key, - [key, ...] or - {keys: [key, ...], crossed: B} */
 			const m = t.match(/^-\s*\{\s*keys:\s*\[(.*)\]\s*(?:,\s*crossed:\s*(true|false)\s*)?\}$/) ||
@@ -275,8 +290,8 @@ const model = readPeopleModel(opt.job);
  */
 const KEY_COLUMN = {
 	email: 'ehash', phone: 'phone', first_name: 'fn', last_name: 'ln',
-	title: 'title_n', company: 'company', city: 'city', state: 'state',
-	country: 'country', 'first_name:phonetic': 'fn_ph',
+	title: 'title_n', company: 'company', domain: 'dom', city: 'city',
+	state: 'state', country: 'country', 'first_name:phonetic': 'fn_ph',
 	'last_name:phonetic': 'ln_ph', 'first_name:initial': 'fn_i',
 	'last_name:initial': 'ln_i',
 };
@@ -291,8 +306,8 @@ for (const r of model.blocking) {
 }
 const METHODS = {
 	email: 'email', phone: 'phone', first_name: 'jaro_winkler',
-	last_name: 'jaro_winkler', company: 'token_set', title: 'token_set',
-	city: 'exact', state: 'exact', country: 'exact',
+	last_name: 'jaro_winkler', company: 'token_set', domain: 'exact',
+	title: 'token_set', city: 'exact', state: 'exact', country: 'exact',
 };
 for (const [f, m] of Object.entries(METHODS)) {
 	const c = model.comparisons[f];
@@ -311,6 +326,7 @@ const FIELDS = {
 	phone: '{Lead:Phone,Contact:Phone,members:Phone}',
 	title: '{Lead:Title,Contact:Title,members:Title}',
 	company: '{Lead:Company,Contact:Account.Name,members:CompanyName}',
+	domain: '{Lead:[Website,Email],Contact:[Account.Website,Email],members:[CompanyPage.Website,Email]}',
 	city: '{Lead:City,Contact:MailingCity,members:City}',
 	state: '{Lead:State,Contact:MailingState,members:State}',
 	country: '{Lead:Country,Contact:MailingCountry,members:Country}',
@@ -362,6 +378,91 @@ function dataLines(name) {
 	return fs.readFileSync(file, 'utf8').split('\n')
 		.map((l) => l.replace(/\r$/, ''))
 		.filter((l) => l.trim() && !l.startsWith('#'));
+}
+
+/*
+ * registrableDomain(): norm_domain() of etl/norm.c -- the host of a
+ * website (scheme, user, port, path dropped; lower case; only letters,
+ * digits, '-', '.' and non-ASCII), then its registrable domain: the
+ * label before the longest multi-label public suffix of
+ * data/public_suffixes.txt it ends with, else its last two labels.
+ * null when there is no usable host.
+ */
+const publicSuffixes = new Set(dataLines('public_suffixes.txt')
+	.map((l) => l.trim().toLowerCase()));
+
+function registrableDomain(s) {
+	let host = '';
+	let digitsOnly = true;
+	let p;
+
+	s = s.replace(/^[ \t\n\r]+/, '');
+	let from = 0;
+	for (p = 0; p < s.length && p < 16; p++)
+		if (p + 2 < s.length && s.startsWith('://', p)) {
+			from = p + 3;
+			break;
+		}
+	for (p = from; p < s.length && !'/?#'.includes(s[p]); p++)
+		if (s[p] === '@')
+			from = p + 1;
+	const end = p;
+	for (p = from; p < end && s[p] !== ':'; p++) {
+		let c = s[p];
+		if (' \t\r\n'.includes(c))
+			break;
+		if (c >= 'A' && c <= 'Z')
+			c = c.toLowerCase();
+		if (!/[a-z0-9.-]/.test(c) && c.charCodeAt(0) < 0x80)
+			return null;
+		host += c;
+		if (Buffer.byteLength(host) > 253)
+			return null;
+		if (c !== '.' && !(c >= '0' && c <= '9'))
+			digitsOnly = false;
+	}
+	host = host.replace(/\.+$/, '');
+	if (!host || digitsOnly || host[0] === '.' || host.includes('..') ||
+	    !host.includes('.') || publicSuffixes.has(host))
+		return null;
+	let prev = -1;
+	for (let at = 0; ;) {
+		if (prev >= 0 && publicSuffixes.has(host.slice(at)))
+			return host.slice(prev);
+		prev = at;
+		const dot = host.indexOf('.', at);
+		if (dot < 0)
+			break;
+		at = dot + 1;
+	}
+	const last = host.lastIndexOf('.');
+	let q = last;
+	while (q > 0 && host[q - 1] !== '.')
+		q--;
+	return host.slice(q);
+}
+
+/*
+ * employerDomain(): crmsync's PREP_DOMAIN of a raw value -- an email
+ * address that norm_email() takes (as the SQL of rec below reads it)
+ * gives its domain, or nothing when a mailbox provider's (`personal`);
+ * anything else is read as a website.
+ */
+function employerDomain(raw, personal) {
+	if (raw.includes('@')) {
+		let e = raw.trim().toLowerCase();
+		if (e.endsWith('>')) {
+			const m = /<([^<>]*)>$/.exec(e);
+			e = m ? m[1] : '';
+		}
+		e = e.replace(/^mailto:/, '').replace(/\.+$/, '');
+		if (/^[^\s()<>[\]:;,\\"@]{1,64}@[a-z0-9\u0080-\u{10FFFF}-]+(?:\.[a-z0-9\u0080-\u{10FFFF}-]+)+$/u.test(e) &&
+		    e.length <= 254) {
+			const dom = e.split('@')[1];
+			return personal.test(dom) ? null : registrableDomain(dom);
+		}
+	}
+	return registrableDomain(raw);
 }
 
 const q = (s) => `'${s.replace(/'/g, "''")}'`;
@@ -598,14 +699,20 @@ for (const o of ['Lead', 'Contact', 'Account'])
 await run(`
 CREATE TABLE raw AS
 WITH acct AS (
-	SELECT Id, nz(Name) AS Name FROM ${csv(org('Account'))}
+	SELECT Id, nz(Name) AS Name, nullif(Website, '') AS Website
+	FROM ${csv(org('Account'))}
 	WHERE coalesce(IsDeleted, 'false') <> 'true'
+), page AS (
+	SELECT CompanyPageId AS pid, min(nullif(Website, '')) AS Website
+	FROM ${csv(opt.companies)} WHERE nullif(CompanyPageId, '') IS NOT NULL
+	GROUP BY 1
 )
 SELECT -ordinality::INTEGER AS rid, 0 AS side, 'Lead' AS obj, Id AS id,
 	nz(FirstName) AS first,
 	nz(LastName) AS last, nz(Email) AS email, NULL::VARCHAR AS email_sha,
 	nz(Phone) AS phone, nz(Title) AS title, nz(Company) AS company,
-	nz(City) AS city, nz(State) AS state, nz(Country) AS country
+	nz(City) AS city, nz(State) AS state, nz(Country) AS country,
+	coalesce(nullif(Website, ''), nullif(Email, '')) AS dom
 FROM ${csv(org('Lead'))} WITH ORDINALITY
 WHERE coalesce(IsDeleted, 'false') <> 'true' AND nz(Id) IS NOT NULL
 	AND NOT (coalesce(IsConverted, 'false') = 'true'
@@ -613,15 +720,18 @@ WHERE coalesce(IsDeleted, 'false') <> 'true' AND nz(Id) IS NOT NULL
 UNION ALL
 SELECT -(c.ordinality + 1000000000)::INTEGER, 0, 'Contact', c.Id, nz(c.FirstName), nz(c.LastName), nz(c.Email),
 	NULL, nz(c.Phone), nz(c.Title), a.Name, nz(c.MailingCity),
-	nz(c.MailingState), nz(c.MailingCountry)
+	nz(c.MailingState), nz(c.MailingCountry),
+	coalesce(a.Website, nullif(c.Email, ''))
 FROM ${csv(org('Contact'))} WITH ORDINALITY c LEFT JOIN acct a ON a.Id = c.AccountId
 WHERE coalesce(c.IsDeleted, 'false') <> 'true' AND nz(c.Id) IS NOT NULL
 UNION ALL
-SELECT ordinality::INTEGER, 1, 'members', MemberId, nz(FirstName), nz(LastName), nz(Email),
-	lower(nz(EmailSha256)), nz(Phone), nz(Title), nz(CompanyName),
-	nz(City), nz(State), nz(Country)
-FROM ${csv(opt.members)} WITH ORDINALITY
-WHERE nz(MemberId) IS NOT NULL;
+SELECT m.ordinality::INTEGER, 1, 'members', m.MemberId, nz(m.FirstName),
+	nz(m.LastName), nz(m.Email), lower(nz(m.EmailSha256)), nz(m.Phone),
+	nz(m.Title), nz(m.CompanyName), nz(m.City), nz(m.State), nz(m.Country),
+	coalesce(p.Website, nullif(m.Email, ''))
+FROM ${csv(opt.members)} WITH ORDINALITY m
+	LEFT JOIN page p ON p.pid = nullif(m.CompanyPageId, '')
+WHERE nz(m.MemberId) IS NOT NULL;
 `);
 phase('read');
 
@@ -659,6 +769,27 @@ CREATE TABLE dcountry AS SELECT d.raw, c.iso2, c.cc, c.trunk,
 FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
 	LEFT JOIN country c ON c.k = fold(d.raw);
 `);
+/*
+ * The employer's domain (crmsync's PREP_DOMAIN) of each distinct raw
+ * value, in JavaScript (registrableDomain()): a work address's domain,
+ * none for a mailbox provider's, or a website's registrable domain.
+ */
+{
+	const personal = new RegExp(personalRe);
+	await run('CREATE TABLE ddom(raw VARCHAR, n VARCHAR);');
+	const ap = await con.createAppender('ddom');
+	for (const { raw } of await all(`SELECT DISTINCT dom AS raw FROM raw
+		WHERE dom IS NOT NULL`)) {
+		ap.appendVarchar(raw);
+		const n = employerDomain(raw, personal);
+		if (n)
+			ap.appendVarchar(n);
+		else
+			ap.appendNull();
+		ap.endRow();
+	}
+	ap.closeSync();
+}
 /*
  * Names in other scripts romanised as crmsync's translit.c does: each
  * word of a folded name whose first letter is Greek, Cyrillic, Indic,
@@ -750,7 +881,7 @@ WITH r1 AS (
 		c.iso2, c.cc, c.trunk, c.n AS country,
 		fi.n AS fn, la.n AS ln, ci.n AS city, st.n AS state,
 		ti.t AS title_t, co.n AS company, co.t AS company_t,
-		ti.n AS title_n, fi.sc AS fn_sc, la.sc AS ln_sc,
+		ti.n AS title_n, dm.n AS dom, fi.sc AS fn_sc, la.sc AS ln_sc,
 		fi.rom AS fn_rom, la.rom AS ln_rom,
 		ci.sc AS city_sc, ti.sc AS title_sc,
 		region_code(st.n) AS state_code,
@@ -766,6 +897,7 @@ WITH r1 AS (
 		LEFT JOIN dfold st ON st.raw = r.state
 		LEFT JOIN dtitle ti ON ti.raw = r.title
 		LEFT JOIN dcomp co ON co.raw = r.company
+		LEFT JOIN ddom dm ON dm.raw = r.dom
 		LEFT JOIN phon lf ON lf.v = la.n
 		LEFT JOIN phon ff ON ff.v = fi.n
 ), r2 AS (
@@ -841,7 +973,7 @@ SELECT rid, side, obj, id, fn, ln,
 	          AND (pcc <> '1' OR length(nat) = 10)
 	     THEN '+' || pcc || nat
 	END AS phone,
-	title_t, title_n, company, company_t, city, state, country,
+	title_t, title_n, company, company_t, dom, city, state, country,
 	fn_sc, ln_sc, city_sc, title_sc, state_code, fn_rom, ln_rom,
 	strlen(fn) = length(fn) AS fn_a, strlen(ln) = length(ln) AS ln_a,
 	ln_ph, fn_ph, ln[1:1] AS ln_i, fn[1:1] AS fn_i
@@ -872,8 +1004,8 @@ if (model.prior !== 'none') {
  * value it is equal to has the same).
  */
 const TERM = { first_name: 'fn', last_name: 'ln', email: 'ehash',
-	phone: 'phone', title: 'title_n', company: 'company', city: 'city',
-	state: 'state', country: 'country' };
+	phone: 'phone', title: 'title_n', company: 'company', domain: 'dom',
+	city: 'city', state: 'state', country: 'country' };
 const tfFields = Object.keys(model.comparisons)
 	.filter((f) => model.comparisons[f].tf);
 for (const f of tfFields)
@@ -923,7 +1055,7 @@ FROM rec r ${tfFields.map((f) =>
 WHERE r.side = 1;
 DROP TABLE raw; DROP TABLE dfold; DROP TABLE dfirst; DROP TABLE dlast;
 DROP TABLE droman; DROP TABLE droman0; DROP TABLE dcity; DROP TABLE dtitle;
-DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE phon;
+DROP TABLE dcomp; DROP TABLE dcountry; DROP TABLE ddom; DROP TABLE phon;
 `);
 phase('normalise');
 
@@ -1058,10 +1190,11 @@ const romanOnly = (across, f, s) => {
 const EQUAL = { first_name: 'c.fn = d.fn', last_name: 'c.ln = d.ln',
 	email: 'c.ehash = d.ehash', phone: 'c.phone = d.phone',
 	title: 'c.title_n = d.title_n', company: 'c.company = d.company',
-	city: 'c.city = d.city', state: 'c.state = d.state',
+	domain: 'c.dom = d.dom', city: 'c.city = d.city', state: 'c.state = d.state',
 	country: 'c.country = d.country' };
 const SIM = { email: 's_email', phone: 's_phone', first_name: 's_fn',
-	last_name: 's_ln', company: 's_company', title: 's_title',
+	last_name: 's_ln', company: 's_company', domain: 's_domain',
+	title: 's_title',
 	city: 's_city', state: 's_state', country: 's_country' };
 /* the weight of f: with its term-frequency weight when it has one */
 const w = (f, sim) => model.comparisons[f].tf ?
@@ -1144,6 +1277,7 @@ WITH v AS (
 		     WHEN right(c.pdig, 7) = right(d.pdig, 7) THEN 0.5
 		     ELSE 0.0 END AS s_phone,
 		token_set(c.company_t, d.company_t) AS s_company,
+		(c.dom = d.dom)::DOUBLE AS s_domain,
 		${unless('c.title_sc <> d.title_sc', 'token_set(c.title_t, d.title_t)')} AS s_title,
 		${unless('c.city_sc <> d.city_sc', '(c.city = d.city)::DOUBLE')} AS s_city,
 		${unless('c.state_code <> d.state_code', '(c.state = d.state)::DOUBLE')} AS s_state,
