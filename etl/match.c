@@ -201,25 +201,88 @@ static void side_release(struct side *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Values of one field of a parent object by Id, for lookups such as a
- * Contact's "Account.Name": sorted by Id for bsearch. */
-struct lookup_entry {
-	const char *id;
-	const char *value;
+/*
+ * Values of one field of a parent file by its key, for lookups such as a
+ * Contact's "Account.Name" or a profile's "CompanyPage.Website": every
+ * record of the side looks one up as it is read, on the reading thread
+ * (10 million profiles against a million company pages: a binary
+ * search over sorted Ids took 15 s).  So an open-addressing table whose
+ * slot holds the Id's hash and the Id, the value stored right after it
+ * in the arena: a lookup reads the slot and one or two lines after it.
+ * An Id given twice keeps its first row.
+ */
+struct lookup_slot {
+	const char *id;         /* arena_dup()'d; its value follows it
+				 * (lookup_value_of()); NULL: empty */
+	uint64_t hash;          /* lookup_hash() of the id */
 };
 
 struct lookup {
 	const struct schema *schema;
 	int field;
-	struct lookup_entry *e;
-	size_t n;
+	struct lookup_slot *slot;  /* mask + 1 of them */
+	size_t mask;
+	size_t n;                  /* entries in the table */
 	struct arena arena;
 };
 
-static int lookup_cmp(const void *a, const void *b)
+static uint64_t lookup_hash(const char *id, size_t len)
 {
-	return strcmp(((const struct lookup_entry *)a)->id,
-		      ((const struct lookup_entry *)b)->id);
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
+	return h ^ (h >> 32);
+}
+
+/* The value stored after Id `id` (`len` bytes) by lookup_add(). */
+static const char *lookup_value_of(const char *id, size_t len)
+{
+	return id + len + 3;
+}
+
+/* The slot of Id `id` (`len` bytes, hash `h`) in `l`: the one holding
+ * it, or the empty one where it would go. */
+static struct lookup_slot *lookup_slot(const struct lookup *l,
+				       const char *id, size_t len, uint64_t h)
+{
+	for (size_t j = h & l->mask;; j = (j + 1) & l->mask) {
+		struct lookup_slot *sl = &l->slot[j];
+
+		if (!sl->id || (sl->hash == h && vlen(sl->id) == len &&
+				!memcmp(sl->id, id, len)))
+			return sl;
+	}
+}
+
+/* Adds Id `id` with value `value` to `l`, unless the Id is there. */
+static void lookup_add(struct lookup *l, const char *id, size_t len,
+		       const char *value, size_t vlen_)
+{
+	uint64_t h = lookup_hash(id, len);
+	struct lookup_slot *sl;
+
+	if (2 * (l->n + 1) > l->mask + 1) {
+		struct lookup_slot *old = l->slot;
+		size_t cap = l->slot ? 2 * (l->mask + 1) : 1024;
+
+		l->slot = xcalloc(cap, sizeof(*l->slot));
+		l->mask = cap - 1;
+		for (size_t j = 0; old && j < cap / 2; j++)
+			if (old[j].id)
+				*lookup_slot(l, old[j].id, vlen(old[j].id),
+					     old[j].hash) = old[j];
+		free(old);
+	}
+	sl = lookup_slot(l, id, len, h);
+	if (sl->id)
+		return;
+	/* the value right after the Id, in the same block */
+	arena_reserve(&l->arena, len + vlen_ + 6);
+	sl->id = arena_dup(&l->arena, id, len);
+	sl->hash = h;
+	(void)arena_dup(&l->arena, value, vlen_);
+	l->n++;
 }
 
 /* What the stage knows about one model. */
@@ -255,6 +318,11 @@ struct model {
 	 * value of the given comparison (tf_joint), and those holding the
 	 * given value (tf_given), at [c * ntf + slot] */
 	uint32_t *tf_joint, *tf_given;
+	/* what pairs weigh of them (tf_weights()), at [c * ntf + slot]:
+	 * log2(m / u) of the first level with u the term frequency
+	 * (tf_w) and with u that of term_frequency_given (tf_gw); NAN
+	 * when there is none (the level's own weight applies) */
+	double *tf_w, *tf_gw;
 };
 
 /* Whether the model maps any field of CRM object `obj`: an object it
@@ -265,60 +333,6 @@ static int object_used(const struct model *md, size_t obj)
 		if (md->m->fields[f].src[obj].nfields)
 			return 1;
 	return 0;
-}
-
-/* The value of field `field` of the `schema` record `id`, or NULL. */
-static const char *lookup_value(const struct model *md,
-				const struct schema *schema, int field,
-				const char *id)
-{
-	for (size_t i = 0; i < md->nlookups; i++) {
-		const struct lookup *l = &md->lookups[i];
-		struct lookup_entry key = { id, NULL };
-		const struct lookup_entry *hit;
-
-		if (l->schema != schema || l->field != field || !l->n)
-			continue;
-		hit = bsearch(&key, l->e, l->n, sizeof(key), lookup_cmp);
-		return hit ? hit->value : NULL;
-	}
-	return NULL;
-}
-
-/* The raw value of canonical field `f` for object `obj` in `row`: the
- * first non-empty of the mapped fields.  *sha is set when it comes from a
- * sha256-typed field (a hashed email). */
-static const char *raw_value(const struct model *md, size_t f, unsigned obj,
-			     const struct csv_row *row, size_t *len, int *sha)
-{
-	const struct match_source *src = &md->m->fields[f].src[obj];
-	const struct schema *s = md->m->schemas[obj];
-
-	*sha = 0;
-	for (size_t k = 0; k < src->nfields; k++) {
-		int col = src->index[k];
-
-		if (src->lookup_schema && src->lookup_schema[k] && col >= 0 &&
-		    (size_t)col < row->nfields && row->lens[col]) {
-			const char *v = lookup_value(md, src->lookup_schema[k],
-						     src->lookup_index[k],
-						     row->fields[col]);
-
-			if (v && *v) {
-				*len = strlen(v);
-				return v;
-			}
-			continue;
-		}
-		if (col >= 0 && (size_t)col < row->nfields &&
-		    row->lens[col]) {
-			*len = row->lens[col];
-			*sha = s->fields[col].type == FT_SHA256;
-			return row->fields[col];
-		}
-	}
-	*len = 0;
-	return NULL;
 }
 
 /* The meta byte of normalised value `v` of field `f`, which prep_value()
@@ -365,6 +379,7 @@ static unsigned char value_meta(const struct model *md, size_t f,
  * pages written count). */
 #define SIDE_FIRST_BYTES ((size_t)64 << 20)
 #define NO_VALUE SIZE_MAX
+#define LOOKED_UP ((size_t)1 << (sizeof(size_t) * 8 - 2))
 
 /*
  * Grows the record array of `s` to at least `need` records, doubling.
@@ -467,7 +482,14 @@ struct load_batch {
 	size_t n;
 	struct strbuf raw;     /* raw values, each NUL-terminated */
 	size_t *at;            /* per row, nat offsets into raw (NO_VALUE):
-				* id, country, then one per field */
+				* id, country, then one per field; with
+				* LOOKED_UP set, into looked */
+	/* values read through a lookup are resolved by the worker
+	 * (resolve_lookups()): until then, their at[] (indices in
+	 * pending[]) locates a chain of the sources to try in raw */
+	size_t *pending;
+	size_t npending, pending_alloc;
+	struct strbuf looked;  /* the values found, each NUL-terminated */
 	unsigned char *sha;    /* per row and field: value is a hashed email */
 	unsigned obj;
 	struct rec *r;         /* where its records go, in the side's
@@ -493,6 +515,8 @@ static struct load_batch *batch_new(size_t nf)
 static void batch_free(struct load_batch *b)
 {
 	strbuf_release(&b->raw);
+	strbuf_release(&b->looked);
+	free(b->pending);
 	free(b->at);
 	free(b->sha);
 	free(b);
@@ -536,19 +560,187 @@ static void arena_move(struct arena *to, struct arena *from)
 	memset(from, 0, sizeof(*from));
 }
 
+/*
+ * Copies into b->raw the raw value of canonical field `f` for object
+ * `obj` in `row`, the first non-empty of the mapped fields, and sets
+ * b->at[idx] to it (NO_VALUE: none) and *sha when it comes from a
+ * sha256-typed field (a hashed email; `sha` may be NULL).  A source read
+ * through a lookup is left to the worker (resolve_lookups()): from the
+ * first such source on, the sources to try are copied as a chain, each
+ * entry a tag ('L' and the source's index + 1, then the Id; 'V' or 'S'
+ * for a plain or hashed value), the value, a NUL; an empty tag ends it.
+ */
+static void batch_value(const struct model *md, struct load_batch *b,
+			size_t idx, size_t f, unsigned obj,
+			const struct csv_row *row, unsigned char *sha)
+{
+	const struct match_source *src = &md->m->fields[f].src[obj];
+	const struct schema *s = md->m->schemas[obj];
+	int chained = 0;
+
+	b->at[idx] = NO_VALUE;
+	if (sha)
+		*sha = 0;
+	for (size_t k = 0; k < src->nfields; k++) {
+		int col = src->index[k];
+		int hashed;
+
+		if (col < 0 || (size_t)col >= row->nfields || !row->lens[col])
+			continue;
+		if (src->lookup_schema && src->lookup_schema[k]) {
+			if (!chained)
+				b->at[idx] = b->raw.len;
+			chained = 1;
+			strbuf_addch(&b->raw, 'L');
+			strbuf_addch(&b->raw, (char)(k + 1));
+			strbuf_add(&b->raw, row->fields[col], row->lens[col]);
+			strbuf_addch(&b->raw, '\0');
+			continue;
+		}
+		hashed = s->fields[col].type == FT_SHA256;
+		if (chained)
+			strbuf_addch(&b->raw, hashed ? 'S' : 'V');
+		else
+			b->at[idx] = b->raw.len;
+		if (sha && !chained)
+			*sha = (unsigned char)hashed;
+		strbuf_add(&b->raw, row->fields[col], row->lens[col]);
+		strbuf_addch(&b->raw, '\0');
+		break;
+	}
+	if (chained) {
+		strbuf_addch(&b->raw, '\0');
+		XGROW(b->pending, b->pending_alloc, b->npending + 1);
+		b->pending[b->npending++] = idx;
+	}
+}
+
+/* The lookup of source `k` of field `f` of object `obj`, or NULL. */
+static const struct lookup *source_lookup(const struct model *md, size_t f,
+					  unsigned obj, size_t k)
+{
+	const struct match_source *src = &md->m->fields[f].src[obj];
+
+	for (size_t i = 0; i < md->nlookups; i++)
+		if (md->lookups[i].schema == src->lookup_schema[k] &&
+		    md->lookups[i].field == src->lookup_index[k])
+			return md->lookups[i].slot ? &md->lookups[i] : NULL;
+	return NULL;
+}
+
+/* The canonical field of position `idx` of a batch's at[]. */
+static size_t at_field(const struct model *md, size_t idx)
+{
+	size_t k = idx % (2 + md->m->nfields);
+
+	return k == 1 ? (size_t)md->country_field : k - 2;
+}
+
+/* Picks the value of chained position `idx` of `b` (batch_value()):
+ * the first source that gives a non-empty one. */
+static void resolve_chain(const struct model *md, struct load_batch *b,
+			  size_t idx)
+{
+	size_t nat = 2 + md->m->nfields, f = at_field(md, idx);
+	const char *p = b->raw.buf + b->at[idx];
+
+	b->at[idx] = NO_VALUE;
+	while (*p) {
+		const char *v = p + 1;
+		size_t len;
+
+		if (*p != 'L') {
+			b->at[idx] = (size_t)(v - b->raw.buf);
+			if (idx % nat >= 2)
+				b->sha[idx / nat * md->m->nfields + f] =
+					*p == 'S';
+			return;
+		}
+		v = p + 2;
+		len = strlen(v);
+		{
+			const struct lookup *l = source_lookup(md, f, b->obj,
+				(size_t)(unsigned char)p[1] - 1);
+			const struct lookup_slot *sl = l ?
+				lookup_slot(l, v, len, lookup_hash(v, len)) :
+				NULL;
+
+			if (sl && sl->id && *lookup_value_of(sl->id, len)) {
+				const char *found = lookup_value_of(sl->id, len);
+
+				b->at[idx] = LOOKED_UP | b->looked.len;
+				strbuf_add(&b->looked, found, strlen(found) + 1);
+				return;
+			}
+		}
+		p = v + len + 1;
+	}
+}
+
+/*
+ * Resolves the lookups of batch `b` (on the worker that normalises it):
+ * every record reads one (10 million profiles, each its company page),
+ * and each costs two trips to memory, the slot and the Id it holds.  So
+ * they go RESOLVE_GROUP at a time: the slots of the first source of
+ * each are fetched, then the Ids, then each chain is walked, and the
+ * trips overlap.  The same values as one lookup at a time.
+ */
+#define RESOLVE_GROUP 16
+
+static void resolve_lookups(const struct model *md, struct load_batch *b)
+{
+	for (size_t g = 0; g < b->npending; g += RESOLVE_GROUP) {
+		size_t n = b->npending - g < RESOLVE_GROUP ? b->npending - g
+							   : RESOLVE_GROUP;
+		const struct lookup_slot *sl[RESOLVE_GROUP];
+
+		for (size_t j = 0; j < n; j++) {
+			size_t idx = b->pending[g + j];
+			const char *p = b->raw.buf + b->at[idx];
+			const struct lookup *l = source_lookup(md,
+				at_field(md, idx), b->obj,
+				(size_t)(unsigned char)p[1] - 1);
+
+			sl[j] = NULL;
+			if (l) {
+				uint64_t h = lookup_hash(p + 2, strlen(p + 2));
+
+				sl[j] = &l->slot[h & l->mask];
+				__builtin_prefetch(sl[j]);
+			}
+		}
+		for (size_t j = 0; j < n; j++)
+			if (sl[j] && sl[j]->id)
+				__builtin_prefetch(sl[j]->id - 2);
+		for (size_t j = 0; j < n; j++)
+			resolve_chain(md, b, b->pending[g + j]);
+	}
+	b->npending = 0;
+}
+
+/* The raw value at position `idx` of batch `b`, or NULL. */
+static const char *batch_raw(const struct load_batch *b, size_t idx)
+{
+	size_t at = b->at[idx];
+
+	if (at == NO_VALUE)
+		return NULL;
+	return at & LOOKED_UP ? b->looked.buf + (at & ~LOOKED_UP)
+			      : b->raw.buf + at;
+}
+
 static void memo_refs(const struct model *md, const struct load_batch *b,
 		      size_t i, struct memo *memo, struct memo_ent **slot,
 		      uint64_t *h)
 {
 	size_t nf = md->m->nfields;
-	const size_t *at = &b->at[i * (2 + nf)];
 
 	for (size_t f = 0; f < nf; f++) {
-		const char *raw = b->raw.buf + at[2 + f];
+		const char *raw = batch_raw(b, i * (2 + nf) + 2 + f);
 		size_t len;
 
 		slot[f] = NULL;
-		if (at[2 + f] == NO_VALUE || b->sha[i * nf + f] ||
+		if (!raw || b->sha[i * nf + f] ||
 		    !memo_field(md, f) || (len = strlen(raw)) > MEMO_KEY)
 			continue;
 		slot[f] = memo_slot(memo, f, raw, len, &h[f]);
@@ -579,14 +771,13 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 	struct memo_ent *slots[2][NF_MAX];
 	uint64_t hs[2][NF_MAX];
 
+	resolve_lookups(md, b);
 	/* b->r is zero (side_grow()): only what is there is written */
 	if (b->n)
 		memo_refs(md, b, 0, memo, slots[0], hs[0]);
 	for (size_t i = 0; i < b->n; i++) {
-		const size_t *at = &b->at[i * nat];
 		struct rec *r = &b->r[i];
-		const char *country = at[1] == NO_VALUE ? NULL :
-				      b->raw.buf + at[1];
+		const char *country = batch_raw(b, i * nat + 1);
 		struct memo_ent **slot = slots[i & 1];
 		const uint64_t *h = hs[i & 1];
 
@@ -595,16 +786,15 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				  hs[(i + 1) & 1]);
 
 		r->obj = b->obj;
-		r->id = arena_dup(arena, b->raw.buf + at[0],
-				  strlen(b->raw.buf + at[0]));
+		r->id = arena_dup(arena, batch_raw(b, i * nat),
+				  strlen(batch_raw(b, i * nat)));
 		for (size_t f = 0; f < nf; f++) {
-			const char *raw;
+			const char *raw = batch_raw(b, i * nat + 2 + f);
 			int rom;
 			size_t len;
 
-			if (at[2 + f] == NO_VALUE)
+			if (!raw)
 				continue;
-			raw = b->raw.buf + at[2 + f];
 			len = strlen(raw);
 			if (b->sha[i * nf + f]) {
 				/* a hashed email: only the hash compares */
@@ -703,7 +893,9 @@ static void batch_recycle(struct load_batch *b, struct load_batch **spare)
 	b->n = 0;
 	b->r = NULL;
 	b->done = 0;
+	b->npending = 0;
 	strbuf_reset(&b->raw);
+	strbuf_reset(&b->looked);
 	b->next_spare = *spare;
 	*spare = b;
 }
@@ -712,35 +904,19 @@ static void batch_recycle(struct load_batch *b, struct load_batch **spare)
 static void batch_add(const struct model *md, struct load_batch *b,
 		      unsigned obj, const char *id, const struct csv_row *row)
 {
-	size_t nf = md->m->nfields, nat = 2 + nf, len;
+	size_t nf = md->m->nfields, nat = 2 + nf;
 	size_t *at;
-	int sha;
 
 	at = &b->at[b->n * nat];  /* room for LOAD_BATCH rows */
 	at[0] = b->raw.len;
 	strbuf_add(&b->raw, id, strlen(id) + 1);
 	at[1] = NO_VALUE;
-	if (md->country_field >= 0) {
-		const char *c = raw_value(md, (size_t)md->country_field, obj,
-					  row, &len, &sha);
-
-		if (c) {
-			at[1] = b->raw.len;
-			strbuf_add(&b->raw, c, len);
-			strbuf_addch(&b->raw, '\0');
-		}
-	}
-	for (size_t f = 0; f < nf; f++) {
-		const char *raw = raw_value(md, f, obj, row, &len, &sha);
-
-		at[2 + f] = NO_VALUE;
-		b->sha[b->n * nf + f] = (unsigned char)sha;
-		if (!raw)
-			continue;
-		at[2 + f] = b->raw.len;
-		strbuf_add(&b->raw, raw, len);
-		strbuf_addch(&b->raw, '\0');
-	}
+	if (md->country_field >= 0)
+		batch_value(md, b, b->n * nat + 1, (size_t)md->country_field,
+			    obj, row, NULL);
+	for (size_t f = 0; f < nf; f++)
+		batch_value(md, b, b->n * nat + 2 + f, f, obj, row,
+			    &b->sha[b->n * nf + f]);
 	b->n++;
 }
 
@@ -1429,7 +1605,7 @@ static int compare_level(const struct model *md,
 static double compare_values(const struct model *md,
 			     const struct match_comparison *c, const char *x,
 			     const char *y, unsigned mx, unsigned my,
-			     const char *xh, const char *yh, double tf_u,
+			     const char *xh, const char *yh, double tf_w,
 			     double *sim, int *level)
 {
 	int l = compare_level(md, c, x, y, mx, my, xh, yh, sim);
@@ -1441,11 +1617,23 @@ static double compare_values(const struct model *md,
 	if (l == LEVEL_ELSE)
 		return c->else_weight;
 	lv = &c->levels[l];
-	if (l == 0 && tf_u > 0 && lv->m > 0 &&
+	if (l == 0 && !isnan(tf_w) &&
 	    ((int)c->field_index == md->email_field ?
 	     (xh && yh && vequal(xh, yh)) : (x && y && vequal(x, y))))
-		return log2(lv->m / tf_u);
+		return tf_w;
 	return lv->weight;
+}
+
+/* Comparison `i`'s term-frequency weight for CRM record `a` (tf_w, or
+ * with `given`, tf_gw), or NAN. */
+static double tf_weight(const struct model *md, size_t i,
+			const struct rec *a, int given)
+{
+	const double *w = given ? md->tf_gw : md->tf_w;
+
+	if (md->tf_slot[i] < 0 || !w)
+		return NAN;
+	return w[(size_t)(a - md->crm.r) * md->ntf + (size_t)md->tf_slot[i]];
 }
 
 /* The term-frequency u of comparison `i` for CRM record `a`, or 0. */
@@ -1563,7 +1751,7 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 
 		w[i] = compare_values(md, &m->comparisons[i], a->v[f], b->v[f],
 				      a->meta[f], b->meta[f], a->hash, b->hash,
-				      tf_u(md, i, a), &sim[i], &lvl[i]);
+				      tf_weight(md, i, a, 0), &sim[i], &lvl[i]);
 	}
 	for (size_t i = 0; i < m->ncomparisons; i++)
 		total += w[i];
@@ -1580,15 +1768,15 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 	for (size_t i = 0; md->tf_joint && i < m->ncomparisons; i++) {
 		const struct match_comparison *c = &m->comparisons[i];
 		size_t g = c->tf_given - 1;
-		double u;
+		double gw;
 
 		if (!c->tf_given || lvl[i] != 0 || lvl[g] != 0 ||
 		    !vequal_opt(term_of(md, i, a), term_of(md, i, b)) ||
 		    !vequal_opt(term_of(md, g, a), term_of(md, g, b)) ||
-		    !((u = tf_given_u(md, i, a)) > 0))
+		    isnan(gw = tf_weight(md, i, a, 1)))
 			continue;
 		total -= w[i];
-		w[i] = log2(c->levels[0].m / u);
+		w[i] = gw;
 		total += w[i];
 	}
 	/* the crossed reading, unless the straight one already scores
@@ -1609,10 +1797,10 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 			return -INFINITY;
 		}
 		wf = compare_values(md, cf, a->v[ff], b->v[fl], a->meta[ff],
-				    b->meta[fl], NULL, NULL, 0,
+				    b->meta[fl], NULL, NULL, NAN,
 				    quick ? NULL : &sf, &lf);
 		wl = compare_values(md, cl, a->v[fl], b->v[ff], a->meta[fl],
-				    b->meta[ff], NULL, NULL, 0,
+				    b->meta[ff], NULL, NULL, NAN,
 				    quick ? NULL : &sl, &ll);
 
 		if (wf + wl > before) {
@@ -2100,7 +2288,7 @@ static void fetch_rec(const struct rec *r)
 }
 
 /* Starts fetching what scoring a pair reads of CRM record `c` but its
- * strings: its record, blocks, top and term counts. */
+ * strings: its record, blocks, top and term-frequency weights. */
 static void fetch_crm(const struct pair_worker *w, uint32_t c)
 {
 	const struct model *md = w->md;
@@ -2109,12 +2297,10 @@ static void fetch_crm(const struct pair_worker *w, uint32_t c)
 	fetch_rec(&md->crm.r[c]);
 	__builtin_prefetch(&w->crm_block[(size_t)c * nrules * 2]);
 	__builtin_prefetch(&w->out.top[c]);
-	if (md->tf_count)
-		__builtin_prefetch(&md->tf_count[(size_t)c * md->ntf]);
-	if (md->tf_joint) {
-		__builtin_prefetch(&md->tf_joint[(size_t)c * md->ntf]);
-		__builtin_prefetch(&md->tf_given[(size_t)c * md->ntf]);
-	}
+	if (md->tf_w)
+		__builtin_prefetch(&md->tf_w[(size_t)c * md->ntf]);
+	if (md->tf_gw)
+		__builtin_prefetch(&md->tf_gw[(size_t)c * md->ntf]);
 }
 
 static void score_blocks(struct pair_worker *w, size_t from, size_t to)
@@ -3479,10 +3665,14 @@ static void model_release(struct model *md)
 	md->tf_joint = NULL;
 	free(md->tf_given);
 	md->tf_given = NULL;
+	free(md->tf_w);
+	md->tf_w = NULL;
+	free(md->tf_gw);
+	md->tf_gw = NULL;
 	side_release(&md->crm);
 	side_release(&md->dir);
 	for (size_t i = 0; i < md->nlookups; i++) {
-		free(md->lookups[i].e);
+		free(md->lookups[i].slot);
 		arena_release(&md->lookups[i].arena);
 	}
 	free(md->lookups);
@@ -3492,8 +3682,8 @@ static void model_release(struct model *md)
 
 /*
  * Reads the parent values of the lookups of md->lookups[from..] whose
- * schema is md->lookups[from]'s, from `path`, each sorted by the
- * parent's key: a mirror file (salesforce/Account, keyed by Id) or a
+ * schema is md->lookups[from]'s, from `path`, each by the parent's key
+ * (struct lookup): a mirror file (salesforce/Account, keyed by Id) or a
  * directory file (directory/companies, keyed by CompanyPageId, whose
  * columns must be in schema order).  One pass over the file for all of
  * the schema's fields; records the file among the stage's inputs.
@@ -3508,7 +3698,6 @@ static int read_lookups(struct model *md, size_t from, const char *path,
 	char *schema_id = xasprintf("%s/%s", ps->group, ps->name);
 	char sha[SHA256_HEX_LEN + 1];
 	int id_col = schema_field_index(ps, ps->key ? ps->key : "Id");
-	size_t *ealloc = xcalloc(md->nlookups, sizeof(*ealloc));
 	int ret = -1;
 
 	if (!r || check_columns(ps, r, path, err) < 0)
@@ -3522,14 +3711,8 @@ static int read_lookups(struct model *md, size_t from, const char *path,
 
 			if (l->schema != ps || (size_t)l->field >= row->nfields)
 				continue;
-			XGROW(l->e, ealloc[i], l->n + 1);
-			l->e[l->n].id = arena_dup(&l->arena,
-						  row->fields[id_col],
-						  row->lens[id_col]);
-			l->e[l->n].value = arena_dup(&l->arena,
-						     row->fields[l->field],
-						     row->lens[l->field]);
-			l->n++;
+			lookup_add(l, row->fields[id_col], row->lens[id_col],
+				   row->fields[l->field], row->lens[l->field]);
 		}
 	}
 	if (status != CSVR_EOF ||
@@ -3537,16 +3720,11 @@ static int read_lookups(struct model *md, size_t from, const char *path,
 		    stage_add_input(st, path, schema_id, csvr_records(r), 0,
 				    csvr_bytes_read(r), sha, err) < 0)))
 		goto out;
-	for (size_t i = from; i < md->nlookups; i++)
-		if (md->lookups[i].schema == ps)
-			sort_array(md->lookups[i].e, md->lookups[i].n,
-				   sizeof(*md->lookups[i].e), lookup_cmp);
 	ret = 0;
 out:
 	if (ret < 0)
 		err_prefix(err, "lookup %s/%s", ps->group, ps->name);
 	csvr_close(r);
-	free(ealloc);
 	free(schema_id);
 	return ret;
 }
@@ -3863,6 +4041,41 @@ static void count_pairs(struct model *md, size_t g, size_t i, int slot,
  * CRM record's value.  The table is keyed by the CRM side's values, the
  * smaller side, and the directory is streamed through it.
  */
+/*
+ * What the pairs weigh of the term frequencies, once per CRM record and
+ * comparison instead of once per pair: log2(m / u) with the term's u
+ * (tf_u()) and with that of term_frequency_given (tf_given_u()), as the
+ * pairs computed it (the same doubles).
+ */
+static void tf_weights(struct model *md)
+{
+	const struct match_model *m = md->m;
+
+	if (!md->tf_count)
+		return;
+	md->tf_w = xmalloc(md->crm.n * md->ntf * sizeof(*md->tf_w));
+	if (md->tf_joint)
+		md->tf_gw = xmalloc(md->crm.n * md->ntf * sizeof(*md->tf_gw));
+	for (size_t i = 0; i < m->ncomparisons; i++) {
+		const struct match_comparison *c = &m->comparisons[i];
+		double lm = c->nlevels ? c->levels[0].m : 0;
+
+		if (md->tf_slot[i] < 0)
+			continue;
+		for (size_t r = 0; r < md->crm.n; r++) {
+			const struct rec *a = &md->crm.r[r];
+			size_t at = r * md->ntf + (size_t)md->tf_slot[i];
+			double u = tf_u(md, i, a);
+
+			md->tf_w[at] = u > 0 && lm > 0 ? log2(lm / u) : NAN;
+			if (md->tf_gw)
+				md->tf_gw[at] = c->tf_given &&
+					(u = tf_given_u(md, i, a)) > 0 ?
+					log2(lm / u) : NAN;
+		}
+	}
+}
+
 static void count_terms(struct model *md)
 {
 	const struct match_model *m = md->m;
@@ -3974,6 +4187,7 @@ static int load_model(const struct job *job, struct model *md,
 		goto out;
 	set_prior(md);
 	count_terms(md);
+	tf_weights(md);
 	ret = 0;
 out:
 	if (ret < 0)
