@@ -222,7 +222,9 @@ struct lookup {
 	int field;
 	struct lookup_slot *slot;  /* mask + 1 of them */
 	size_t mask;
-	size_t n;                  /* entries in the table */
+	/* the entries as read, in file order, until lookup_build() */
+	struct lookup_slot *read;
+	size_t n, alloc;
 	struct arena arena;
 };
 
@@ -255,34 +257,55 @@ static struct lookup_slot *lookup_slot(const struct lookup *l,
 	}
 }
 
-/* Adds Id `id` with value `value` to `l`, unless the Id is there. */
+/* Adds Id `id` with value `value` to the entries of `l` (the table is
+ * built once they are all read: lookup_build()). */
 static void lookup_add(struct lookup *l, const char *id, size_t len,
 		       const char *value, size_t vlen_)
 {
-	uint64_t h = lookup_hash(id, len);
-	struct lookup_slot *sl;
-
-	if (2 * (l->n + 1) > l->mask + 1) {
-		struct lookup_slot *old = l->slot;
-		size_t cap = l->slot ? 2 * (l->mask + 1) : 1024;
-
-		l->slot = xcalloc(cap, sizeof(*l->slot));
-		l->mask = cap - 1;
-		for (size_t j = 0; old && j < cap / 2; j++)
-			if (old[j].id)
-				*lookup_slot(l, old[j].id, vlen(old[j].id),
-					     old[j].hash) = old[j];
-		free(old);
-	}
-	sl = lookup_slot(l, id, len, h);
-	if (sl->id)
-		return;
+	XGROW(l->read, l->alloc, l->n + 1);
 	/* the value right after the Id, in the same block */
 	arena_reserve(&l->arena, len + vlen_ + 6);
-	sl->id = arena_dup(&l->arena, id, len);
-	sl->hash = h;
+	l->read[l->n].id = arena_dup(&l->arena, id, len);
+	l->read[l->n].hash = lookup_hash(id, len);
 	(void)arena_dup(&l->arena, value, vlen_);
 	l->n++;
+}
+
+/*
+ * Builds the table of `l` from its entries, at most half full; the first
+ * entry of an Id wins.  The slots of LOOKUP_GROUP entries are fetched
+ * before any is filled: a million company pages make a table of 32 MB,
+ * and each insertion is a trip to memory.
+ */
+#define LOOKUP_GROUP 16
+
+static void lookup_build(struct lookup *l)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * l->n)
+		cap <<= 1;
+	l->slot = xcalloc(cap, sizeof(*l->slot));
+	l->mask = cap - 1;
+	for (size_t g = 0; g < l->n; g += LOOKUP_GROUP) {
+		size_t end = g + LOOKUP_GROUP < l->n ? g + LOOKUP_GROUP : l->n;
+
+		for (size_t i = g; i < end; i++)
+			__builtin_prefetch(&l->slot[l->read[i].hash & l->mask],
+					   1);
+		for (size_t i = g; i < end; i++) {
+			const struct lookup_slot *e = &l->read[i];
+			struct lookup_slot *sl = lookup_slot(l, e->id,
+							     vlen(e->id),
+							     e->hash);
+
+			if (!sl->id)
+				*sl = *e;
+		}
+	}
+	free(l->read);
+	l->read = NULL;
+	l->alloc = 0;
 }
 
 /* What the stage knows about one model. */
@@ -3673,6 +3696,7 @@ static void model_release(struct model *md)
 	side_release(&md->dir);
 	for (size_t i = 0; i < md->nlookups; i++) {
 		free(md->lookups[i].slot);
+		free(md->lookups[i].read);
 		arena_release(&md->lookups[i].arena);
 	}
 	free(md->lookups);
@@ -3720,6 +3744,9 @@ static int read_lookups(struct model *md, size_t from, const char *path,
 		    stage_add_input(st, path, schema_id, csvr_records(r), 0,
 				    csvr_bytes_read(r), sha, err) < 0)))
 		goto out;
+	for (size_t i = from; i < md->nlookups; i++)
+		if (md->lookups[i].schema == ps)
+			lookup_build(&md->lookups[i]);
 	ret = 0;
 out:
 	if (ret < 0)
