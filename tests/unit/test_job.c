@@ -324,6 +324,16 @@ static void test_settings(void)
 		   "leaves out", "roi needs Opportunity");
 }
 
+/* Whether comparison `i` of `m` is `field` and `link` (its tf_given,
+ * implied_by or train_without: 1 + an index) names comparison `j`,
+ * which is `other`. */
+static int links_to(const struct match_model *m, size_t i, const char *field,
+		    size_t link, size_t j, const char *other)
+{
+	return !strcmp(m->comparisons[i].field, field) && link == j + 1 &&
+	       !strcmp(m->comparisons[j].field, other);
+}
+
 static void test_demo(void)
 {
 	struct err e = ERR_INIT;
@@ -343,23 +353,20 @@ static void test_demo(void)
 	ok(st->people.comparisons[2].term_frequency &&
 	   !st->people.comparisons[0].term_frequency,
 	   "term_frequency read per comparison");
-	ok(st->people.comparisons[3].tf_given == 3 &&
-	   !strcmp(st->people.comparisons[3].field, "last_name") &&
-	   !st->people.comparisons[2].tf_given,
-	   "last_name's term frequency is given first_name (1 + index 2)");
-	ok(st->people.comparisons[8].implied_by == 8 &&
-	   !strcmp(st->people.comparisons[8].field, "state") &&
-	   !st->people.comparisons[7].implied_by,
-	   "state is implied by the city (1 + index 7)");
-	ok(st->people.comparisons[5].implied_by == 5 &&
-	   !strcmp(st->people.comparisons[5].field, "domain") &&
+	ok(links_to(&st->people, 3, "last_name", st->people.comparisons[3].tf_given,
+		    2, "first_name") && !st->people.comparisons[2].tf_given,
+	   "last_name's term frequency is given first_name");
+	ok(links_to(&st->people, 8, "state", st->people.comparisons[8].implied_by,
+		    7, "city") && !st->people.comparisons[7].implied_by,
+	   "state is implied by the city");
+	ok(links_to(&st->people, 5, "domain",
+		    st->people.comparisons[5].implied_by, 4, "company") &&
 	   !st->people.comparisons[4].implied_by,
-	   "the domain is implied by the company (1 + index 4)");
-	ok(st->people.comparisons[4].train_without == 1 &&
-	   !strcmp(st->people.comparisons[4].field, "company") &&
-	   !strcmp(st->people.comparisons[0].field, "email") &&
+	   "the domain is implied by the company");
+	ok(links_to(&st->people, 4, "company",
+		    st->people.comparisons[4].train_without, 0, "email") &&
 	   !st->people.comparisons[6].train_without,
-	   "the company is trained without the email (1 + index 0)");
+	   "the company is trained without the email");
 	ok(st->people.exclusive && st->accounts.exclusive,
 	   "exclusive by default with a prior");
 	ok(st->writeback.enabled && st->writeback.record_type_ids[WB_INMAIL],

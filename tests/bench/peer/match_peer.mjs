@@ -502,6 +502,24 @@ async function run(sql) {
 }
 const all = async (sql) => (await con.runAndReadAll(sql)).getRowObjects();
 
+/* mapTable(TABLE, [KEY, VALUE], KEYS, FN): TABLE(KEY, VALUE) holding, for
+ * each of KEYS, what FN computes of it in JavaScript (NULL for nothing) */
+async function mapTable(table, [key, value], keys, fn) {
+	await run(`CREATE TABLE ${table}(${key} VARCHAR, ${value} VARCHAR);`);
+	const ap = await con.createAppender(table);
+	for (const k of keys) {
+		const v = fn(k);
+
+		ap.appendVarchar(k);
+		if (v)
+			ap.appendVarchar(v);
+		else
+			ap.appendNull();
+		ap.endRow();
+	}
+	ap.closeSync();
+}
+
 /*
  * fold(): norm_fold() in SQL: lower case, accents stripped (and the
  * Latin letters without a separable accent spelled as ASCII), the
@@ -776,19 +794,10 @@ FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
  */
 {
 	const personal = new RegExp(personalRe);
-	await run('CREATE TABLE ddom(raw VARCHAR, n VARCHAR);');
-	const ap = await con.createAppender('ddom');
-	for (const { raw } of await all(`SELECT DISTINCT dom AS raw FROM raw
-		WHERE dom IS NOT NULL`)) {
-		ap.appendVarchar(raw);
-		const n = employerDomain(raw, personal);
-		if (n)
-			ap.appendVarchar(n);
-		else
-			ap.appendNull();
-		ap.endRow();
-	}
-	ap.closeSync();
+	const raws = await all(`SELECT DISTINCT dom AS raw FROM raw
+		WHERE dom IS NOT NULL`);
+	await mapTable('ddom', ['raw', 'n'], raws.map((r) => r.raw),
+		(raw) => employerDomain(raw, personal));
 }
 /*
  * Names in other scripts romanised as crmsync's translit.c does: each
@@ -859,19 +868,7 @@ FROM dlast f LEFT JOIN nick ON nick.k = split_part(f.n, ' ', 1));
 {
 	const names = await all(`SELECT v FROM (SELECT n AS v FROM dfirst
 		UNION SELECT n FROM dlast) WHERE v IS NOT NULL`);
-	await run('CREATE TABLE phon(v VARCHAR, code VARCHAR);');
-	const ap = await con.createAppender('phon');
-	for (const { v } of names) {
-		const code = dmPrimary(v);
-
-		ap.appendVarchar(v);
-		if (code)
-			ap.appendVarchar(code);
-		else
-			ap.appendNull();
-		ap.endRow();
-	}
-	ap.closeSync();
+	await mapTable('phon', ['v', 'code'], names.map((r) => r.v), dmPrimary);
 }
 await run(String.raw`
 CREATE TABLE rec AS
