@@ -204,12 +204,12 @@ static void side_release(struct side *s)
 /*
  * Values of one field of a parent file by its key, for lookups such as a
  * Contact's "Account.Name" or a profile's "CompanyPage.Website": every
- * record of the side looks one up as it is read, on the reading thread
- * (10 million profiles against a million company pages: a binary
- * search over sorted Ids took 15 s).  So an open-addressing table whose
- * slot holds the Id's hash and the Id, the value stored right after it
- * in the arena: a lookup reads the slot and one or two lines after it.
- * An Id given twice keeps its first row.
+ * record of the side looks one up (resolve_lookups(); 10 million
+ * profiles against a million company pages, where a binary search over
+ * sorted Ids took 15 s).  So an open-addressing table whose slot holds
+ * the Id's hash and the Id, the value stored right after it in the
+ * arena: a lookup reads the slot and one or two lines after it.  An Id
+ * given twice keeps its first row.
  */
 struct lookup_slot {
 	const char *id;         /* arena_dup()'d; its value follows it
