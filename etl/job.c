@@ -1671,7 +1671,6 @@ static int need_object(const struct jctx *c, const struct job *job,
 		    "out", who, object);
 }
 
-/* -1 with an error at `at` unless directory input `key` is set. */
 /* Whether a field of model `m` is read through a lookup into the
  * directory file `name` ("CompanyPage.Website" reads companies). */
 static int looks_up(const struct match_model *m, const char *name)
@@ -1692,6 +1691,7 @@ static int looks_up(const struct match_model *m, const char *name)
 	return 0;
 }
 
+/* -1 with an error at `at` unless directory input `key` is set. */
 static int need_input(const struct jctx *c, const struct ynode *at,
 		      const char *who, const char *path, const char *key)
 {

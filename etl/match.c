@@ -638,25 +638,31 @@ static void batch_value(const struct model *md, struct load_batch *b,
 	}
 }
 
-/* The lookup of source `k` of field `f` of object `obj`, or NULL. */
-static const struct lookup *source_lookup(const struct model *md, size_t f,
-					  unsigned obj, size_t k)
-{
-	const struct match_source *src = &md->m->fields[f].src[obj];
-
-	for (size_t i = 0; i < md->nlookups; i++)
-		if (md->lookups[i].schema == src->lookup_schema[k] &&
-		    md->lookups[i].field == src->lookup_index[k])
-			return md->lookups[i].slot ? &md->lookups[i] : NULL;
-	return NULL;
-}
-
 /* The canonical field of position `idx` of a batch's at[]. */
 static size_t at_field(const struct model *md, size_t idx)
 {
 	size_t k = idx % (2 + md->m->nfields);
 
 	return k == 1 ? (size_t)md->country_field : k - 2;
+}
+
+/* The lookup that chain entry `p` ('L', source, Id) of position `idx` of
+ * `b` reads, or NULL, and the hash of its Id in *h. */
+static const struct lookup *entry_lookup(const struct model *md,
+					 const struct load_batch *b,
+					 size_t idx, const char *p,
+					 uint64_t *h)
+{
+	size_t k = (size_t)(unsigned char)p[1] - 1;
+	const struct match_source *src =
+		&md->m->fields[at_field(md, idx)].src[b->obj];
+
+	*h = lookup_hash(p + 2, strlen(p + 2));
+	for (size_t i = 0; i < md->nlookups; i++)
+		if (md->lookups[i].schema == src->lookup_schema[k] &&
+		    md->lookups[i].field == src->lookup_index[k])
+			return md->lookups[i].slot ? &md->lookups[i] : NULL;
+	return NULL;
 }
 
 /* Picks the value of chained position `idx` of `b` (batch_value()):
@@ -670,6 +676,9 @@ static void resolve_chain(const struct model *md, struct load_batch *b,
 	b->at[idx] = NO_VALUE;
 	while (*p) {
 		const char *v = p + 1;
+		const struct lookup *l;
+		const struct lookup_slot *sl;
+		uint64_t h;
 		size_t len;
 
 		if (*p != 'L') {
@@ -681,20 +690,14 @@ static void resolve_chain(const struct model *md, struct load_batch *b,
 		}
 		v = p + 2;
 		len = strlen(v);
-		{
-			const struct lookup *l = source_lookup(md, f, b->obj,
-				(size_t)(unsigned char)p[1] - 1);
-			const struct lookup_slot *sl = l ?
-				lookup_slot(l, v, len, lookup_hash(v, len)) :
-				NULL;
+		l = entry_lookup(md, b, idx, p, &h);
+		sl = l ? lookup_slot(l, v, len, h) : NULL;
+		if (sl && sl->id && *lookup_value_of(sl->id, len)) {
+			const char *found = lookup_value_of(sl->id, len);
 
-			if (sl && sl->id && *lookup_value_of(sl->id, len)) {
-				const char *found = lookup_value_of(sl->id, len);
-
-				b->at[idx] = LOOKED_UP | b->looked.len;
-				strbuf_add(&b->looked, found, strlen(found) + 1);
-				return;
-			}
+			b->at[idx] = LOOKED_UP | b->looked.len;
+			strbuf_add(&b->looked, found, strlen(found) + 1);
+			return;
 		}
 		p = v + len + 1;
 	}
@@ -719,18 +722,13 @@ static void resolve_lookups(const struct model *md, struct load_batch *b)
 
 		for (size_t j = 0; j < n; j++) {
 			size_t idx = b->pending[g + j];
-			const char *p = b->raw.buf + b->at[idx];
-			const struct lookup *l = source_lookup(md,
-				at_field(md, idx), b->obj,
-				(size_t)(unsigned char)p[1] - 1);
+			uint64_t h;
+			const struct lookup *l = entry_lookup(md, b, idx,
+				b->raw.buf + b->at[idx], &h);
 
-			sl[j] = NULL;
-			if (l) {
-				uint64_t h = lookup_hash(p + 2, strlen(p + 2));
-
-				sl[j] = &l->slot[h & l->mask];
+			sl[j] = l ? &l->slot[h & l->mask] : NULL;
+			if (sl[j])
 				__builtin_prefetch(sl[j]);
-			}
 		}
 		for (size_t j = 0; j < n; j++)
 			if (sl[j] && sl[j]->id)
