@@ -4,6 +4,7 @@
  *
  *	linkeval --truth truth.csv --matches person_matches.csv.gz
  *	         [--kind person|account] [--object Lead,Contact] [--errors N]
+ *	         [--sweep P]
  *
  * The truth has the columns CrmObject, CrmId, Kind and the target either
  * as TargetId (gen_org, tests/datasets) or as MemberId / CompanyPageId
@@ -28,6 +29,14 @@
  * the duplicates scores best, which the truth cannot know.  The report
  * gives precision and recall counting those as right, on a line of its
  * own ("entity level: ...").
+ *
+ * Threshold sweep (--sweep P, matches with a Score column): the links
+ * that a higher threshold would keep are those scoring at least as much,
+ * so ranking them by score (ties kept or dropped together) traces
+ * precision against recall at the entity level; the report gives the
+ * best recall at precision >= P and the score it takes, or says that no
+ * threshold reaches P.  Only raising the threshold can be read off the
+ * links; lowering it would need the candidates.
  *
  * Output: a short report, up to N false positives and negatives with
  * --errors N (with the truth's Notes), and a last line for scripts:
@@ -259,6 +268,60 @@ static int target_col(const struct csv_row *h, int account)
 	return c;
 }
 
+/* A link's score and whether it names the right person (entity level). */
+struct scored_link {
+	double score;
+	int right;       /* 1 or 0; -1 - row: right unless match row `row`
+			  * is linked itself (a duplicate's link) */
+};
+
+static int by_score_desc(const void *a, const void *b)
+{
+	double x = ((const struct scored_link *)a)->score;
+	double y = ((const struct scored_link *)b)->score;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * Prints the best entity-level recall among the thresholds that keep
+ * precision at or above `want` (see the header), of `n` links against
+ * `positives` true matches.  Sorts `links`.
+ */
+static void sweep(struct scored_link *links, size_t n, uint64_t positives,
+		  double want)
+{
+	uint64_t right = 0, best_right = 0;
+	size_t i = 0, best_n = 0;
+	double best_score = 0;
+	int found = 0;
+
+	qsort(links, n, sizeof(*links), by_score_desc);
+	while (i < n) {
+		double s = links[i].score;
+
+		for (; i < n && links[i].score == s; i++)
+			right += (uint64_t)links[i].right;
+		/* the highest threshold of the best recall */
+		if ((double)right >= want * (double)i &&
+		    (!found || right > best_right)) {
+			best_right = right;
+			best_n = i;
+			best_score = s;
+			found = 1;
+		}
+	}
+	if (!found) {
+		printf("threshold sweep: no threshold keeps precision >= %.4f "
+		       "(entity level)\n", want);
+		return;
+	}
+	printf("threshold sweep: recall %.4f at precision >= %.4f (entity "
+	       "level): the %zu links scoring >= %.3f, precision %.4f\n",
+	       positives ? (double)best_right / (double)positives : 0, want,
+	       best_n, best_score, (double)best_right / (double)best_n);
+}
+
 static int read_truth(struct eval *e, const char *path)
 {
 	struct err err = ERR_INIT;
@@ -361,7 +424,10 @@ int main(int argc, char **argv)
 	struct csv_reader *r;
 	const struct csv_row *h, *row;
 	enum csvr_status st;
-	int c_obj, c_id, c_tgt, i;
+	int c_obj, c_id, c_tgt, c_score, i;
+	double want_precision = -1;
+	struct scored_link *scored = NULL;
+	size_t nscored = 0, capscored = 0;
 	uint64_t tp = 0, fp = 0, fn = 0, links = 0, skipped = 0;
 	uint64_t fp_kind[NKIND] = { 0 }, truth_match = 0;
 	uint64_t multi_crm = 0, multi_target = 0, dup_right = 0;
@@ -379,7 +445,7 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			puts("usage: linkeval --truth FILE --matches FILE "
 			     "[--kind person|account] [--object A,B] "
-			     "[--errors N]");
+			     "[--errors N] [--sweep P]");
 			return 0;
 		}
 		if (i + 1 >= argc)
@@ -392,6 +458,14 @@ int main(int argc, char **argv)
 			objects = argv[++i];
 		else if (!strcmp(a, "--errors"))
 			nerrors = strtol(argv[++i], NULL, 10);
+		else if (!strcmp(a, "--sweep")) {
+			char *end;
+
+			want_precision = strtod(argv[++i], &end);
+			if (*end || !(want_precision > 0) ||
+			    want_precision > 1)
+				goto usage;
+		}
 		else if (!strcmp(a, "--kind")) {
 			i++;
 			if (!strcmp(argv[i], "account"))
@@ -455,6 +529,13 @@ int main(int argc, char **argv)
 		csvr_close(r);
 		return 1;
 	}
+	c_score = col_of(h, "Score");
+	if (want_precision > 0 && c_score < 0) {
+		fprintf(stderr, "linkeval: --sweep: '%s' has no Score "
+			"column\n", matches);
+		csvr_close(r);
+		return 1;
+	}
 	while ((st = csvr_next(r, &row, &err)) != CSVR_EOF) {
 		size_t n;
 		int t, kind;
@@ -488,6 +569,17 @@ int main(int argc, char **argv)
 			     row->fields[c_id], row->fields[c_tgt]);
 		t = table_get(&e.pairs, key, n);
 		kind = t < 0 ? K_ABSENT : e.rows[t].kind;
+		if (want_precision > 0) {
+			if (nscored == capscored) {
+				capscored = capscored ? 2 * capscored : 1024;
+				scored = xrealloc(scored, capscored *
+						  sizeof(*scored));
+			}
+			scored[nscored].score = strtod(row->fields[c_score],
+						       NULL);
+			scored[nscored++].right = kind == K_MATCH &&
+						  !e.rows[t].linked;
+		}
 		if (kind == K_MATCH && !e.rows[t].linked++) {
 			tp++;
 			continue;
@@ -498,6 +590,8 @@ int main(int argc, char **argv)
 			n = make_key(key, sizeof(key), row->fields[c_tgt], "",
 				     NULL);
 			t = table_get(&e.match_target, key, n);
+			if (t >= 0 && want_precision > 0)
+				scored[nscored - 1].right = -1 - t;
 			if (t >= 0) {
 				if (ndups == capdups) {
 					capdups = capdups ? 2 * capdups : 64;
@@ -512,6 +606,10 @@ int main(int argc, char **argv)
 				capfps = capfps ? capfps * 2 : 64;
 				fps = xrealloc(fps, capfps * sizeof(*fps));
 			}
+			/* the pair's key again: a duplicate's made the
+			 * target's own above */
+			n = make_key(key, sizeof(key), row->fields[c_obj],
+				     row->fields[c_id], row->fields[c_tgt]);
 			fps[nfps].key = arena_add(&e.ar, key, n);
 			fps[nfps].kind = kind;
 			n = make_key(key, sizeof(key), row->fields[c_obj],
@@ -590,11 +688,19 @@ int main(int argc, char **argv)
 		       "person): precision %.4f recall %.4f f1 %.4f\n", ep, er,
 		       ep + er > 0 ? 2 * ep * er / (ep + er) : 0);
 	}
+	if (want_precision > 0) {
+		for (k = 0; k < nscored; k++)
+			if (scored[k].right < 0)
+				scored[k].right =
+					!e.rows[-1 - scored[k].right].linked;
+		sweep(scored, nscored, truth_match, want_precision);
+	}
 	printf("precision=%.4f recall=%.4f f1=%.4f tp=%llu fp=%llu fn=%llu\n",
 	       prec, rec, f1, (unsigned long long)tp, (unsigned long long)fp,
 	       (unsigned long long)fn);
 	free(objbuf);
 	free(fps);
+	free(scored);
 	free(dups);
 	table_release(&e.match_target);
 	free(e.rows);
@@ -607,6 +713,7 @@ int main(int argc, char **argv)
 
 usage:
 	fputs("usage: linkeval --truth FILE --matches FILE "
-	      "[--kind person|account] [--object A,B] [--errors N]\n", stderr);
+	      "[--kind person|account] [--object A,B] [--errors N] "
+	      "[--sweep P]\n", stderr);
 	return 2;
 }
