@@ -421,7 +421,7 @@ int main(int argc, char **argv)
 	long nerrors = 0;
 	struct eval e;
 	struct err err = ERR_INIT;
-	struct csv_reader *r;
+	struct csv_reader *r = NULL;
 	const struct csv_row *h, *row;
 	enum csvr_status st;
 	int c_obj, c_id, c_tgt, c_score, i;
@@ -437,6 +437,7 @@ int main(int argc, char **argv)
 	size_t nfps = 0, capfps = 0, k;
 	char key[1024], *objbuf = NULL;
 	double prec, rec, f1;
+	int rc = 1;
 
 	memset(&e, 0, sizeof(e));
 	for (i = 1; i < argc; i++) {
@@ -485,7 +486,7 @@ int main(int argc, char **argv)
 		e.account = 1;
 	objbuf = strdup(objects);
 	if (!objbuf)
-		return 1;
+		goto out;
 	for (objects = strtok(objbuf, ","); objects && e.nobjects < 8;
 	     objects = strtok(NULL, ","))
 		e.objects[e.nobjects++] = objects;
@@ -496,7 +497,7 @@ int main(int argc, char **argv)
 	table_init(&e.seen_target, &e.ar);
 	arena_add(&e.ar, "", 0);
 	if (read_truth(&e, truth))
-		return 1;
+		goto out;
 	table_init(&e.match_target, &e.ar);
 	for (k = 0; k < e.nrows; k++) {
 		const char *target;
@@ -513,7 +514,7 @@ int main(int argc, char **argv)
 	r = csvr_open(matches, 0, &err);
 	if (!r) {
 		fprintf(stderr, "linkeval: %s\n", err.msg);
-		return 1;
+		goto out;
 	}
 	h = csvr_header(r);
 	c_obj = col_of(h, "CrmObject");
@@ -526,15 +527,13 @@ int main(int argc, char **argv)
 	if (c_obj < 0 || c_id < 0 || c_tgt < 0) {
 		fprintf(stderr, "linkeval: '%s' lacks CrmObject, CrmId or "
 			"MemberId/CompanyPageId\n", matches);
-		csvr_close(r);
-		return 1;
+		goto out;
 	}
 	c_score = col_of(h, "Score");
 	if (want_precision > 0 && c_score < 0) {
 		fprintf(stderr, "linkeval: --sweep: '%s' has no Score "
 			"column\n", matches);
-		csvr_close(r);
-		return 1;
+		goto out;
 	}
 	while ((st = csvr_next(r, &row, &err)) != CSVR_EOF) {
 		size_t n;
@@ -542,8 +541,7 @@ int main(int argc, char **argv)
 
 		if (st == CSVR_ERROR) {
 			fprintf(stderr, "linkeval: %s\n", err.msg);
-			csvr_close(r);
-			return 1;
+			goto out;
 		}
 		if (st == CSVR_BADROW) {
 			fprintf(stderr, "linkeval: skipped: %s\n", err.msg);
@@ -619,6 +617,7 @@ int main(int argc, char **argv)
 		}
 	}
 	csvr_close(r);
+	r = NULL;
 	fn = truth_match - tp;
 	/* entity level: a duplicate's link stands for its person's match
 	 * row when that row is not linked itself */
@@ -698,6 +697,10 @@ int main(int argc, char **argv)
 	printf("precision=%.4f recall=%.4f f1=%.4f tp=%llu fp=%llu fn=%llu\n",
 	       prec, rec, f1, (unsigned long long)tp, (unsigned long long)fp,
 	       (unsigned long long)fn);
+	rc = 0;
+out:
+	if (r)
+		csvr_close(r);
 	free(objbuf);
 	free(fps);
 	free(scored);
@@ -709,7 +712,7 @@ int main(int argc, char **argv)
 	table_release(&e.seen_crm);
 	table_release(&e.seen_target);
 	free(e.ar.buf);
-	return 0;
+	return rc;
 
 usage:
 	fputs("usage: linkeval --truth FILE --matches FILE "
