@@ -35,14 +35,17 @@
  * so ranking them by score (ties kept or dropped together) traces
  * precision against recall at the entity level; the report gives the
  * best recall at precision >= P and the score it takes, or says that no
- * threshold reaches P.  Only raising the threshold can be read off the
- * links; lowering it would need the candidates.
+ * threshold reaches P.  A manual link (Manual true) stays at every
+ * threshold: corrections override the model.  Only raising the
+ * threshold can be read off the links; lowering it would need the
+ * candidates.
  *
  * Output: a short report, up to N false positives and negatives with
  * --errors N (with the truth's Notes), and a last line for scripts:
  *	precision=0.9981 recall=0.9854 f1=0.9917 tp=... fp=... fn=...
  * Exit 0 when the files could be read, 1 when not, 2 on a usage error.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,7 +427,7 @@ int main(int argc, char **argv)
 	struct csv_reader *r = NULL;
 	const struct csv_row *h, *row;
 	enum csvr_status st;
-	int c_obj, c_id, c_tgt, c_score, i;
+	int c_obj, c_id, c_tgt, c_score, c_manual, i;
 	double want_precision = -1;
 	struct scored_link *scored = NULL;
 	size_t nscored = 0, capscored = 0;
@@ -530,6 +533,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	c_score = col_of(h, "Score");
+	c_manual = col_of(h, "Manual");
 	if (want_precision > 0 && c_score < 0) {
 		fprintf(stderr, "linkeval: --sweep: '%s' has no Score "
 			"column\n", matches);
@@ -573,8 +577,10 @@ int main(int argc, char **argv)
 				scored = xrealloc(scored, capscored *
 						  sizeof(*scored));
 			}
-			scored[nscored].score = strtod(row->fields[c_score],
-						       NULL);
+			scored[nscored].score =
+				c_manual >= 0 &&
+				!strcmp(row->fields[c_manual], "true") ?
+				INFINITY : strtod(row->fields[c_score], NULL);
 			scored[nscored++].right = kind == K_MATCH &&
 						  !e.rows[t].linked;
 		}
