@@ -1424,6 +1424,58 @@ static void *bkey_part_run(void *arg)
 	return NULL;
 }
 
+/*
+ * Numbers the blocks in the order of their first CRM record (in hash
+ * order among blocks of the same first record), so that pass 2, which
+ * goes through the blocks in order, reads the CRM side nearly in
+ * order: nineteen blocks in twenty hold one CRM record, and in hash
+ * order each of them fetched its record and values from memory again.
+ * Only the numbering changes: what a block holds, and so every pair,
+ * stays.  Aborts when out of memory (xalloc).
+ */
+static void blocks_order_by_record(struct blocks *bl, size_t ncrm)
+{
+	size_t n = bl->n, nk = bl->start[n];
+	uint32_t *at = xcalloc(ncrm + 1, sizeof(*at));
+	uint32_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+	uint32_t *newid = xmalloc((n ? n : 1) * sizeof(*newid));
+	uint32_t *start = xmalloc((n + 1) * sizeof(*start));
+	uint32_t *rule = xmalloc((n ? n : 1) * sizeof(*rule));
+	uint32_t *recs = xmalloc((nk ? nk : 1) * sizeof(*recs));
+	uint32_t pos = 0;
+
+	/* a counting sort by first record, stable */
+	for (size_t g = 0; g < n; g++)
+		at[bl->recs[bl->start[g]] + 1]++;
+	for (size_t r = 0; r < ncrm; r++)
+		at[r + 1] += at[r];
+	for (size_t g = 0; g < n; g++)
+		order[at[bl->recs[bl->start[g]]]++] = (uint32_t)g;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t g = order[i], len = bl->start[g + 1] - bl->start[g];
+
+		newid[g] = (uint32_t)i;
+		start[i] = pos;
+		rule[i] = bl->rule[g];
+		memcpy(recs + pos, bl->recs + bl->start[g],
+		       len * sizeof(*recs));
+		pos += len;
+	}
+	start[n] = pos;
+	for (size_t s = 0; s <= bl->mask; s++)
+		if (bl->slot_hash[s])
+			bl->slot_block[s] = newid[bl->slot_block[s]];
+	free(bl->start);
+	free(bl->rule);
+	free(bl->recs);
+	bl->start = start;
+	bl->rule = rule;
+	bl->recs = recs;
+	free(at);
+	free(order);
+	free(newid);
+}
+
 /* Builds the CRM side's block table, its keys hashed on `nthreads`
  * threads (the phonetic codes are most of the cost) and joined in
  * record order, so the table does not depend on the threads. */
@@ -1480,6 +1532,7 @@ static void blocks_build(const struct model *md, struct blocks *bl,
 	}
 	bl->start[bl->n] = (uint32_t)nk;
 	free(k);
+	blocks_order_by_record(bl, md->crm.n);
 }
 
 /* The block of key hash `h`, or NO_BLOCK. */
