@@ -1424,6 +1424,13 @@ static void *bkey_part_run(void *arg)
 	return NULL;
 }
 
+/* Frees *array and puts `with` in its place. */
+static void replace_array(uint32_t **array, uint32_t *with)
+{
+	free(*array);
+	*array = with;
+}
+
 /*
  * Numbers the blocks in the order of their first CRM record (in hash
  * order among blocks of the same first record), so that pass 2, which
@@ -1465,12 +1472,9 @@ static void blocks_order_by_record(struct blocks *bl, size_t ncrm)
 	for (size_t s = 0; s <= bl->mask; s++)
 		if (bl->slot_hash[s])
 			bl->slot_block[s] = newid[bl->slot_block[s]];
-	free(bl->start);
-	free(bl->rule);
-	free(bl->recs);
-	bl->start = start;
-	bl->rule = rule;
-	bl->recs = recs;
+	replace_array(&bl->start, start);
+	replace_array(&bl->rule, rule);
+	replace_array(&bl->recs, recs);
 	free(at);
 	free(order);
 	free(newid);
