@@ -228,12 +228,20 @@ struct lookup {
 	struct arena arena;
 };
 
+#define FNV_BASIS 14695981039346656037ULL  /* FNV-1a's offset basis */
+
+/* FNV-1a of `len` bytes of `s`, from `h` (FNV_BASIS to start). */
+static uint64_t fnv1a_len(uint64_t h, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
 static uint64_t lookup_hash(const char *id, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = fnv1a_len(FNV_BASIS, id, len);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
 	return h ^ (h >> 32);
 }
 
@@ -474,12 +482,10 @@ struct memo {
 static struct memo_ent *memo_slot(struct memo *m, size_t f, const char *raw,
 				  size_t len, uint64_t *h)
 {
-	uint64_t x = 14695981039346656037ULL ^ f;
+	uint64_t x = fnv1a_len(FNV_BASIS ^ f, raw, len);
 
 	if (!m->e)
 		m->e = xcalloc((size_t)1 << MEMO_BITS, sizeof(*m->e));
-	for (size_t i = 0; i < len; i++)
-		x = (x ^ (unsigned char)raw[i]) * 1099511628211ULL;
 	x ^= x >> 29;
 	x |= 1;
 	*h = x;
@@ -1215,7 +1221,7 @@ static uint64_t rule_hash_as(const struct model *md, size_t rule,
 			     const struct rec *r, int crossed)
 {
 	const struct match_blocking *b = &md->m->blocking[rule];
-	uint64_t h = 14695981039346656037ULL ^ (rule * 0x9e3779b97f4a7c15ULL);
+	uint64_t h = FNV_BASIS ^ (rule * 0x9e3779b97f4a7c15ULL);
 	const char *v[MATCH_MAX_RULE_KEYS];
 	char buf[MATCH_MAX_RULE_KEYS][16];
 	int k1 = md->swap_key[rule][0], k2 = md->swap_key[rule][1];
@@ -3913,7 +3919,7 @@ static const char *term_of(const struct model *md, size_t i,
 /* A term's key in count_terms()' table: never 0 (the empty bucket). */
 static uint64_t term_hash(const char *v)
 {
-	return fnv1a(14695981039346656037ULL, v) | 1;
+	return fnv1a(FNV_BASIS, v) | 1;
 }
 
 /* The bucket of key `h` in count_terms()' table, or the empty one where
@@ -4118,12 +4124,6 @@ static void count_pairs(struct model *md, size_t g, size_t i, int slot,
 }
 
 /*
- * Term frequencies (Splink's term-frequency adjustment): for every
- * comparison with term_frequency, how many directory records hold each
- * CRM record's value.  The table is keyed by the CRM side's values, the
- * smaller side, and the directory is streamed through it.
- */
-/*
  * What the pairs weigh of the term frequencies, once per CRM record and
  * comparison instead of once per pair: log2(m / u) with the term's u
  * (tf_u()) and with that of term_frequency_given (tf_given_u()), as the
@@ -4158,6 +4158,12 @@ static void tf_weights(struct model *md)
 	}
 }
 
+/*
+ * Term frequencies (Splink's term-frequency adjustment): for every
+ * comparison with term_frequency, how many directory records hold each
+ * CRM record's value.  The table is keyed by the CRM side's values, the
+ * smaller side, and the directory is streamed through it.
+ */
 static void count_terms(struct model *md)
 {
 	const struct match_model *m = md->m;
