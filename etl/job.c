@@ -65,7 +65,7 @@ static const char *const method_names[] = {
 
 static const char *const people_fields[] = {
 	"first_name", "last_name", "email", "phone", "title", "company",
-	"domain", "city", "state", "country", NULL
+	"previous_company", "domain", "city", "state", "country", NULL
 };
 
 static const char *const account_fields[] = {

@@ -18,6 +18,7 @@ static const struct {
 	{ "email", PREP_EMAIL },
 	{ "phone", PREP_PHONE },
 	{ "company", PREP_COMPANY },
+	{ "previous_company", PREP_COMPANY },
 	{ "name", PREP_COMPANY },     /* an account's name */
 	{ "website", PREP_DOMAIN },
 	{ "domain", PREP_DOMAIN },

@@ -82,6 +82,8 @@
 #define D_NO_PAGEID     50 /* company name without its page id */
 #define D_MOVED         60 /* linked people: directory shows a new company */
 #define D_NO_JOB        40 /* unlinked profiles: no employer */
+#define D_PREV_MOVED   800 /* movers: the profile lists the old employer */
+#define D_PREV_OTHER   600 /* anyone else: some earlier employer listed */
 
 /* CRM view of a person */
 #define C_WORK         750
@@ -137,7 +139,8 @@ struct rng {
 
 enum {
 	T_SLOT = 1, T_SLOTCO, T_PERSON, T_NAME, T_DIR, T_CRM, T_ACC, T_COMP,
-	T_PTWIN, T_CTWIN, T_ACCVIEW, T_PAGEVIEW, T_PROFCO, T_PERM = 100,
+	T_PTWIN, T_CTWIN, T_ACCVIEW, T_PAGEVIEW, T_PROFCO, T_PREVCO,
+	T_PERM = 100,
 };
 
 static struct rng rng_for(int tag, uint64_t idx)
@@ -1246,6 +1249,28 @@ static void person_of(uint64_t pid, struct person *p, int64_t *shown_ci)
 	}
 }
 
+/*
+ * The employer profile pid lists before its current one (`shown`), or -1.
+ * A person who moved (`was`, the employer the CRM knows, differs) lists
+ * that one unless they left their history out; anyone else may list some
+ * earlier employer.  A stream of its own keeps every other value as it
+ * was before profiles had a previous employer.
+ */
+static int64_t previous_company(uint64_t pid, int64_t was, int64_t shown)
+{
+	struct rng r = rng_for(T_PREVCO, pid);
+	int64_t ci;
+
+	if (was >= 0 && was != shown)
+		return rpm(&r, D_PREV_MOVED) ? was : -1;
+	if (g_k < 2 || !rpm(&r, D_PREV_OTHER))
+		return -1;
+	do
+		ci = (int64_t)rbelow(&r, (uint32_t)g_k);
+	while (ci == shown);
+	return ci;
+}
+
 /* ---- the two views -------------------------------------------------------- */
 
 static void crm_view(uint64_t s, const struct person *p,
@@ -1503,7 +1528,7 @@ enum { A_ID, A_NAME, A_WEB, A_REV, A_EMP, A_PHONE, A_IND, A_TYPE, A_BSTREET,
 static const char *const member_cols[] = {
 	"MemberId", "FirstName", "LastName", "Title", "CompanyName",
 	"CompanyPageId", "Email", "EmailSha256", "Phone", "City", "State",
-	"Country", "ProfileUrl",
+	"Country", "ProfileUrl", "PreviousCompanyName",
 };
 static const char *const company_cols[] = {
 	"CompanyPageId", "Name", "Website", "Phone", "Industry",
@@ -1961,7 +1986,8 @@ static void write_people(const char *orgdir, FILE *truth, struct totals *t)
 		note_side(&nt, "crm-", cv.nt.s);
 		note_side(&nt, "dir-", dv.nt.s);
 		if (shown != ci)
-			note(&nt, "moved");
+			note(&nt, previous_company(pid, ci, shown) == ci ?
+			     "moved-listed" : "moved");
 		if (!cv.email_kind || !dv.email_kind) {
 			note(&nt, "email-missing");
 		} else if (dv.sha[0]) {
@@ -2234,7 +2260,7 @@ static void write_members(const char *dirdir, struct totals *t)
 		struct company co;
 		struct view v;
 		struct rng r = rng_for(T_DIR, pid ^ 0x77777);
-		int64_t shown;
+		int64_t shown, prev;
 		char id[32], buf[512], sf[96], sl2[128];
 		const struct gcountry *cy;
 
@@ -2280,6 +2306,15 @@ static void write_members(const char *dirdir, struct totals *t)
 			fmt(sl2, sizeof(sl2), "%s", id + 1);
 		}
 		rset(&rw, 12, "https://directory.example/in/%s-%s", sf, sl2);
+		prev = previous_company(pid, p.has_ci ? (int64_t)p.ci : -1,
+					shown);
+		if (prev >= 0) {
+			struct rng rp = rng_for(T_PREVCO, pid ^ 0x5555);
+
+			company_make((uint64_t)prev, &co);
+			company_text(&co, &rp, 0, buf, sizeof(buf), NULL);
+			rset(&rw, 13, "%s", rpm(&rp, 700) ? co.base : buf);
+		}
 		gz_row(w, &rw, N_(member_cols));
 		t->member++;
 		if ((pid & 0xffff) == 0 && time(NULL) - last >= 5) {

@@ -356,16 +356,19 @@ static void test_demo(void)
 	ok(links_to(&st->people, 3, "last_name", st->people.comparisons[3].tf_given,
 		    2, "first_name") && !st->people.comparisons[2].tf_given,
 	   "last_name's term frequency is given first_name");
-	ok(links_to(&st->people, 8, "state", st->people.comparisons[8].implied_by,
-		    7, "city") && !st->people.comparisons[7].implied_by,
+	ok(links_to(&st->people, 9, "state", st->people.comparisons[9].implied_by,
+		    8, "city") && !st->people.comparisons[8].implied_by,
 	   "state is implied by the city");
-	ok(links_to(&st->people, 5, "domain",
-		    st->people.comparisons[5].implied_by, 4, "company") &&
+	ok(links_to(&st->people, 6, "domain",
+		    st->people.comparisons[6].implied_by, 4, "company") &&
 	   !st->people.comparisons[4].implied_by,
 	   "the domain is implied by the company");
+	ok(links_to(&st->people, 5, "previous_company",
+		    st->people.comparisons[5].implied_by, 4, "company"),
+	   "the previous employer is implied by the company");
 	ok(links_to(&st->people, 4, "company",
 		    st->people.comparisons[4].train_without, 0, "email") &&
-	   !st->people.comparisons[6].train_without,
+	   !st->people.comparisons[7].train_without,
 	   "the company is trained without the email");
 	ok(st->people.exclusive && st->accounts.exclusive,
 	   "exclusive by default with a prior");
