@@ -469,6 +469,14 @@ mkdir "$RUN"
 # pairs scored, and the DuckDB peer of issue 4 side by side on the
 # generated data (match_peer), and the 1 M x 10 M speed target (match_scale).
 #
+#
+# The precision and recall targets are checked at the entity level: when
+# the CRM holds a person twice, R21 links whichever record scores best,
+# and that link names the right person (the right badge), while the
+# truth lists one of the two as the match and counts the other's link
+# wrong at the pair level (1 417 of the people's 1 733 pair-level false
+# positives at 100 k x 1 M).  Both levels are printed.  The F1 targets
+# (FEBRL4, Fodors-Zagats: no deliberate duplicates) are pair-level.
 match_quality() { # LABEL JOB MATCHES KIND P-TARGET R-TARGET F1-TARGET
 	rundir=$(ls -d "$(dirname "$2")/$3" 2>/dev/null | head -1)
 	# with a precision target, also how far a higher threshold goes
@@ -478,11 +486,12 @@ match_quality() { # LABEL JOB MATCHES KIND P-TARGET R-TARGET F1-TARGET
 	echo "$1: $line"
 	sed -n -e 's/^entity level/  entity level/p' \
 		-e 's/^threshold sweep/  threshold sweep/p' "$RUN/linkeval.out"
-	p=$(echo "$line" | sed -n 's/.*precision=\([0-9.]*\).*/\1/p')
-	r=$(echo "$line" | sed -n 's/.*recall=\([0-9.]*\).*/\1/p')
+	ent=$(sed -n 's/^entity level.*: \(precision .*\)$/\1/p' "$RUN/linkeval.out")
+	p=$(echo "$ent" | sed -n 's/^precision \([0-9.]*\) .*/\1/p')
+	r=$(echo "$ent" | sed -n 's/.* recall \([0-9.]*\) .*/\1/p')
 	f=$(echo "$line" | sed -n 's/.*f1=\([0-9.]*\).*/\1/p')
-	if [ -n "$6" ]; then check "$1 precision" "$p" ">=" "$6"; fi
-	if [ -n "$7" ]; then check "$1 recall" "$r" ">=" "$7"; fi
+	if [ -n "$6" ]; then check "$1 precision (entity level)" "$p" ">=" "$6"; fi
+	if [ -n "$7" ]; then check "$1 recall (entity level)" "$r" ">=" "$7"; fi
 	if [ -n "$8" ]; then check "$1 F1" "$f" ">=" "$8"; fi
 }
 
@@ -722,7 +731,7 @@ load_orgs() { # DIR N
 	awk -v n="$2" -v d="$1" 'BEGIN {
 		h = "\"Id\",\"AccountId\",\"CreatedDate\",\"Department\",\"Description\",\"Email\",\"Fax\",\"FirstName\",\"LastActivityDate\",\"LastName\",\"LastModifiedDate\",\"LastReferencedDate\",\"LastViewedDate\",\"LeadSource\",\"MailingStreet\",\"MailingCity\",\"MailingCountry\",\"MailingState\",\"Name\",\"Phone\",\"Title\",\"IsDeleted\"";
 		print h > (d "/org1/Contact.csv"); print h > (d "/org2/Contact.csv");
-		print "MemberId,FirstName,LastName,Title,CompanyName,CompanyPageId,Email,EmailSha256,Phone,City,State,Country,ProfileUrl" > (d "/members.csv");
+		print "MemberId,FirstName,LastName,Title,CompanyName,CompanyPageId,Email,EmailSha256,Phone,City,State,Country,ProfileUrl,PreviousCompanyName" > (d "/members.csv");
 		f = "\"%s\",\"\",\"2026-01-01T00:00:00.000Z\",\"\",\"\",\"%s\",\"\",\"First%d\",\"\",\"Last%d\",\"%s\",\"\",\"\",\"\",\"\",\"Lyon\",\"France\",\"\",\"First%d Last%d\",\"%s\",\"\",\"false\"\n";
 		for (i = 1; i <= n; i++) {
 			id = sprintf("0035g%010dAAA", i);
@@ -732,7 +741,7 @@ load_orgs() { # DIR N
 				printf f, id, mail, i, i, "2026-11-20T00:00:00.000Z", i, i, "+33 4 99 99 " i > (d "/org2/Contact.csv");
 			else
 				printf f, id, mail, i, i, "2026-11-01T00:00:00.000Z", i, i, "+33 4 00 00 " i > (d "/org2/Contact.csv");
-			printf "M%08d,First%d,Last%d,,,,%s,,,Lyon,,France,\n", i, i, i, mail > (d "/members.csv");
+			printf "M%08d,First%d,Last%d,,,,%s,,,Lyon,,France,,\n", i, i, i, mail > (d "/members.csv");
 		}
 	}'
 	gzip -f -n "$1/members.csv"

@@ -16,26 +16,30 @@
  * Contact.csv and Account.csv (Contacts get their company through
  * Account.Name, their employer's domain through Account.Website), the
  * directory's members.csv(.gz) and companies.csv(.gz) (a profile's
- * employer's domain is its company page's Website), and the tables of
- * data/ (nicknames, city aliases, legal forms, noise words, personal
- * mail domains, public suffixes, countries).  From JOB it takes match.people's threshold,
- * prior, exclusive, max_block_pairs, its blocking rules (keys among the
- * columns the SQL computes, crossed or not) and every comparison's
- * levels, weights (log2(m/u)), term_frequency, term_frequency_given and
- * implied_by; the fields and the comparison methods are written in SQL
- * below, and the script stops with an error when the job asks for other
- * ones (or has a key it does not know), so the two sides never silently
- * diverge.
+ * employer's domain is its company page's Website; its previous
+ * employer, when the job has previous_company, is PreviousCompanyName,
+ * compared with the CRM record's company), and the tables of data/
+ * (nicknames, city aliases, legal forms, noise words, personal mail
+ * domains, public suffixes, countries).  From JOB it takes
+ * match.people's threshold, prior, exclusive, max_block_pairs, its
+ * blocking rules (keys among the columns the SQL computes, crossed or
+ * not) and every comparison's levels, weights (log2(m/u)),
+ * term_frequency, term_frequency_given and implied_by; the fields and
+ * the comparison methods are written in SQL below (previous_company
+ * optional, the others required), and the script stops with an error
+ * when the job asks for other ones (or has a key it does not know), so
+ * the two sides never silently diverge.
  *
  * Pipeline, all of it SQL except the loop that drives one-to-one rounds:
  *   1. normalise both sides once (fold, names in other scripts
  *      romanised by ICU (uconv), nicknames, city aliases, email, E.164
- *      phone, company legal forms, employer domains (of websites and
- *      work addresses), country codes, Double Metaphone keys
- *      of the distinct names (metaphone.mjs, crmsync's code), the
- *      script of names, cities and titles, state codes), and count the
- *      terms of the comparisons with term_frequency on the directory
- *      side (and the pairs of values of term_frequency_given);
+ *      phone, company legal forms (of current and previous employers),
+ *      employer domains (of websites and work addresses), country
+ *      codes, Double Metaphone keys of the distinct names (metaphone.mjs,
+ *      crmsync's code), the script of names, cities and titles, state
+ *      codes), and count the terms of the comparisons with
+ *      term_frequency on the directory side (and the pairs of values of
+ *      term_frequency_given);
  *   2. blocking: each rule's key hashed (both names in byte order, so
  *      swapped names meet; a crossed rule files each CRM record under
  *      its names crossed too), blocks over max_block_pairs dropped, the
@@ -181,13 +185,17 @@ function readPeopleModel(file) {
 		}
 		if (section === 'fields') {
 			/* field: {Object: Field, ...}, or field: and then
-			 * one "Object: Field" line per object, read as the
-			 * same flow mapping */
+			 * that mapping on the next line (too long for one),
+			 * or one "Object: Field" line per object, read as
+			 * the same flow mapping */
 			const m = t.match(/^(\w+):\s*(\{.*\})?$/);
 			const o = t.match(/^(\w+):\s*(\S.*)$/);
 			if (m && ind === base + 4) {
 				field = m[1];
 				model.fields[field] = m[2] ? m[2].replace(/\s+/g, '') : '{}';
+			} else if (/^\{.*\}$/.test(t) && ind === base + 6 && field &&
+				   model.fields[field] === '{}') {
+				model.fields[field] = t.replace(/\s+/g, '');
 			} else if (o && ind === base + 6 && field &&
 				   model.fields[field].endsWith('}')) {
 				const f = model.fields[field];
@@ -306,11 +314,25 @@ for (const r of model.blocking) {
 }
 const METHODS = {
 	email: 'email', phone: 'phone', first_name: 'jaro_winkler',
-	last_name: 'jaro_winkler', company: 'token_set', domain: 'exact',
-	title: 'token_set', city: 'exact', state: 'exact', country: 'exact',
+	last_name: 'jaro_winkler', company: 'token_set',
+	previous_company: 'token_set', domain: 'exact', title: 'token_set',
+	city: 'exact', state: 'exact', country: 'exact',
 };
+/*
+ * previous_company (a profile's employer before the current one) came
+ * later than the others: a job may leave it out, field and comparison
+ * both (crmsync needs the field for the comparison; the peer reads
+ * PreviousCompanyName, which older directory files lack, only for it).
+ */
+const OPTIONAL = ['previous_company'];
+const PREV = 'previous_company' in model.comparisons;
+if (PREV !== ('previous_company' in model.fields))
+	die(`${opt.job}: the peer takes previous_company as a field and a ` +
+	    'comparison both, or neither');
 for (const [f, m] of Object.entries(METHODS)) {
 	const c = model.comparisons[f];
+	if (!c && OPTIONAL.includes(f))
+		continue;
 	if (!c || c.method !== m)
 		die(`${opt.job}: the peer compares ${f} with ${m}, the job ` +
 		    `with ${c ? c.method : 'nothing'}`);
@@ -318,7 +340,13 @@ for (const [f, m] of Object.entries(METHODS)) {
 for (const f of Object.keys(model.comparisons))
 	if (!(f in METHODS))
 		die(`${opt.job}: the peer has no comparison for ${f}`);
-/* the columns the SQL reads for each canonical field (spaces removed) */
+/*
+ * The columns the SQL reads for each canonical field (spaces removed),
+ * in the order the job must list them.  previous_company reads the
+ * company's columns on the CRM side (a CRM record knows one employer,
+ * which may be the profile's previous one), so the SQL compares the CRM
+ * record's company with the profile's previous company.
+ */
 const FIELDS = {
 	first_name: '{Lead:FirstName,Contact:FirstName,members:FirstName}',
 	last_name: '{Lead:LastName,Contact:LastName,members:LastName}',
@@ -326,11 +354,14 @@ const FIELDS = {
 	phone: '{Lead:Phone,Contact:Phone,members:Phone}',
 	title: '{Lead:Title,Contact:Title,members:Title}',
 	company: '{Lead:Company,Contact:Account.Name,members:CompanyName}',
+	previous_company: '{Lead:Company,Contact:Account.Name,members:PreviousCompanyName}',
 	domain: '{Lead:[Website,Email],Contact:[Account.Website,Email],members:[CompanyPage.Website,Email]}',
 	city: '{Lead:City,Contact:MailingCity,members:City}',
 	state: '{Lead:State,Contact:MailingState,members:State}',
 	country: '{Lead:Country,Contact:MailingCountry,members:Country}',
 };
+if (!PREV)
+	delete FIELDS.previous_company;
 if (JSON.stringify(model.fields) !== JSON.stringify(FIELDS))
 	die(`${opt.job}: the peer reads the fields ${JSON.stringify(FIELDS)}, ` +
 	    `the job maps ${JSON.stringify(model.fields)}`);
@@ -712,8 +743,13 @@ for (const o of ['Lead', 'Contact', 'Account'])
  * contact.  `rid` numbers the profiles in file order from 1 (crmsync's
  * order of directory records, which breaks ties among a record's top
  * candidates; a table's rowid need not keep the file's order), the CRM
- * records below 0.
+ * records below 0.  With previous_company, `prev` is the profile's
+ * previous employer; a CRM record's is its company (FIELDS), which the
+ * scoring reads from `company` instead of a copy.
  */
+/* raw's column prev (`v`: its value in one of the SELECTs), only with
+ * previous_company */
+const prevCol = (v) => PREV ? `, ${v}` : '';
 await run(`
 CREATE TABLE raw AS
 WITH acct AS (
@@ -731,6 +767,7 @@ SELECT -ordinality::INTEGER AS rid, 0 AS side, 'Lead' AS obj, Id AS id,
 	nz(Phone) AS phone, nz(Title) AS title, nz(Company) AS company,
 	nz(City) AS city, nz(State) AS state, nz(Country) AS country,
 	coalesce(nullif(Website, ''), nullif(Email, '')) AS dom
+	${prevCol('NULL::VARCHAR AS prev')}
 FROM ${csv(org('Lead'))} WITH ORDINALITY
 WHERE coalesce(IsDeleted, 'false') <> 'true' AND nz(Id) IS NOT NULL
 	AND NOT (coalesce(IsConverted, 'false') = 'true'
@@ -739,7 +776,7 @@ UNION ALL
 SELECT -(c.ordinality + 1000000000)::INTEGER, 0, 'Contact', c.Id, nz(c.FirstName), nz(c.LastName), nz(c.Email),
 	NULL, nz(c.Phone), nz(c.Title), a.Name, nz(c.MailingCity),
 	nz(c.MailingState), nz(c.MailingCountry),
-	coalesce(a.Website, nullif(c.Email, ''))
+	coalesce(a.Website, nullif(c.Email, '')) ${prevCol('NULL')}
 FROM ${csv(org('Contact'))} WITH ORDINALITY c LEFT JOIN acct a ON a.Id = c.AccountId
 WHERE coalesce(c.IsDeleted, 'false') <> 'true' AND nz(c.Id) IS NOT NULL
 UNION ALL
@@ -747,6 +784,7 @@ SELECT m.ordinality::INTEGER, 1, 'members', m.MemberId, nz(m.FirstName),
 	nz(m.LastName), nz(m.Email), lower(nz(m.EmailSha256)), nz(m.Phone),
 	nz(m.Title), nz(m.CompanyName), nz(m.City), nz(m.State), nz(m.Country),
 	coalesce(p.Website, nullif(m.Email, ''))
+	${prevCol('nz(m.PreviousCompanyName)')}
 FROM ${csv(opt.members)} WITH ORDINALITY m
 	LEFT JOIN page p ON p.pid = nullif(m.CompanyPageId, '')
 WHERE nz(m.MemberId) IS NOT NULL;
@@ -781,7 +819,8 @@ FROM (SELECT raw, fold(raw) AS n FROM (
 	SELECT DISTINCT title AS raw FROM raw WHERE title IS NOT NULL));
 CREATE TABLE dcomp AS SELECT raw, n, tokens(n) AS t FROM (
 	SELECT company AS raw, company_norm(company) AS n
-	FROM (SELECT DISTINCT company FROM raw WHERE company IS NOT NULL));
+	FROM (SELECT DISTINCT company FROM raw WHERE company IS NOT NULL
+	      ${PREV ? 'UNION SELECT prev FROM raw WHERE prev IS NOT NULL' : ''}));
 CREATE TABLE dcountry AS SELECT d.raw, c.iso2, c.cc, c.trunk,
 	coalesce(c.iso2, fold(d.raw)) AS n
 FROM (SELECT DISTINCT country AS raw FROM raw WHERE country IS NOT NULL) d
@@ -878,6 +917,7 @@ WITH r1 AS (
 		c.iso2, c.cc, c.trunk, c.n AS country,
 		fi.n AS fn, la.n AS ln, ci.n AS city, st.n AS state,
 		ti.t AS title_t, co.n AS company, co.t AS company_t,
+		${PREV ? 'pc.n AS pcompany, pc.t AS pcompany_t,' : ''}
 		ti.n AS title_n, dm.n AS dom, fi.sc AS fn_sc, la.sc AS ln_sc,
 		fi.rom AS fn_rom, la.rom AS ln_rom,
 		ci.sc AS city_sc, ti.sc AS title_sc,
@@ -894,6 +934,7 @@ WITH r1 AS (
 		LEFT JOIN dfold st ON st.raw = r.state
 		LEFT JOIN dtitle ti ON ti.raw = r.title
 		LEFT JOIN dcomp co ON co.raw = r.company
+		${PREV ? 'LEFT JOIN dcomp pc ON pc.raw = r.prev' : ''}
 		LEFT JOIN ddom dm ON dm.raw = r.dom
 		LEFT JOIN phon lf ON lf.v = la.n
 		LEFT JOIN phon ff ON ff.v = fi.n
@@ -971,6 +1012,7 @@ SELECT rid, side, obj, id, fn, ln,
 	     THEN '+' || pcc || nat
 	END AS phone,
 	title_t, title_n, company, company_t, dom, city, state, country,
+	${PREV ? 'pcompany, pcompany_t,' : ''}
 	fn_sc, ln_sc, city_sc, title_sc, state_code, fn_rom, ln_rom,
 	strlen(fn) = length(fn) AS fn_a, strlen(ln) = length(ln) AS ln_a,
 	ln_ph, fn_ph, ln[1:1] AS ln_i, fn[1:1] AS fn_i
@@ -998,11 +1040,14 @@ if (model.prior !== 'none') {
  * count_terms(); the email's term is its hash.  A pair of equal values
  * at the first level weighs log2(m / share) instead of log2(m / u):
  * each directory record gets that weight of its own value (the CRM
- * value it is equal to has the same).
+ * value it is equal to has the same).  previous_company's terms are the
+ * profiles' previous employers: a company many profiles left says less
+ * than one few did, whatever its size today.
  */
 const TERM = { first_name: 'fn', last_name: 'ln', email: 'ehash',
-	phone: 'phone', title: 'title_n', company: 'company', domain: 'dom',
-	city: 'city', state: 'state', country: 'country' };
+	phone: 'phone', title: 'title_n', company: 'company',
+	previous_company: 'pcompany', domain: 'dom', city: 'city',
+	state: 'state', country: 'country' };
 const tfFields = Object.keys(model.comparisons)
 	.filter((f) => model.comparisons[f].tf);
 for (const f of tfFields)
@@ -1184,14 +1229,17 @@ const romanOnly = (across, f, s) => {
 		AND (${s}) < ${num(lv[lv.length - 1].min - 1e-9)}
 		THEN NULL ELSE ${s} END`;
 };
+/* (previous_company: the CRM record's company against the profile's
+ * previous one, see FIELDS) */
 const EQUAL = { first_name: 'c.fn = d.fn', last_name: 'c.ln = d.ln',
 	email: 'c.ehash = d.ehash', phone: 'c.phone = d.phone',
 	title: 'c.title_n = d.title_n', company: 'c.company = d.company',
+	previous_company: 'c.company = d.pcompany',
 	domain: 'c.dom = d.dom', city: 'c.city = d.city', state: 'c.state = d.state',
 	country: 'c.country = d.country' };
 const SIM = { email: 's_email', phone: 's_phone', first_name: 's_fn',
-	last_name: 's_ln', company: 's_company', domain: 's_domain',
-	title: 's_title',
+	last_name: 's_ln', company: 's_company',
+	previous_company: 's_pcompany', domain: 's_domain', title: 's_title',
 	city: 's_city', state: 's_state', country: 's_country' };
 /* the weight of f: with its term-frequency weight when it has one */
 const w = (f, sim) => model.comparisons[f].tf ?
@@ -1274,6 +1322,7 @@ WITH v AS (
 		     WHEN right(c.pdig, 7) = right(d.pdig, 7) THEN 0.5
 		     ELSE 0.0 END AS s_phone,
 		token_set(c.company_t, d.company_t) AS s_company,
+		${PREV ? 'token_set(c.company_t, d.pcompany_t) AS s_pcompany,' : ''}
 		(c.dom = d.dom)::DOUBLE AS s_domain,
 		${unless('c.title_sc <> d.title_sc', 'token_set(c.title_t, d.title_t)')} AS s_title,
 		${unless('c.city_sc <> d.city_sc', '(c.city = d.city)::DOUBLE')} AS s_city,
