@@ -469,7 +469,6 @@ mkdir "$RUN"
 # pairs scored, and the DuckDB peer of issue 4 side by side on the
 # generated data (match_peer), and the 1 M x 10 M speed target (match_scale).
 #
-#
 # The precision and recall targets are checked at the entity level: when
 # the CRM holds a person twice, R21 links whichever record scores best,
 # and that link names the right person (the right badge), while the
