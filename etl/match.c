@@ -45,7 +45,7 @@
 #include "timeutil.h"
 #include "xalloc.h"
 
-/* Canonical fields per model: accounts have the most, 10 (job.c).  12
+/* Canonical fields per model: people have the most, 11 (job.c).  12
  * makes a record (struct rec) two cache lines, 128 bytes: at ten million
  * profiles the 16 of before cost 400 MB more, all of it touched. */
 #define NF_MAX 12

@@ -1662,6 +1662,15 @@ static void company_text(const struct company *c, struct rng *r, int typed,
 		note(nt, "typo-company");
 }
 
+/* a company name as a profile shows it: mostly the bare name, else as
+ * someone typed it (company_text()), in buf (size n) */
+static const char *shown_company(const struct company *c, struct rng *r,
+				 char *buf, size_t n)
+{
+	company_text(c, r, 0, buf, n, NULL);
+	return rpm(r, 700) ? c->base : buf;
+}
+
 /* a website as someone typed it */
 static void website_text(const struct company *c, struct rng *r, int paths,
 			 char *out, size_t n)
@@ -2276,8 +2285,8 @@ static void write_members(const char *dirdir, struct totals *t)
 		if (v.title >= 0)
 			rset(&rw, 3, "%s", gtitles[v.title]);
 		if (shown >= 0 && !rpm(&r, D_NO_COMPANY)) {
-			company_text(&co, &r, 0, buf, sizeof(buf), NULL);
-			rset(&rw, 4, "%s", rpm(&r, 700) ? co.base : buf);
+			rset(&rw, 4, "%s", shown_company(&co, &r, buf,
+							 sizeof(buf)));
 			if (co.has_page && !rpm(&r, D_NO_PAGEID)) {
 				page_id(co.ci, buf, sizeof(buf));
 				rset(&rw, 5, "%s", buf);
@@ -2312,8 +2321,8 @@ static void write_members(const char *dirdir, struct totals *t)
 			struct rng rp = rng_for(T_PREVCO, pid ^ 0x5555);
 
 			company_make((uint64_t)prev, &co);
-			company_text(&co, &rp, 0, buf, sizeof(buf), NULL);
-			rset(&rw, 13, "%s", rpm(&rp, 700) ? co.base : buf);
+			rset(&rw, 13, "%s", shown_company(&co, &rp, buf,
+							  sizeof(buf)));
 		}
 		gz_row(w, &rw, N_(member_cols));
 		t->member++;
