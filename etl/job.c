@@ -975,6 +975,7 @@ static int parse_roi(const struct jctx *c, const struct ynode *rn,
 
 struct model_nodes {
 	double threshold;
+	double candidate_floor;
 	long max_block_pairs;
 	int exclusive;
 	const struct ynode *fields, *blocking, *comparisons, *prior;
@@ -990,6 +991,8 @@ static const struct keydef model_keys[] = {
 	K("prior", VK_NODE, 0, struct model_nodes, prior),
 	KR("max_block_pairs", VK_LONG, struct model_nodes, max_block_pairs,
 	   0, 1000000000000L),
+	KR("candidate_floor", VK_DOUBLE, struct model_nodes, candidate_floor,
+	   -1e6, 1e6),
 	K("exclusive", VK_BOOL, 0, struct model_nodes, exclusive),
 	KEND
 };
@@ -1596,7 +1599,8 @@ out:
 static int parse_model(const struct jctx *c, const struct ynode *mn,
 		       const char *path, struct match_model *m)
 {
-	struct model_nodes nodes = { 0, MATCH_DEFAULT_MAX_BLOCK_PAIRS, -1,
+	struct model_nodes nodes = { 0, MATCH_DEFAULT_CANDIDATE_FLOOR,
+				     MATCH_DEFAULT_MAX_BLOCK_PAIRS, -1,
 				     NULL, NULL, NULL, NULL };
 	size_t i;
 
@@ -1615,6 +1619,7 @@ static int parse_model(const struct jctx *c, const struct ynode *mn,
 	m->enabled = 1;
 	m->threshold = nodes.threshold;
 	m->max_block_pairs = (uint64_t)nodes.max_block_pairs;
+	m->candidate_floor = nodes.candidate_floor;
 	/* rivals weigh odds: without a prior the scores are not odds */
 	if (nodes.exclusive == 1 && m->prior == PRIOR_NONE) {
 		const struct ynode *at = ynode_get(mn, "exclusive");

@@ -180,6 +180,9 @@ enum block_transform {
 #define MATCH_MAX_RULES 32     /* blocking rules per model */
 #define MATCH_MAX_RULE_KEYS 8  /* keys per blocking rule */
 #define MATCH_DEFAULT_MAX_BLOCK_PAIRS 10000
+/* odds of 1 to 16 384 (docs/job-file.md): a pair below them is not worth
+ * an auditor's line, nor a rival's weight */
+#define MATCH_DEFAULT_CANDIDATE_FLOOR -14.0
 
 struct match_blocking {
 	size_t nkeys;
@@ -215,6 +218,9 @@ struct match_model {
 	double prior_probability; /* PRIOR_GIVEN: in (0, 1) */
 	uint64_t max_block_pairs; /* blocks holding more pairs are
 				   * skipped; 0: no limit */
+	double candidate_floor;   /* a pair scoring less is no candidate:
+				   * not in the audit file nor among the
+				   * rivals (match.*.candidate_floor) */
 	int exclusive;     /* a CRM record is one person or company: a pair's
 			    * odds are weighed against the record's other
 			    * candidates (match.*.exclusive, default 1) */

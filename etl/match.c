@@ -187,9 +187,17 @@ _Static_assert(sizeof(struct rec) <= 128, "a record fits two cache lines");
 #define META_PERSONAL 0x20  /* an email at a personal domain */
 #define META_ROMAN 0x40     /* a name romanised from META_SCRIPT */
 
+/*
+ * A side's records, and their sketches (sim.h): record i's are
+ * sk[i * nsk ..], one per field (0: no value) and the email's hash last,
+ * side by side in one array so that a pair can be ruled out from a
+ * cache line or two (pair_bound()) instead of the record and its
+ * strings, which lie all over the arenas.
+ */
 struct side {
 	struct rec *r;
-	size_t n, alloc;
+	uint32_t *sk;
+	size_t n, alloc, nsk;
 	struct arena arena;
 };
 
@@ -197,6 +205,8 @@ static void side_release(struct side *s)
 {
 	if (s->r)
 		(void)munmap(s->r, s->alloc * sizeof(*s->r));
+	if (s->sk)
+		(void)munmap(s->sk, s->alloc * s->nsk * sizeof(*s->sk));
 	arena_release(&s->arena);
 	memset(s, 0, sizeof(*s));
 }
@@ -330,6 +340,21 @@ struct model {
 	unsigned char crossed[MATCH_MAX_RULES]; /* find_swap_keys() */
 	int field_first, field_last; /* fields of the name comparisons, or -1 */
 	int has_implied;            /* a comparison has implied_by */
+	/* each field's sketch (value_sketch()): the kind its comparison
+	 * needs, NONE when it has none or two of different kinds */
+	enum sim_sketch_kind sketch[NF_MAX];
+	double floor;               /* candidate_floor, not over the
+				     * threshold */
+	/* pair_bound()'s tables (bound_tables()): comparison i's best
+	 * weight from level l on is lv_max[lv_at[i] + l] (-INFINITY past
+	 * the last); its steps, the comparisons in the order they are
+	 * bounded (NAMES_STEP: first and last names together), and the
+	 * most the steps from k on can add, rest[k] */
+	double *lv_max;
+	size_t lv_at[NF_MAX];
+	int step[NF_MAX + 1];
+	size_t nsteps;
+	double rest[NF_MAX + 2];
 	struct side crm, dir;
 	uint64_t skipped;
 	/* parent values read through lookups ("Account.Name") */
@@ -412,20 +437,37 @@ static unsigned char value_meta(const struct model *md, size_t f,
 #define NO_VALUE SIZE_MAX
 #define LOOKED_UP ((size_t)1 << (sizeof(size_t) * 8 - 2))
 
+/* Mapping `p` of `from` bytes (NULL: none yet) grown to `to` bytes; it
+ * may move.  Fails like xmalloc(): out of memory, the process ends. */
+static void *mapping_grow(void *p, size_t from, size_t to)
+{
+	p = p ? mremap(p, from, to, MREMAP_MAYMOVE) :
+		mmap(NULL, to, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		xalloc_die();
+#ifdef MADV_HUGEPAGE
+	/* huge pages (see xalloc.h), on the whole mapping: advice on a
+	 * part splits the mapping, and mremap() refuses a range of several
+	 * (EFAULT) */
+	(void)madvise(p, to, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 /*
- * Grows the record array of `s` to at least `need` records, doubling.
- * The array is a mapping of its own, which mremap() grows by moving page
- * tables, never bytes: realloc() copied gigabytes at ten million records
- * (advice on 2 MiB pages inside it had split glibc's mapping in three, so
- * glibc's mremap() failed with EFAULT and it fell back to copying).  The
- * array may move.  Its records are zero until a batch writes them (fresh
- * pages of the mapping), so normalise_batch() need not clear them.
- * Fails like xmalloc(): out of memory, the process ends.
+ * Grows the record and sketch arrays of `s` to at least `need` records,
+ * doubling.  Each array is a mapping of its own, which mremap() grows by
+ * moving page tables, never bytes: realloc() copied gigabytes at ten
+ * million records (advice on 2 MiB pages inside it had split glibc's
+ * mapping in three, so glibc's mremap() failed with EFAULT and it fell
+ * back to copying).  The arrays may move.  They are zero until a batch
+ * writes them (fresh pages of the mappings), so normalise_batch() need
+ * not clear them.  Fails like xmalloc(): out of memory, the process ends.
  */
 static void side_grow(struct side *s, size_t need)
 {
 	size_t alloc = s->alloc ? s->alloc : SIDE_FIRST_BYTES / sizeof(*s->r);
-	void *p;
 
 	while (alloc < need) {
 		if (alloc > SIZE_MAX / 2 / sizeof(*s->r))
@@ -434,20 +476,11 @@ static void side_grow(struct side *s, size_t need)
 	}
 	if (alloc == s->alloc)
 		return;
-	p = s->r ? mremap(s->r, s->alloc * sizeof(*s->r),
-			  alloc * sizeof(*s->r), MREMAP_MAYMOVE) :
-		   mmap(NULL, alloc * sizeof(*s->r), PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		xalloc_die();
-	s->r = p;
+	s->r = mapping_grow(s->r, s->alloc * sizeof(*s->r),
+			    alloc * sizeof(*s->r));
+	s->sk = mapping_grow(s->sk, s->alloc * s->nsk * sizeof(*s->sk),
+			     alloc * s->nsk * sizeof(*s->sk));
 	s->alloc = alloc;
-#ifdef MADV_HUGEPAGE
-	/* huge pages (see xalloc.h), on the whole mapping: advice on a
-	 * part splits the mapping, and mremap() refuses a range of several
-	 * (EFAULT) */
-	(void)madvise(p, alloc * sizeof(*s->r), MADV_HUGEPAGE);
-#endif
 }
 
 /*
@@ -463,11 +496,12 @@ static void side_grow(struct side *s, size_t need)
  * also gives the hash, nor phones, which read the record's country).
  */
 #define MEMO_BITS 17
-#define MEMO_KEY 45   /* longest raw value memoised */
+#define MEMO_KEY 41   /* longest raw value memoised (a slot: 64 bytes) */
 
 struct memo_ent {
 	uint64_t hash;    /* of the field and the raw value; 0: empty */
 	const char *v;    /* the normalised value; NULL: none */
+	uint32_t sk;      /* its sketch (value_sketch()) */
 	unsigned char f, len, meta;
 	char key[MEMO_KEY];
 };
@@ -524,6 +558,8 @@ struct load_batch {
 	struct rec *r;         /* where its records go, in the side's
 				* array; their strings go to the arena of
 				* the thread that normalises the batch */
+	uint32_t *sk;          /* where their sketches go (side.sk) */
+	size_t nsk;
 	int done;              /* under the queue's lock */
 	struct load_batch *next_spare; /* load_file()'s list of joined
 				* batches to fill again */
@@ -784,6 +820,44 @@ static const char *value_dup(const struct model *md, size_t f,
 	       arena_dup(arena, s, len);
 }
 
+/*
+ * The sketch of normalised value `v` of field `f` (meta byte `meta`),
+ * for pair_bound(): sim_sketch() of the kind its comparison needs, with
+ * SIM_SKETCH_FLAG where compare_level() has a rule of its own for the
+ * value: a name that is one letter or not plainly Latin (not compared
+ * as the sketch knows, or counted as missing), a region given as a
+ * code, a personal email address.
+ */
+static uint32_t value_sketch(const struct model *md, size_t f, const char *v,
+			     unsigned meta)
+{
+	uint32_t sk = sim_sketch(md->sketch[f], v, vlen(v));
+
+	switch (md->kind[f]) {
+	case PREP_FIRST_NAME:
+	case PREP_NAME:
+		if (vlen(v) == 1)
+			sk |= SIM_SKETCH_FLAG;
+		/* fall through */
+	case PREP_TEXT:
+	case PREP_CITY:
+		if ((meta & (META_SCRIPT | META_ROMAN)) != SCRIPT_LATIN)
+			sk |= SIM_SKETCH_FLAG;
+		break;
+	case PREP_REGION:
+		if (meta & META_CODE)
+			sk |= SIM_SKETCH_FLAG;
+		break;
+	case PREP_EMAIL:
+		if (meta & META_PERSONAL)
+			sk |= SIM_SKETCH_FLAG;
+		break;
+	default:
+		break;
+	}
+	return sk;
+}
+
 /* Normalises batch `b` (the worker owns it meanwhile) into its place in
  * the side's array, b->r, the strings going to `arena` and the memo of
  * them to `memo` (its strings are in that arena). */
@@ -804,6 +878,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 		memo_refs(md, b, 0, memo, slots[0], hs[0]);
 	for (size_t i = 0; i < b->n; i++) {
 		struct rec *r = &b->r[i];
+		uint32_t *sk = &b->sk[i * b->nsk];
 		const char *country = batch_raw(b, i * nat + 1);
 		struct memo_ent **slot = slots[i & 1];
 		const uint64_t *h = hs[i & 1];
@@ -832,15 +907,20 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 								   : raw[k]);
 				r->hash = arena_dup(arena, tmp.buf,
 						    tmp.len);
+				sk[nf] = sim_sketch(SIM_SKETCH_EXACT, tmp.buf,
+						    tmp.len);
 				continue;
 			}
 			if ((int)f == md->email_field) {
 				struct norm_email e;
 
 				prep_email_hash(raw, len, &tmp);
-				if (tmp.len)
+				if (tmp.len) {
 					r->hash = arena_dup(arena, tmp.buf,
 							    tmp.len);
+					sk[nf] = sim_sketch(SIM_SKETCH_EXACT,
+							    tmp.buf, tmp.len);
+				}
 				/* prep_value()'s address, and value_meta()'s
 				 * byte without looking the domain up again */
 				if (md->kind[f] == PREP_EMAIL &&
@@ -851,6 +931,9 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 								    e.len);
 						r->meta[f] = e.personal ?
 							     META_PERSONAL : 0;
+						sk[f] = value_sketch(md, f,
+								     r->v[f],
+								     r->meta[f]);
 					}
 					continue;
 				}
@@ -868,16 +951,20 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					memcpy(m->key, raw, len);
 					m->v = NULL;
 					m->meta = 0;
+					m->sk = 0;
 					if (tmp.len) {
 						m->v = value_dup(md, f, arena,
 								 tmp.buf,
 								 tmp.len);
 						m->meta = value_meta(md, f,
 								     m->v, rom);
+						m->sk = value_sketch(md, f, m->v,
+								     m->meta);
 					}
 				}
 				r->v[f] = m->v;
 				r->meta[f] = m->meta;
+				sk[f] = m->sk;
 				continue;
 			}
 			rom = prep_value(md->kind[f], raw, len, country, &tmp);
@@ -885,6 +972,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				continue;
 			r->v[f] = value_dup(md, f, arena, tmp.buf, tmp.len);
 			r->meta[f] = value_meta(md, f, r->v[f], rom);
+			sk[f] = value_sketch(md, f, r->v[f], r->meta[f]);
 		}
 	}
 	strbuf_release(&tmp);
@@ -993,6 +1081,8 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 			side_grow(side, q->queued + (*cur)->n);
 		}
 		(*cur)->r = side->r + q->queued;
+		(*cur)->sk = side->sk + q->queued * side->nsk;
+		(*cur)->nsk = side->nsk;
 		q->queued += (*cur)->n;
 		if (!threaded) {
 			normalise_batch(q->md, *cur, &q->arena, &q->memo);
@@ -1921,6 +2011,300 @@ static double score_pair(const struct model *md, const struct rec *a,
 }
 
 /*
+ * The bound: an upper bound of a pair's score from the sketches of the
+ * two records (sim.h) alone.  At 1 M x 10 M a pair is scored once 200
+ * million times, mostly a CRM record against a namesake it shares
+ * nothing else with, and nearly all of the scoring's time goes to
+ * fetching the directory record and its strings from wherever the load
+ * put them.  A pair whose bound lies below its cut (the floor, the
+ * threshold, its record's third candidate: pair_cut()) can be neither
+ * kept nor listed, so it is counted and never fetched.  The bound
+ * follows pair_weights_cut() step by step: each comparison may reach
+ * the levels its similarity bound allows (and missing, or everything,
+ * where compare_level() has a rule the sketch does not know), with the
+ * CRM record's term-frequency weights for the first level; one implied
+ * by another may count as missing; the names may be crossed.
+ */
+enum { REACH_MISSING = 1, REACH_ELSE = 2 };
+
+/* The most comparison `i` can weigh for CRM record `c` when it may be
+ * missing or at its else (`reach`) or at any level whose minimum
+ * similarity is at most `s_ub` (none when s_ub < 0); *first tells
+ * whether the first level is among them. */
+static double reach_weight(const struct model *md, size_t i, uint32_t c,
+			   unsigned reach, double s_ub, int *first)
+{
+	const struct match_comparison *cmp = &md->m->comparisons[i];
+	double best = -INFINITY;
+	size_t l = 0;
+
+	*first = 0;
+	if (reach & REACH_MISSING)
+		best = cmp->missing_weight;
+	if ((reach & REACH_ELSE) && cmp->else_weight > best)
+		best = cmp->else_weight;
+	if (s_ub < 0)
+		return best;
+	while (cmp->method != MM_LEVENSHTEIN && l < cmp->nlevels &&
+	       cmp->levels[l].min > s_ub + 1e-9)
+		l++;
+	if (md->lv_max[md->lv_at[i] + l] > best)
+		best = md->lv_max[md->lv_at[i] + l];
+	if (l == 0 && cmp->nlevels) {
+		size_t at = (size_t)c * md->ntf + (size_t)md->tf_slot[i];
+
+		*first = 1;
+		if (md->tf_slot[i] >= 0 && md->tf_w && md->tf_w[at] > best)
+			best = md->tf_w[at];
+		if (md->tf_slot[i] >= 0 && md->tf_gw && md->tf_gw[at] > best)
+			best = md->tf_gw[at];
+	}
+	return best;
+}
+
+/* The most comparison `i` (of field f) can weigh for CRM record `c`
+ * whose value has sketch x against a directory value of sketch y (hx
+ * and hy: the records' email hashes), as compare_level() decides. */
+static double comparison_bound(const struct model *md, size_t i, uint32_t c,
+			       uint32_t x, uint32_t y, uint32_t hx,
+			       uint32_t hy, int *first)
+{
+	size_t f = md->m->comparisons[i].field_index;
+
+	if ((int)f == md->email_field && (!x || !y)) {
+		if (!hx || !hy)
+			return reach_weight(md, i, c, REACH_MISSING, -1, first);
+		return reach_weight(md, i, c, REACH_ELSE, hx == hy ? 1.0 : 0.0,
+				    first);
+	}
+	if (!x || !y)
+		return reach_weight(md, i, c, REACH_MISSING, -1, first);
+	if ((x | y) & SIM_SKETCH_FLAG) {
+		switch (md->kind[f]) {
+		case PREP_REGION:
+			if ((x ^ y) & SIM_SKETCH_FLAG)
+				return reach_weight(md, i, c, REACH_MISSING,
+						    -1, first);
+			break;  /* both codes: compared as any */
+		case PREP_EMAIL:
+			/* a personal address counts only when equal */
+			return reach_weight(md, i, c, REACH_MISSING,
+					    sim_sketch_bound(md->sketch[f], x,
+							     y) >= 1.0 ? 1.0 :
+					    -1.0, first);
+		default:
+			return reach_weight(md, i, c,
+					    REACH_MISSING | REACH_ELSE, 1.0,
+					    first);
+		}
+	}
+	return reach_weight(md, i, c, REACH_ELSE,
+			    sim_sketch_bound(md->sketch[f], x, y), first);
+}
+
+#define NAMES_STEP (-1)
+
+/* The most the names can weigh for CRM record `c` against sketches y,
+ * straight (w_first + w_last, as pair_bound() found them) or crossed. */
+static double names_bound(const struct model *md, uint32_t c,
+			  const uint32_t *x, const uint32_t *y, double straight)
+{
+	const struct match_model *m = md->m;
+	size_t ff = m->comparisons[md->cmp_first].field_index;
+	size_t fl = m->comparisons[md->cmp_last].field_index;
+	double crossed = md->cross_max;
+	int unused;
+
+	/* the crossed reading weighs no more than cross_max */
+	if (straight < crossed && md->sketch[ff] == md->sketch[fl]) {
+		double b = comparison_bound(md, (size_t)md->cmp_first, c,
+					    x[ff], y[fl], 0, 0, &unused) +
+			   comparison_bound(md, (size_t)md->cmp_last, c,
+					    x[fl], y[ff], 0, 0, &unused);
+
+		if (b < crossed)
+			crossed = b;
+	}
+	return straight > crossed ? straight : crossed;
+}
+
+/*
+ * An upper bound of the score of CRM record `c` and directory record
+ * `d` (pair_weights_cut() gives no more), from their sketches; once the
+ * steps bounded so far and the most the others can add (rest[]) fall
+ * below `cut`, that sum, which is below it too.
+ */
+static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
+			 double cut)
+{
+	const struct match_model *m = md->m;
+	size_t nf = m->nfields;
+	const uint32_t *x = &md->crm.sk[(size_t)c * md->crm.nsk];
+	const uint32_t *y = &md->dir.sk[(size_t)d * md->dir.nsk];
+	double total = md->prior;
+	int first[NF_MAX];
+
+	for (size_t k = 0; k < md->nsteps; k++) {
+		int i = md->step[k];
+		const struct match_comparison *cmp;
+		double w;
+
+		if (total + md->rest[k] < cut)
+			return total + md->rest[k];
+		if (i == NAMES_STEP) {
+			double straight =
+				comparison_bound(md, (size_t)md->cmp_first, c,
+					x[m->comparisons[md->cmp_first].field_index],
+					y[m->comparisons[md->cmp_first].field_index],
+					x[nf], y[nf], &first[md->cmp_first]) +
+				comparison_bound(md, (size_t)md->cmp_last, c,
+					x[m->comparisons[md->cmp_last].field_index],
+					y[m->comparisons[md->cmp_last].field_index],
+					x[nf], y[nf], &first[md->cmp_last]);
+
+			total += names_bound(md, c, x, y, straight);
+			continue;
+		}
+		cmp = &m->comparisons[i];
+		w = comparison_bound(md, (size_t)i, c, x[cmp->field_index],
+				     y[cmp->field_index], x[nf], y[nf],
+				     &first[i]);
+		/* the comparison implying it is bounded before it */
+		if (cmp->implied_by && first[cmp->implied_by - 1] &&
+		    cmp->missing_weight > w)
+			w = cmp->missing_weight;
+		total += w;
+	}
+	return total;
+}
+
+/* The most comparison `i` can weigh for any CRM record. */
+static double weight_max(const struct model *md, size_t i)
+{
+	double best = bound_plain(&md->m->comparisons[i]);
+	int slot = md->tf_slot[i];
+
+	for (size_t c = 0; slot >= 0 && c < md->crm.n; c++) {
+		size_t at = c * md->ntf + (size_t)slot;
+
+		if (md->tf_w && md->tf_w[at] > best)
+			best = md->tf_w[at];
+		if (md->tf_gw && md->tf_gw[at] > best)
+			best = md->tf_gw[at];
+	}
+	return best;
+}
+
+/*
+ * pair_bound()'s tables: each comparison's best weight from each level
+ * on, and the order of the steps: the comparisons that can weigh most
+ * first (the email, the companies), so that a pair that agrees on none
+ * of them is ruled out after a few, each after those it is implied by,
+ * the names together last (first when something is implied by them).
+ * Aborts when out of memory (xalloc).
+ */
+static void bound_tables(struct model *md)
+{
+	const struct match_model *m = md->m;
+	size_t n = m->ncomparisons, nlv = 0, k = 0;
+	double wmax[NF_MAX];
+	unsigned char placed[NF_MAX] = { 0 };
+	int names = md->cmp_first >= 0 && md->cmp_last >= 0, names_first = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nlv += m->comparisons[i].nlevels + 1;
+	md->lv_max = xmalloc((nlv ? nlv : 1) * sizeof(*md->lv_max));
+	nlv = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct match_comparison *cmp = &m->comparisons[i];
+
+		md->lv_at[i] = nlv;
+		md->lv_max[nlv + cmp->nlevels] = -INFINITY;
+		for (size_t l = cmp->nlevels; l-- > 0;)
+			md->lv_max[nlv + l] =
+				cmp->levels[l].weight > md->lv_max[nlv + l + 1] ?
+				cmp->levels[l].weight : md->lv_max[nlv + l + 1];
+		nlv += cmp->nlevels + 1;
+		wmax[i] = weight_max(md, i);
+		if (names && cmp->implied_by &&
+		    ((int)cmp->implied_by - 1 == md->cmp_first ||
+		     (int)cmp->implied_by - 1 == md->cmp_last))
+			names_first = 1;
+	}
+	if (names) {
+		placed[md->cmp_first] = placed[md->cmp_last] = 1;
+		if (names_first)
+			md->step[k++] = NAMES_STEP;
+	}
+	for (;;) {
+		int best = -1;
+
+		for (size_t i = 0; i < n; i++) {
+			size_t by = m->comparisons[i].implied_by;
+
+			if (placed[i] || (by && !placed[by - 1]))
+				continue;
+			if (best < 0 || wmax[i] > wmax[best])
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		placed[best] = 1;
+		md->step[k++] = best;
+	}
+	if (names && !names_first)
+		md->step[k++] = NAMES_STEP;
+	md->nsteps = k;
+	md->rest[k] = 0;
+	while (k-- > 0) {
+		double w = md->step[k] != NAMES_STEP ? wmax[md->step[k]] :
+			   wmax[md->cmp_first] + wmax[md->cmp_last] >
+			   md->cross_max ? wmax[md->cmp_first] +
+			   wmax[md->cmp_last] : md->cross_max;
+
+		md->rest[k] = md->rest[k + 1] + w;
+	}
+}
+
+/* The sketch each field needs (model.sketch). */
+static void find_sketches(struct model *md)
+{
+	const struct match_model *m = md->m;
+	unsigned char set[NF_MAX] = { 0 };
+
+	for (size_t i = 0; i < m->ncomparisons; i++) {
+		size_t f = m->comparisons[i].field_index;
+		enum sim_sketch_kind k = SIM_SKETCH_NONE;
+
+		if (f >= NF_MAX)
+			continue;
+		switch (m->comparisons[i].method) {
+		case MM_EXACT:
+			k = SIM_SKETCH_EXACT;
+			break;
+		case MM_JARO_WINKLER:
+			k = SIM_SKETCH_JARO_WINKLER;
+			break;
+		case MM_TOKEN_SET:
+			k = SIM_SKETCH_TOKEN_SET;
+			break;
+		case MM_EMAIL:
+			k = SIM_SKETCH_EMAIL;
+			break;
+		case MM_PHONE:
+			k = SIM_SKETCH_PHONE;
+			break;
+		case MM_LEVENSHTEIN:
+		case MM_PHONETIC:
+			break;
+		}
+		md->sketch[f] = set[f] && md->sketch[f] != k ? SIM_SKETCH_NONE
+							     : k;
+		set[f] = 1;
+	}
+}
+
+/*
  * printf's "%.3f" of `x`, appended to `out`: the same bytes, without
  * printf's exact decimal expansion (the candidates file formats tens of
  * millions of these).  x * 1000 rounded to the nearest integer is
@@ -2105,6 +2489,7 @@ struct pairs {
 	size_t n, alloc;
 	struct top *top;         /* per CRM record */
 	uint64_t scored;
+	uint64_t bounded;        /* of those, ruled out by pair_bound() */
 	struct rule_stats rules[MATCH_MAX_RULES];
 	struct patterns *patterns; /* NULL, or where to count patterns:
 				    * one table per blocking rule, the rule
@@ -2196,6 +2581,7 @@ struct pair_worker {
 	uint32_t *stamp;         /* pass 1: CRM record -> last d + 1 */
 	struct patterns *patterns; /* pass 1, when training: per rule */
 	int training;
+	int bounded;             /* rule pairs out by pair_bound() */
 	const uint32_t *dstart;  /* pass 2: block g's directory records are */
 	const uint32_t *drecs;   /* drecs[dstart[g] .. dstart[g + 1]) */
 	const uint32_t *crm_block; /* pass 2: [(c * nrules + rule) * 2]:
@@ -2205,13 +2591,16 @@ struct pair_worker {
 
 /* The score a pair of CRM record `t`'s must reach to be kept or to
  * enter its top (this thread's top: the merged one's third score is no
- * lower): -INFINITY while the top is not full. */
+ * lower): the floor while the top is not full. */
 static double cut_of(const struct model *md, const struct top *t)
 {
+	double cut;
+
 	if (t->n < TOP_K)
-		return -INFINITY;
-	return t->score[TOP_K - 1] < md->m->threshold ? t->score[TOP_K - 1]
-						       : md->m->threshold;
+		return md->floor;
+	cut = t->score[TOP_K - 1] < md->m->threshold ? t->score[TOP_K - 1]
+						      : md->m->threshold;
+	return cut > md->floor ? cut : md->floor;
 }
 
 /* Moves worker `w` on to the next chunk of its queue: sets *i and w->to
@@ -2277,26 +2666,34 @@ static void find_blocks(struct pair_worker *w, size_t from, size_t to)
 
 /*
  * Scores the pair of CRM record `c` and directory record `d`, found
- * first by rule `rule`: counts it, keeps it in c's top and, when it
- * reaches the threshold, among the edges.  A pair the early exit
- * finds can reach neither is only counted (training scores all).
+ * first by rule `rule`: counts it, keeps it in c's top when it reaches
+ * the floor and, when it reaches the threshold, among the edges.  A
+ * pair that its bound (pair_bound()) or the early exit finds can reach
+ * neither is only counted (training scores all).
  */
 static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 			    size_t rule)
 {
 	const struct model *md = w->md;
 	const struct rec *a = &md->crm.r[c], *b = &md->dir.r[d];
-	double score, wt[NF_MAX];
+	double score, wt[NF_MAX], cut = -INFINITY;
 	int lvl[NF_MAX], swapped, skipped;
 
-	score = pair_weights_cut(md, a, b, wt, NULL, lvl, &swapped,
-				 w->training ? -INFINITY :
-				 cut_of(md, &w->out.top[c]), &skipped);
-	if (w->training)
-		patterns_add(&w->patterns[rule], pattern_of(md, lvl), 1);
 	w->out.scored++;
 	w->out.rules[rule].pairs++;
-	if (skipped)
+	if (!w->training) {
+		cut = cut_of(md, &w->out.top[c]);
+		if (w->bounded && pair_bound(md, c, d, cut - BOUND_SLACK) <
+				  cut - BOUND_SLACK) {
+			w->out.bounded++;
+			return;
+		}
+	}
+	score = pair_weights_cut(md, a, b, wt, NULL, lvl, &swapped, cut,
+				 &skipped);
+	if (w->training)
+		patterns_add(&w->patterns[rule], pattern_of(md, lvl), 1);
+	if (skipped || score < md->floor)
 		return;
 	top_add(&w->out.top[c], d, score);
 	if (score < md->m->threshold)
@@ -2371,6 +2768,15 @@ static void fetch_rec(const struct rec *r)
 	__builtin_prefetch(p + sizeof(*r) - 1);
 }
 
+/* Starts fetching the sketches of record `i` of side `s`. */
+static void fetch_sketches(const struct side *s, uint32_t i)
+{
+	const char *p = (const char *)&s->sk[(size_t)i * s->nsk];
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + s->nsk * sizeof(*s->sk) - 1);
+}
+
 /* Starts fetching what scoring a pair reads of CRM record `c` but its
  * strings: its record, blocks, top and term-frequency weights. */
 static void fetch_crm(const struct pair_worker *w, uint32_t c)
@@ -2379,6 +2785,7 @@ static void fetch_crm(const struct pair_worker *w, uint32_t c)
 	size_t nrules = md->m->nblocking;
 
 	fetch_rec(&md->crm.r[c]);
+	fetch_sketches(&md->crm, c);
 	__builtin_prefetch(&w->crm_block[(size_t)c * nrules * 2]);
 	__builtin_prefetch(&w->out.top[c]);
 	if (md->tf_w)
@@ -2422,6 +2829,7 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 				uint32_t ahead = w->drecs[j + FETCH_AHEAD];
 
 				__builtin_prefetch(&md->dir.r[ahead]);
+				fetch_sketches(&md->dir, ahead);
 				__builtin_prefetch(&w->dir_block[(size_t)ahead *
 								 nrules]);
 			}
@@ -2603,6 +3011,9 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		w[i].queue = &queue;
 		w[i].hits = xcalloc(bl.n + 1, sizeof(*w[i].hits));
 		w[i].training = patterns != NULL;
+		/* the tests compare the outputs with and without the bound:
+		 * it must never rule out a pair that counts */
+		w[i].bounded = !getenv("CRMSYNC_TEST_NO_BOUND");
 		if (patterns)
 			w[i].patterns = xcalloc(nrules, sizeof(struct patterns));
 	}
@@ -2675,6 +3086,7 @@ static void find_pairs(const struct model *md, struct pairs *p)
 			p->n += o->n;
 		}
 		p->scored += o->scored;
+		p->bounded += o->bounded;
 		for (size_t r = 0; r < nrules; r++)
 			p->rules[r].pairs += o->rules[r].pairs;
 		for (size_t r = 0; patterns && r < nrules; r++) {
@@ -3731,6 +4143,10 @@ static void model_init(struct model *md, const struct match_model *m,
 	if (md->cmp_first >= 0 && md->cmp_last >= 0)
 		md->cross_max = bound_plain(&m->comparisons[md->cmp_first]) +
 				bound_plain(&m->comparisons[md->cmp_last]);
+	find_sketches(md);
+	md->floor = m->candidate_floor < m->threshold ? m->candidate_floor :
+		    m->threshold;
+	md->crm.nsk = md->dir.nsk = m->nfields + 1;
 	find_swap_keys(md);
 	for (size_t f = 0; f < m->nfields && f < NF_MAX; f++) {
 		md->kind[f] = prep_kind_of(m->fields[f].name);
@@ -3743,6 +4159,8 @@ static void model_init(struct model *md, const struct match_model *m,
 
 static void model_release(struct model *md)
 {
+	free(md->lv_max);
+	md->lv_max = NULL;
 	free(md->tf_count);
 	md->tf_count = NULL;
 	free(md->tf_joint);
@@ -4276,6 +4694,7 @@ static int load_model(const struct job *job, struct model *md,
 	set_prior(md);
 	count_terms(md);
 	tf_weights(md);
+	bound_tables(md);
 	ret = 0;
 out:
 	if (ret < 0)
@@ -4380,6 +4799,9 @@ int match_run(const struct job *job, const struct run *run,
 			  (long long)(t2 - t1), (long long)(c2 - c1),
 			  (long long)(clock_real_ms() - t2),
 			  (long long)(cpu_ms() - c2));
+		log_debug("match %s: %llu of the pairs ruled out by their "
+			  "sketches (candidate floor %.3f)", md->label,
+			  (unsigned long long)p.bounded, md->floor);
 		sr->crm_records = md->crm.n;
 		sr->crm_skipped = md->skipped;
 		sr->profiles = md->dir.n;

@@ -854,3 +854,262 @@ double sim_phone(const char *a, size_t alen, const char *b, size_t blen)
 		return 0.5;
 	return 0.0;
 }
+
+/* ---- sketches ---- */
+
+/* FNV-1a over `len` bytes, finished with a multiply-xorshift so that
+ * every bit of the result depends on every byte. */
+static uint64_t sketch_hash(const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+/* The bits set in `x`: __builtin_popcount() is a call into libgcc on
+ * x86-64 without -mpopcnt, and pairs count four of them. */
+static inline uint32_t popcount32(uint32_t x)
+{
+	x -= (x >> 1) & 0x55555555u;
+	x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0fu;
+	return (x * 0x01010101u) >> 24;
+}
+
+/* The low `bits` bits of the hash of `len` bytes at `s`. */
+static uint32_t sketch_bits(const void *s, size_t len, unsigned bits)
+{
+	return (uint32_t)(sketch_hash(s, len) & ((1u << bits) - 1));
+}
+
+/*
+ * Jaro-Winkler: bit 29 set when the value is bounded (ASCII, 1..63
+ * bytes), bits 23-28 its length, 18-22 its first byte's code, 0-17 the
+ * letters it holds: the 17 commonest in names one bit each, every other
+ * byte the last bit.  A letter of one absent from the other is a
+ * character Jaro cannot match.
+ */
+#define JW_BOUNDED (1u << 29)
+#define JW_LEN(s) (((s) >> 23) & 63)
+#define JW_FIRST(s) (((s) >> 18) & 31)
+#define JW_MASK(s) ((s) & 0x3ffff)
+
+static unsigned jw_letter_bit(unsigned char c)
+{
+	static const char own[] = "abcdeghiklmnorstu";
+	const char *at = c ? strchr(own, c) : NULL;
+
+	return at ? (unsigned)(at - own) : 17;
+}
+
+static uint32_t sketch_jaro_winkler(const unsigned char *s, size_t len)
+{
+	uint32_t mask = 0, first;
+
+	if (!len || len > 63 || !is_ascii((const char *)s, len))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		mask |= 1u << jw_letter_bit(s[i]);
+	first = s[0] >= 'a' && s[0] <= 'z' ? s[0] - 'a' : 26 + s[0] % 6;
+	return JW_BOUNDED | (uint32_t)len << 23 | first << 18 | mask;
+}
+
+static double bound_jaro_winkler(uint32_t a, uint32_t b)
+{
+	uint32_t la = JW_LEN(a), lb = JW_LEN(b), c;
+	uint32_t ma = JW_MASK(a), mb = JW_MASK(b);
+	uint32_t only_a = popcount32(ma & ~mb);
+	uint32_t only_b = popcount32(mb & ~ma);
+	double jaro;
+	size_t pre;
+
+	if (!(a & b & JW_BOUNDED))
+		return 1.0;
+	/* each letter bit one holds and the other lacks is at least one
+	 * character without a match */
+	c = la < lb ? la : lb;
+	if (la - only_a < c)
+		c = la - only_a;
+	if (lb - only_b < c)
+		c = lb - only_b;
+	if (!c)
+		return 0.0;
+	jaro = jaro_of(c, 0, la, lb);
+	/* the boost only grows with Jaro's similarity: applying it from
+	 * 0.7 on keeps the bound above when the true one is just 0.7 */
+	if (jaro < 0.7)
+		return jaro;
+	pre = JW_FIRST(a) != JW_FIRST(b) ? 0 : c < 4 ? c : 4;
+	return jaro + (double)pre * 0.1 * (1.0 - jaro);
+}
+
+/*
+ * Token set: bit 29 bounded (at most 31 distinct words), bits 24-28 the
+ * number of distinct words, 0-23 a bit for each word's hash.  Words of
+ * one that collide on a bit are counted by the gap between the number
+ * of words and of bits.
+ */
+#define TS_BOUNDED (1u << 29)
+#define TS_COUNT(s) (((s) >> 24) & 31)
+#define TS_MASK(s) ((s) & 0xffffff)
+
+static uint32_t sketch_token_set(const char *s, size_t len)
+{
+	struct sim_word w[SIM_MAX_TOKENS];
+	size_t n = sim_words(s, len, w);
+	uint32_t mask = 0;
+
+	if (n > 31)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		mask |= 1u << (sketch_hash(s + w[i].off, w[i].len) % 24);
+	return TS_BOUNDED | (uint32_t)n << 24 | mask;
+}
+
+static double bound_token_set(uint32_t a, uint32_t b)
+{
+	uint32_t na = TS_COUNT(a), nb = TS_COUNT(b), both, k;
+
+	if (!(a & b & TS_BOUNDED))
+		return 1.0;
+	if (!na || !nb)
+		return na == nb ? 1.0 : 0.0;
+	both = popcount32(TS_MASK(a) & TS_MASK(b));
+	k = na < nb ? na : nb;
+	if (both + na - popcount32(TS_MASK(a)) < k)
+		k = both + na - popcount32(TS_MASK(a));
+	if (both + nb - popcount32(TS_MASK(b)) < k)
+		k = both + nb - popcount32(TS_MASK(b));
+	return (double)k / (double)(na + nb - k);
+}
+
+/*
+ * Email: bit 29 the value holds an '@', bits 20-28 the address's hash,
+ * bit 19 a local part is there, 10-18 its hash, bit 9 the domain is
+ * more than the '@', 0-8 its hash: sim_email()'s three levels.
+ */
+#define EM_AT (1u << 29)
+#define EM_ADDR(s) (((s) >> 20) & 511)
+#define EM_HAS_LOCAL (1u << 19)
+#define EM_LOCAL(s) (((s) >> 10) & 511)
+#define EM_HAS_DOMAIN (1u << 9)
+#define EM_DOMAIN(s) ((s) & 511)
+
+static uint32_t sketch_email(const char *s, size_t len)
+{
+	const char *at = memchr(s, '@', len);
+	size_t local;
+	uint32_t sk;
+
+	if (!at)
+		return 0;
+	local = (size_t)(at - s);
+	sk = EM_AT | sketch_bits(s, len, 9) << 20;
+	if (local)
+		sk |= EM_HAS_LOCAL | sketch_bits(s, local, 9) << 10;
+	if (len - local > 1)
+		sk |= EM_HAS_DOMAIN | sketch_bits(at, len - local, 9);
+	return sk;
+}
+
+static double bound_email(uint32_t a, uint32_t b)
+{
+	if (!(a & b & EM_AT))
+		return 0.0;
+	if (EM_ADDR(a) == EM_ADDR(b))
+		return 1.0;
+	if ((a & b & EM_HAS_LOCAL) && EM_LOCAL(a) == EM_LOCAL(b))
+		return 0.75;
+	if ((a & b & EM_HAS_DOMAIN) && EM_DOMAIN(a) == EM_DOMAIN(b))
+		return 0.5;
+	return 0.0;
+}
+
+/*
+ * Phone: bit 29 at least 7 digits, bit 28 at least 10, bits 19-27 the
+ * hash of all the digits, 10-18 of the last 10, 0-9 of the last 7:
+ * sim_phone()'s three levels.
+ */
+#define PH_7 (1u << 29)
+#define PH_10 (1u << 28)
+#define PH_ALL(s) (((s) >> 19) & 511)
+#define PH_LAST10(s) (((s) >> 10) & 511)
+#define PH_LAST7(s) ((s) & 1023)
+
+static uint32_t sketch_phone(const char *s, size_t len)
+{
+	char d[32];
+	size_t n = phone_digits(s, len, d);
+	uint32_t sk;
+
+	if (n < 7)
+		return 0;
+	sk = PH_7 | sketch_bits(d, n, 9) << 19 | sketch_bits(d + n - 7, 7, 10);
+	if (n >= 10)
+		sk |= PH_10 | sketch_bits(d + n - 10, 10, 9) << 10;
+	return sk;
+}
+
+static double bound_phone(uint32_t a, uint32_t b)
+{
+	if (!(a & b & PH_7))
+		return 0.0;
+	if (PH_ALL(a) == PH_ALL(b))
+		return 1.0;
+	if ((a & b & PH_10) && PH_LAST10(a) == PH_LAST10(b))
+		return 0.75;
+	return PH_LAST7(a) == PH_LAST7(b) ? 0.5 : 0.0;
+}
+
+uint32_t sim_sketch(enum sim_sketch_kind kind, const char *s, size_t len)
+{
+	uint32_t sk = 0;
+
+	switch (kind) {
+	case SIM_SKETCH_NONE:
+		break;
+	case SIM_SKETCH_EXACT:
+		sk = sketch_bits(s, len, 30);
+		break;
+	case SIM_SKETCH_JARO_WINKLER:
+		sk = sketch_jaro_winkler((const unsigned char *)s, len);
+		break;
+	case SIM_SKETCH_TOKEN_SET:
+		sk = sketch_token_set(s, len);
+		break;
+	case SIM_SKETCH_EMAIL:
+		sk = sketch_email(s, len);
+		break;
+	case SIM_SKETCH_PHONE:
+		sk = sketch_phone(s, len);
+		break;
+	}
+	return SIM_SKETCH_PRESENT | sk;
+}
+
+double sim_sketch_bound(enum sim_sketch_kind kind, uint32_t a, uint32_t b)
+{
+	a &= ~(SIM_SKETCH_PRESENT | SIM_SKETCH_FLAG);
+	b &= ~(SIM_SKETCH_PRESENT | SIM_SKETCH_FLAG);
+	switch (kind) {
+	case SIM_SKETCH_NONE:
+		break;
+	case SIM_SKETCH_EXACT:
+		return a == b;
+	case SIM_SKETCH_JARO_WINKLER:
+		return bound_jaro_winkler(a, b);
+	case SIM_SKETCH_TOKEN_SET:
+		return bound_token_set(a, b);
+	case SIM_SKETCH_EMAIL:
+		return bound_email(a, b);
+	case SIM_SKETCH_PHONE:
+		return bound_phone(a, b);
+	}
+	return 1.0;
+}

@@ -140,4 +140,44 @@ double sim_email(const char *a, size_t alen, const char *b, size_t blen);
  */
 double sim_phone(const char *a, size_t alen, const char *b, size_t blen);
 
+/*
+ * Sketches: 32 bits per value that tell how similar two values can be
+ * at most, so that a caller scoring hundreds of millions of pairs can
+ * rule most of them out from two words it keeps side by side, without
+ * reading the strings (which lie all over memory).
+ *
+ * sim_sketch() summarises a value for one kind of comparison;
+ * sim_sketch_bound() takes two sketches of that kind and returns a
+ * number never below the similarity of the two values (sim_email(),
+ * sim_phone(), sim_jaro_winkler(), sim_token_set(), or 1 / 0 for
+ * equal / not), give or take rounding (callers leave a margin of
+ * 1e-9).  Equal values always get equal sketches; different values may
+ * too (the hashes are short), which only makes the bound looser.  When
+ * a sketch cannot tell (a name that is not ASCII or longer than 63
+ * bytes, more than 31 words) the bound is 1.
+ *
+ * A sketch always has SIM_SKETCH_PRESENT set, so a caller may keep 0
+ * for "no value".  SIM_SKETCH_FLAG is the caller's: sim_sketch() leaves
+ * it clear and sim_sketch_bound() ignores it.
+ */
+enum sim_sketch_kind {
+	SIM_SKETCH_NONE,         /* no bound: sim_sketch_bound() gives 1 */
+	SIM_SKETCH_EXACT,        /* equal or not */
+	SIM_SKETCH_JARO_WINKLER,
+	SIM_SKETCH_TOKEN_SET,
+	SIM_SKETCH_EMAIL,
+	SIM_SKETCH_PHONE,
+};
+
+#define SIM_SKETCH_PRESENT 0x80000000u
+#define SIM_SKETCH_FLAG 0x40000000u
+
+/* The sketch of the `len` bytes at `s` for comparisons of `kind`.
+ * Can't fail. */
+uint32_t sim_sketch(enum sim_sketch_kind kind, const char *s, size_t len);
+
+/* An upper bound of the similarity of two values from their sketches
+ * `a` and `b` (both made by sim_sketch() for `kind`).  Can't fail. */
+double sim_sketch_bound(enum sim_sketch_kind kind, uint32_t a, uint32_t b);
+
 #endif

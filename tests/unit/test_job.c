@@ -350,6 +350,8 @@ static void test_demo(void)
 	ok(st->people.ncomparisons >= 5, "people model has comparisons");
 	ok(st->people.prior == PRIOR_AUTO && st->people.max_block_pairs ==
 	   MATCH_DEFAULT_MAX_BLOCK_PAIRS, "prior and block cap default");
+	ok(st->people.candidate_floor == MATCH_DEFAULT_CANDIDATE_FLOOR &&
+	   st->accounts.candidate_floor == -14.0, "candidate floor default");
 	ok(st->people.comparisons[2].term_frequency &&
 	   !st->people.comparisons[0].term_frequency,
 	   "term_frequency read per comparison");

@@ -418,12 +418,151 @@ static void test_jw_bound(void)
 	   "jw bound: not ASCII, no bound");
 }
 
+/* A value of kind `kind` for the sketch tests: names over a small or a
+ * large alphabet, word lists, addresses and numbers from small
+ * vocabularies, so that many pairs share letters, words or parts. */
+static size_t random_value(enum sim_sketch_kind kind, char *s, unsigned *seed)
+{
+	static const char *const words[] = {
+		"acme", "sales", "manager", "global", "director", "north",
+		"data", "vp", "of", "a", "b", "systems",
+	};
+	size_t n = 0, k;
+
+#define NEXT() (*seed = *seed * 1103515245 + 12345, *seed >> 16)
+	switch (kind) {
+	case SIM_SKETCH_TOKEN_SET:
+		k = NEXT() % 5;
+		for (size_t i = 0; i < k; i++) {
+			const char *w = words[NEXT() % 12];
+
+			if (n)
+				s[n++] = ' ';
+			memcpy(s + n, w, strlen(w));
+			n += strlen(w);
+		}
+		break;
+	case SIM_SKETCH_EMAIL:
+		k = NEXT() % 3;
+		n = (size_t)sprintf(s, "%s", k ? "jo" : "");
+		n += (size_t)sprintf(s + n, "%s", NEXT() % 2 ? "e" : "");
+		n += (size_t)sprintf(s + n, "@%s", words[NEXT() % 4]);
+		if (NEXT() % 5 == 0)
+			n = (size_t)sprintf(s, "%s", NEXT() % 2 ? "@" : "x@");
+		break;
+	case SIM_SKETCH_PHONE:
+		k = 5 + NEXT() % 8;
+		for (size_t i = 0; i < k; i++)
+			s[n++] = (char)('0' + (i < k - 7 ? NEXT() % 2 :
+					       NEXT() % 3));
+		break;
+	default:
+		k = NEXT() % 4 ? 9 : 70;
+		k = 1 + NEXT() % k;
+		for (size_t i = 0; i < k; i++)
+			s[n++] = (char)('a' + NEXT() % (*seed % 3 ? 6 : 26));
+		break;
+	}
+#undef NEXT
+	return n;
+}
+
+/* The similarity that a sketch of `kind` bounds. */
+static double sketched_sim(enum sim_sketch_kind kind, const char *a, size_t n,
+			   const char *b, size_t m)
+{
+	switch (kind) {
+	case SIM_SKETCH_JARO_WINKLER:
+		return sim_jaro_winkler(a, n, b, m);
+	case SIM_SKETCH_TOKEN_SET:
+		return sim_token_set(a, n, b, m);
+	case SIM_SKETCH_EMAIL:
+		return sim_email(a, n, b, m);
+	case SIM_SKETCH_PHONE:
+		return sim_phone(a, n, b, m);
+	default:
+		return n == m && !memcmp(a, b, n);
+	}
+}
+
+/*
+ * Sketches (sim_sketch_bound()) never fall under the similarity they
+ * bound, on random pairs of each kind where half of the second values
+ * are the first with one byte changed; and they do rule pairs out,
+ * which is what they are for.
+ */
+static void test_sketches(void)
+{
+	static const enum sim_sketch_kind kinds[] = {
+		SIM_SKETCH_EXACT, SIM_SKETCH_JARO_WINKLER,
+		SIM_SKETCH_TOKEN_SET, SIM_SKETCH_EMAIL, SIM_SKETCH_PHONE,
+	};
+	static const char *const names[] = {
+		"exact", "jaro_winkler", "token_set", "email", "phone",
+	};
+	unsigned seed = 99;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+		int under = 0, told = 0;
+
+		for (int t = 0; t < 20000; t++) {
+			char a[128], b[128];
+			size_t n = random_value(kinds[k], a, &seed), m;
+			uint32_t sa, sb;
+			double x, ub;
+
+			if (t % 2 && n) {
+				memcpy(b, a, n);
+				m = n;
+				b[(seed >> 8) % n] = (char)('a' + t % 7);
+			} else {
+				m = random_value(kinds[k], b, &seed);
+			}
+			sa = sim_sketch(kinds[k], a, n);
+			sb = sim_sketch(kinds[k], b, m);
+			x = sketched_sim(kinds[k], a, n, b, m);
+			ub = sim_sketch_bound(kinds[k], sa, sb);
+			if (ub < x - 1e-9 && under++ < 5)
+				printf("# %s sketch '%.*s' '%.*s': %f under "
+				       "%f\n", names[k], (int)n, a, (int)m, b,
+				       ub, x);
+			told += ub < 1.0 && ub < x + 0.2;
+		}
+		is_int(under, 0, "%s sketch: never under the similarity",
+		       names[k]);
+		ok(told > 2000, "%s sketch: a bound under 1 near the "
+		   "similarity for %d of 20000 pairs", names[k], told);
+	}
+	ok((sim_sketch(SIM_SKETCH_EXACT, "x", 1) & SIM_SKETCH_PRESENT) &&
+	   !(sim_sketch(SIM_SKETCH_NONE, "x", 1) & SIM_SKETCH_FLAG),
+	   "sketch: present, the caller's flag clear");
+	ok(sim_sketch_bound(SIM_SKETCH_NONE, SIM_SKETCH_PRESENT,
+			    SIM_SKETCH_PRESENT) == 1.0, "sketch: none, no bound");
+	ok(sim_sketch_bound(SIM_SKETCH_JARO_WINKLER,
+			    sim_sketch(SIM_SKETCH_JARO_WINKLER, "josé", 5),
+			    sim_sketch(SIM_SKETCH_JARO_WINKLER, "jose", 4)) ==
+	   1.0, "jw sketch: not ASCII, no bound");
+	ok(sim_sketch_bound(SIM_SKETCH_JARO_WINKLER,
+			    sim_sketch(SIM_SKETCH_JARO_WINKLER, "john", 4),
+			    sim_sketch(SIM_SKETCH_JARO_WINKLER, "smith", 5)) <
+	   0.8, "jw sketch: john / smith under the lowest level");
+	ok(sim_sketch_bound(SIM_SKETCH_EMAIL,
+			    sim_sketch(SIM_SKETCH_EMAIL, "jo@acme.com", 11),
+			    sim_sketch(SIM_SKETCH_EMAIL, "jo@gmail.com", 12)) ==
+	   0.75, "email sketch: the same local part");
+	ok(sim_sketch_bound(SIM_SKETCH_PHONE,
+			    sim_sketch(SIM_SKETCH_PHONE, "+14155550100", 12),
+			    sim_sketch(SIM_SKETCH_PHONE, "+33155550100", 12)) <=
+	   0.5, "phone sketch: the same last 7 digits at most");
+}
+
 int main(void)
 {
 	test_jaro_winkler();
 	test_jw_paths();
 	test_jw_long();
 	test_jw_bound();
+	test_sketches();
 	test_levenshtein();
 	test_token_set();
 	test_words();
