@@ -188,16 +188,24 @@ _Static_assert(sizeof(struct rec) <= 128, "a record fits two cache lines");
 #define META_ROMAN 0x40     /* a name romanised from META_SCRIPT */
 
 /*
- * A side's records, and their sketches (sim.h): record i's are
- * sk[i * nsk ..], one per field (0: no value) and the email's hash last,
- * side by side in one array so that a pair can be ruled out from a
- * cache line or two (pair_bound()) instead of the record and its
- * strings, which lie all over the arenas.
+ * What pair_bound() reads of a record: the sketch (sim.h) of each value
+ * (0: none; SK_HASH: of the email's hash) and its meta byte, in one
+ * cache line.  A side keeps them side by side, so that a pair can be
+ * ruled out from two lines instead of the records and their strings,
+ * which lie all over the arenas.
  */
+#define SK_HASH NF_MAX
+
+struct sketches {
+	uint32_t sk[NF_MAX + 1];
+	unsigned char meta[NF_MAX];
+};
+_Static_assert(sizeof(struct sketches) == 64, "sketches fill a cache line");
+
 struct side {
 	struct rec *r;
-	uint32_t *sk;
-	size_t n, alloc, nsk;
+	struct sketches *sk;   /* sk[i]: record i's */
+	size_t n, alloc;
 	struct arena arena;
 };
 
@@ -206,7 +214,7 @@ static void side_release(struct side *s)
 	if (s->r)
 		(void)munmap(s->r, s->alloc * sizeof(*s->r));
 	if (s->sk)
-		(void)munmap(s->sk, s->alloc * s->nsk * sizeof(*s->sk));
+		(void)munmap(s->sk, s->alloc * sizeof(*s->sk));
 	arena_release(&s->arena);
 	memset(s, 0, sizeof(*s));
 }
@@ -349,12 +357,14 @@ struct model {
 	 * weight from level l on is lv_max[lv_at[i] + l] (-INFINITY past
 	 * the last); its steps, the comparisons in the order they are
 	 * bounded (NAMES_STEP: first and last names together), and the
-	 * most the steps from k on can add, rest[k] */
+	 * most the steps from k on can add for CRM record c,
+	 * rest[c * (nsteps + 1) + k] (its term frequencies: a common name
+	 * can add less than the rarest) */
 	double *lv_max;
 	size_t lv_at[NF_MAX];
 	int step[NF_MAX + 1];
 	size_t nsteps;
-	double rest[NF_MAX + 2];
+	double *rest;
 	struct side crm, dir;
 	uint64_t skipped;
 	/* parent values read through lookups ("Account.Name") */
@@ -478,8 +488,8 @@ static void side_grow(struct side *s, size_t need)
 		return;
 	s->r = mapping_grow(s->r, s->alloc * sizeof(*s->r),
 			    alloc * sizeof(*s->r));
-	s->sk = mapping_grow(s->sk, s->alloc * s->nsk * sizeof(*s->sk),
-			     alloc * s->nsk * sizeof(*s->sk));
+	s->sk = mapping_grow(s->sk, s->alloc * sizeof(*s->sk),
+			     alloc * sizeof(*s->sk));
 	s->alloc = alloc;
 }
 
@@ -558,8 +568,7 @@ struct load_batch {
 	struct rec *r;         /* where its records go, in the side's
 				* array; their strings go to the arena of
 				* the thread that normalises the batch */
-	uint32_t *sk;          /* where their sketches go (side.sk) */
-	size_t nsk;
+	struct sketches *sk;   /* where their sketches go (side.sk) */
 	int done;              /* under the queue's lock */
 	struct load_batch *next_spare; /* load_file()'s list of joined
 				* batches to fill again */
@@ -821,40 +830,18 @@ static const char *value_dup(const struct model *md, size_t f,
 }
 
 /*
- * The sketch of normalised value `v` of field `f` (meta byte `meta`),
- * for pair_bound(): sim_sketch() of the kind its comparison needs, with
- * SIM_SKETCH_FLAG where compare_level() has a rule of its own for the
- * value: a name that is one letter or not plainly Latin (not compared
- * as the sketch knows, or counted as missing), a region given as a
- * code, a personal email address.
+ * The sketch of normalised value `v` of field `f`, for pair_bound():
+ * sim_sketch() of the kind its comparison needs, with SIM_SKETCH_FLAG
+ * on a name of one letter (an initial: compare_level() compares first
+ * names that way only by their initials).
  */
-static uint32_t value_sketch(const struct model *md, size_t f, const char *v,
-			     unsigned meta)
+static uint32_t value_sketch(const struct model *md, size_t f, const char *v)
 {
 	uint32_t sk = sim_sketch(md->sketch[f], v, vlen(v));
 
-	switch (md->kind[f]) {
-	case PREP_FIRST_NAME:
-	case PREP_NAME:
-		if (vlen(v) == 1)
-			sk |= SIM_SKETCH_FLAG;
-		/* fall through */
-	case PREP_TEXT:
-	case PREP_CITY:
-		if ((meta & (META_SCRIPT | META_ROMAN)) != SCRIPT_LATIN)
-			sk |= SIM_SKETCH_FLAG;
-		break;
-	case PREP_REGION:
-		if (meta & META_CODE)
-			sk |= SIM_SKETCH_FLAG;
-		break;
-	case PREP_EMAIL:
-		if (meta & META_PERSONAL)
-			sk |= SIM_SKETCH_FLAG;
-		break;
-	default:
-		break;
-	}
+	if ((md->kind[f] == PREP_FIRST_NAME || md->kind[f] == PREP_NAME) &&
+	    vlen(v) == 1)
+		sk |= SIM_SKETCH_FLAG;
 	return sk;
 }
 
@@ -878,7 +865,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 		memo_refs(md, b, 0, memo, slots[0], hs[0]);
 	for (size_t i = 0; i < b->n; i++) {
 		struct rec *r = &b->r[i];
-		uint32_t *sk = &b->sk[i * b->nsk];
+		uint32_t *sk = b->sk[i].sk;
+		unsigned char *meta = b->sk[i].meta;
 		const char *country = batch_raw(b, i * nat + 1);
 		struct memo_ent **slot = slots[i & 1];
 		const uint64_t *h = hs[i & 1];
@@ -907,7 +895,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 								   : raw[k]);
 				r->hash = arena_dup(arena, tmp.buf,
 						    tmp.len);
-				sk[nf] = sim_sketch(SIM_SKETCH_EXACT, tmp.buf,
+				sk[SK_HASH] = sim_sketch(SIM_SKETCH_EXACT, tmp.buf,
 						    tmp.len);
 				continue;
 			}
@@ -918,7 +906,7 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				if (tmp.len) {
 					r->hash = arena_dup(arena, tmp.buf,
 							    tmp.len);
-					sk[nf] = sim_sketch(SIM_SKETCH_EXACT,
+					sk[SK_HASH] = sim_sketch(SIM_SKETCH_EXACT,
 							    tmp.buf, tmp.len);
 				}
 				/* prep_value()'s address, and value_meta()'s
@@ -932,8 +920,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 						r->meta[f] = e.personal ?
 							     META_PERSONAL : 0;
 						sk[f] = value_sketch(md, f,
-								     r->v[f],
-								     r->meta[f]);
+								     r->v[f]);
+						meta[f] = r->meta[f];
 					}
 					continue;
 				}
@@ -958,13 +946,13 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 								 tmp.len);
 						m->meta = value_meta(md, f,
 								     m->v, rom);
-						m->sk = value_sketch(md, f, m->v,
-								     m->meta);
+						m->sk = value_sketch(md, f, m->v);
 					}
 				}
 				r->v[f] = m->v;
 				r->meta[f] = m->meta;
 				sk[f] = m->sk;
+				meta[f] = m->meta;
 				continue;
 			}
 			rom = prep_value(md->kind[f], raw, len, country, &tmp);
@@ -972,7 +960,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				continue;
 			r->v[f] = value_dup(md, f, arena, tmp.buf, tmp.len);
 			r->meta[f] = value_meta(md, f, r->v[f], rom);
-			sk[f] = value_sketch(md, f, r->v[f], r->meta[f]);
+			sk[f] = value_sketch(md, f, r->v[f]);
+			meta[f] = r->meta[f];
 		}
 	}
 	strbuf_release(&tmp);
@@ -1081,8 +1070,7 @@ static void queue_flush(struct load_queue *q, struct load_batch **cur,
 			side_grow(side, q->queued + (*cur)->n);
 		}
 		(*cur)->r = side->r + q->queued;
-		(*cur)->sk = side->sk + q->queued * side->nsk;
-		(*cur)->nsk = side->nsk;
+		(*cur)->sk = side->sk + q->queued;
 		q->queued += (*cur)->n;
 		if (!threaded) {
 			normalise_batch(q->md, *cur, &q->arena, &q->memo);
@@ -2062,44 +2050,65 @@ static double reach_weight(const struct model *md, size_t i, uint32_t c,
 	return best;
 }
 
-/* The most comparison `i` (of field f) can weigh for CRM record `c`
- * whose value has sketch x against a directory value of sketch y (hx
- * and hy: the records' email hashes), as compare_level() decides. */
+/*
+ * The most comparison `i` can weigh for CRM record `c` whose value of
+ * field fx (sketches x) meets the directory value of field fy (sketches
+ * y): fx and fy are the comparison's field but for the names crossed.
+ * compare_level()'s rules, on what the sketches and meta bytes tell.
+ */
 static double comparison_bound(const struct model *md, size_t i, uint32_t c,
-			       uint32_t x, uint32_t y, uint32_t hx,
-			       uint32_t hy, int *first)
+			       const struct sketches *x, size_t fx,
+			       const struct sketches *y, size_t fy, int *first)
 {
 	size_t f = md->m->comparisons[i].field_index;
+	uint32_t a = x->sk[fx], b = y->sk[fy];
+	unsigned ma = x->meta[fx], mb = y->meta[fy];
+	unsigned reach = REACH_ELSE;
 
-	if ((int)f == md->email_field && (!x || !y)) {
-		if (!hx || !hy)
+	if ((int)f == md->email_field && (!a || !b)) {
+		uint32_t ha = x->sk[SK_HASH], hb = y->sk[SK_HASH];
+
+		if (!ha || !hb)
 			return reach_weight(md, i, c, REACH_MISSING, -1, first);
-		return reach_weight(md, i, c, REACH_ELSE, hx == hy ? 1.0 : 0.0,
+		return reach_weight(md, i, c, REACH_ELSE, ha == hb ? 1.0 : 0.0,
 				    first);
 	}
-	if (!x || !y)
+	if (!a || !b)
 		return reach_weight(md, i, c, REACH_MISSING, -1, first);
-	if ((x | y) & SIM_SKETCH_FLAG) {
-		switch (md->kind[f]) {
-		case PREP_REGION:
-			if ((x ^ y) & SIM_SKETCH_FLAG)
-				return reach_weight(md, i, c, REACH_MISSING,
-						    -1, first);
-			break;  /* both codes: compared as any */
-		case PREP_EMAIL:
-			/* a personal address counts only when equal */
-			return reach_weight(md, i, c, REACH_MISSING,
-					    sim_sketch_bound(md->sketch[f], x,
-							     y) >= 1.0 ? 1.0 :
-					    -1.0, first);
-		default:
+	switch (md->kind[f]) {
+	case PREP_FIRST_NAME:
+		if ((a | b) & SIM_SKETCH_FLAG)
 			return reach_weight(md, i, c,
-					    REACH_MISSING | REACH_ELSE, 1.0,
+					    REACH_MISSING | REACH_ELSE, -1,
 					    first);
-		}
+		/* fall through */
+	case PREP_NAME:
+	case PREP_TEXT:
+	case PREP_CITY:
+		if ((ma & META_SCRIPT) == (mb & META_SCRIPT))
+			break;
+		if (!latin_letters(ma) || !latin_letters(mb))
+			return reach_weight(md, i, c, REACH_MISSING, -1, first);
+		if (!reliable_roman(ma) || !reliable_roman(mb))
+			reach = REACH_MISSING;
+		break;
+	case PREP_REGION:
+		if ((ma & META_CODE) != (mb & META_CODE))
+			return reach_weight(md, i, c, REACH_MISSING, -1, first);
+		break;
+	case PREP_EMAIL:
+		/* a personal address counts only when equal */
+		if ((ma | mb) & META_PERSONAL)
+			return reach_weight(md, i, c, REACH_MISSING,
+					    sim_sketch_bound(md->sketch[f], a,
+							     b) >= 1.0 ? 1.0 :
+					    -1.0, first);
+		break;
+	default:
+		break;
 	}
-	return reach_weight(md, i, c, REACH_ELSE,
-			    sim_sketch_bound(md->sketch[f], x, y), first);
+	return reach_weight(md, i, c, reach,
+			    sim_sketch_bound(md->sketch[f], a, b), first);
 }
 
 #define NAMES_STEP (-1)
@@ -2107,7 +2116,8 @@ static double comparison_bound(const struct model *md, size_t i, uint32_t c,
 /* The most the names can weigh for CRM record `c` against sketches y,
  * straight (w_first + w_last, as pair_bound() found them) or crossed. */
 static double names_bound(const struct model *md, uint32_t c,
-			  const uint32_t *x, const uint32_t *y, double straight)
+			  const struct sketches *x, const struct sketches *y,
+			  double straight)
 {
 	const struct match_model *m = md->m;
 	size_t ff = m->comparisons[md->cmp_first].field_index;
@@ -2118,9 +2128,9 @@ static double names_bound(const struct model *md, uint32_t c,
 	/* the crossed reading weighs no more than cross_max */
 	if (straight < crossed && md->sketch[ff] == md->sketch[fl]) {
 		double b = comparison_bound(md, (size_t)md->cmp_first, c,
-					    x[ff], y[fl], 0, 0, &unused) +
+					    x, ff, y, fl, &unused) +
 			   comparison_bound(md, (size_t)md->cmp_last, c,
-					    x[fl], y[ff], 0, 0, &unused);
+					    x, fl, y, ff, &unused);
 
 		if (b < crossed)
 			crossed = b;
@@ -2138,9 +2148,8 @@ static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 			 double cut)
 {
 	const struct match_model *m = md->m;
-	size_t nf = m->nfields;
-	const uint32_t *x = &md->crm.sk[(size_t)c * md->crm.nsk];
-	const uint32_t *y = &md->dir.sk[(size_t)d * md->dir.nsk];
+	const struct sketches *x = &md->crm.sk[c], *y = &md->dir.sk[d];
+	const double *rest = &md->rest[(size_t)c * (md->nsteps + 1)];
 	double total = md->prior;
 	int first[NF_MAX];
 
@@ -2149,26 +2158,25 @@ static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 		const struct match_comparison *cmp;
 		double w;
 
-		if (total + md->rest[k] < cut)
-			return total + md->rest[k];
+		if (total + rest[k] < cut)
+			return total + rest[k];
 		if (i == NAMES_STEP) {
+			size_t ff = m->comparisons[md->cmp_first].field_index;
+			size_t fl = m->comparisons[md->cmp_last].field_index;
 			double straight =
 				comparison_bound(md, (size_t)md->cmp_first, c,
-					x[m->comparisons[md->cmp_first].field_index],
-					y[m->comparisons[md->cmp_first].field_index],
-					x[nf], y[nf], &first[md->cmp_first]) +
+						 x, ff, y, ff,
+						 &first[md->cmp_first]) +
 				comparison_bound(md, (size_t)md->cmp_last, c,
-					x[m->comparisons[md->cmp_last].field_index],
-					y[m->comparisons[md->cmp_last].field_index],
-					x[nf], y[nf], &first[md->cmp_last]);
+						 x, fl, y, fl,
+						 &first[md->cmp_last]);
 
 			total += names_bound(md, c, x, y, straight);
 			continue;
 		}
 		cmp = &m->comparisons[i];
-		w = comparison_bound(md, (size_t)i, c, x[cmp->field_index],
-				     y[cmp->field_index], x[nf], y[nf],
-				     &first[i]);
+		w = comparison_bound(md, (size_t)i, c, x, cmp->field_index, y,
+				     cmp->field_index, &first[i]);
 		/* the comparison implying it is bounded before it */
 		if (cmp->implied_by && first[cmp->implied_by - 1] &&
 		    cmp->missing_weight > w)
@@ -2178,20 +2186,16 @@ static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 	return total;
 }
 
-/* The most comparison `i` can weigh for any CRM record. */
-static double weight_max(const struct model *md, size_t i)
+/* The most comparison `i` can weigh for CRM record `c`. */
+static double weight_max(const struct model *md, size_t i, size_t c)
 {
 	double best = bound_plain(&md->m->comparisons[i]);
-	int slot = md->tf_slot[i];
+	size_t at = c * md->ntf + (size_t)md->tf_slot[i];
 
-	for (size_t c = 0; slot >= 0 && c < md->crm.n; c++) {
-		size_t at = c * md->ntf + (size_t)slot;
-
-		if (md->tf_w && md->tf_w[at] > best)
-			best = md->tf_w[at];
-		if (md->tf_gw && md->tf_gw[at] > best)
-			best = md->tf_gw[at];
-	}
+	if (md->tf_slot[i] >= 0 && md->tf_w && md->tf_w[at] > best)
+		best = md->tf_w[at];
+	if (md->tf_slot[i] >= 0 && md->tf_gw && md->tf_gw[at] > best)
+		best = md->tf_gw[at];
 	return best;
 }
 
@@ -2209,6 +2213,7 @@ static void bound_tables(struct model *md)
 	size_t n = m->ncomparisons, nlv = 0, k = 0;
 	double wmax[NF_MAX];
 	unsigned char placed[NF_MAX] = { 0 };
+	int tf = 0;
 	int names = md->cmp_first >= 0 && md->cmp_last >= 0, names_first = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -2225,7 +2230,14 @@ static void bound_tables(struct model *md)
 				cmp->levels[l].weight > md->lv_max[nlv + l + 1] ?
 				cmp->levels[l].weight : md->lv_max[nlv + l + 1];
 		nlv += cmp->nlevels + 1;
-		wmax[i] = weight_max(md, i);
+		/* the order: what the rarest values can weigh */
+		wmax[i] = bound_plain(cmp);
+		for (size_t c = 0; c < md->crm.n; c++) {
+			double w = weight_max(md, i, c);
+
+			wmax[i] = w > wmax[i] ? w : wmax[i];
+		}
+		tf |= md->tf_slot[i] >= 0;
 		if (names && cmp->implied_by &&
 		    ((int)cmp->implied_by - 1 == md->cmp_first ||
 		     (int)cmp->implied_by - 1 == md->cmp_last))
@@ -2255,14 +2267,27 @@ static void bound_tables(struct model *md)
 	if (names && !names_first)
 		md->step[k++] = NAMES_STEP;
 	md->nsteps = k;
-	md->rest[k] = 0;
-	while (k-- > 0) {
-		double w = md->step[k] != NAMES_STEP ? wmax[md->step[k]] :
-			   wmax[md->cmp_first] + wmax[md->cmp_last] >
-			   md->cross_max ? wmax[md->cmp_first] +
-			   wmax[md->cmp_last] : md->cross_max;
+	md->rest = xmalloc((md->crm.n + 1) * (k + 1) * sizeof(*md->rest));
+	for (size_t c = 0; c <= md->crm.n; c++) {
+		double *rest = &md->rest[c * (k + 1)];
 
-		md->rest[k] = md->rest[k + 1] + w;
+		rest[k] = 0;
+		for (size_t j = k; j-- > 0;) {
+			int i = md->step[j];
+			double w;
+
+			if (i != NAMES_STEP) {
+				w = c < md->crm.n && tf ?
+				    weight_max(md, (size_t)i, c) : wmax[i];
+			} else {
+				w = c < md->crm.n && tf ?
+				    weight_max(md, (size_t)md->cmp_first, c) +
+				    weight_max(md, (size_t)md->cmp_last, c) :
+				    wmax[md->cmp_first] + wmax[md->cmp_last];
+				w = w > md->cross_max ? w : md->cross_max;
+			}
+			rest[j] = rest[j + 1] + w;
+		}
 	}
 }
 
@@ -2771,10 +2796,7 @@ static void fetch_rec(const struct rec *r)
 /* Starts fetching the sketches of record `i` of side `s`. */
 static void fetch_sketches(const struct side *s, uint32_t i)
 {
-	const char *p = (const char *)&s->sk[(size_t)i * s->nsk];
-
-	__builtin_prefetch(p);
-	__builtin_prefetch(p + s->nsk * sizeof(*s->sk) - 1);
+	__builtin_prefetch(&s->sk[i]);
 }
 
 /* Starts fetching what scoring a pair reads of CRM record `c` but its
@@ -4146,7 +4168,6 @@ static void model_init(struct model *md, const struct match_model *m,
 	find_sketches(md);
 	md->floor = m->candidate_floor < m->threshold ? m->candidate_floor :
 		    m->threshold;
-	md->crm.nsk = md->dir.nsk = m->nfields + 1;
 	find_swap_keys(md);
 	for (size_t f = 0; f < m->nfields && f < NF_MAX; f++) {
 		md->kind[f] = prep_kind_of(m->fields[f].name);
@@ -4161,6 +4182,8 @@ static void model_release(struct model *md)
 {
 	free(md->lv_max);
 	md->lv_max = NULL;
+	free(md->rest);
+	md->rest = NULL;
 	free(md->tf_count);
 	md->tf_count = NULL;
 	free(md->tf_joint);
