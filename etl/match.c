@@ -362,6 +362,12 @@ struct model {
 	 * can add less than the rarest) */
 	double *lv_max;
 	size_t lv_at[NF_MAX];
+	/* comparison i's first level holds only for equal values (then
+	 * weighs their term frequency); some comparison is implied by i
+	 * (pair_bound() bounds them together), i neither a name nor
+	 * implied itself */
+	unsigned char equal_only[NF_MAX], implies[NF_MAX];
+	size_t implying[NF_MAX], nimplying; /* those i with implies[i] */
 	int step[NF_MAX + 1];
 	size_t nsteps;
 	double *rest;
@@ -2013,41 +2019,67 @@ static double score_pair(const struct model *md, const struct rec *a,
  * CRM record's term-frequency weights for the first level; one implied
  * by another may count as missing; the names may be crossed.
  */
-enum { REACH_MISSING = 1, REACH_ELSE = 2 };
+enum { REACH_MISSING = 1, REACH_ELSE = 2, REACH_PLAIN = 4 };
 
-/* The most comparison `i` can weigh for CRM record `c` when it may be
+/* The most a comparison can weigh at its first level (-INFINITY when
+ * out of reach), and at any other outcome. */
+struct reach {
+	double first, other;
+};
+
+/*
+ * The most comparison `i`'s first level weighs for CRM record `c`: the
+ * record's term-frequency weight given its value, or given the value of
+ * another comparison too (term_frequency_given), else the level's own
+ * weight, which a level that only equal values reach (exact, or Jaro-
+ * Winkler at 1: identical strings) never gives when there is a
+ * term-frequency weight.
+ */
+static double first_level_max(const struct model *md, size_t i, size_t c)
+{
+	double w = md->m->comparisons[i].levels[0].weight, tw, gw;
+	size_t at = c * md->ntf + (size_t)md->tf_slot[i];
+
+	if (md->tf_slot[i] < 0)
+		return w;
+	tw = md->tf_w ? md->tf_w[at] : NAN;
+	gw = md->tf_gw ? md->tf_gw[at] : NAN;
+	if (!isnan(tw) && (md->equal_only[i] || tw > w))
+		w = tw;
+	if (!isnan(gw) && gw > w)
+		w = gw;
+	return w;
+}
+
+/* What comparison `i` can weigh for CRM record `c` when it may be
  * missing or at its else (`reach`) or at any level whose minimum
- * similarity is at most `s_ub` (none when s_ub < 0); *first tells
- * whether the first level is among them. */
+ * similarity is at most `s_ub` (none when s_ub < 0), into *r, its first
+ * level by term frequency unless REACH_PLAIN (the names crossed);
+ * returns the larger of the two. */
 static double reach_weight(const struct model *md, size_t i, uint32_t c,
-			   unsigned reach, double s_ub, int *first)
+			   unsigned reach, double s_ub, struct reach *r)
 {
 	const struct match_comparison *cmp = &md->m->comparisons[i];
-	double best = -INFINITY;
 	size_t l = 0;
 
-	*first = 0;
+	r->first = r->other = -INFINITY;
 	if (reach & REACH_MISSING)
-		best = cmp->missing_weight;
-	if ((reach & REACH_ELSE) && cmp->else_weight > best)
-		best = cmp->else_weight;
-	if (s_ub < 0)
-		return best;
-	while (cmp->method != MM_LEVENSHTEIN && l < cmp->nlevels &&
-	       cmp->levels[l].min > s_ub + 1e-9)
-		l++;
-	if (md->lv_max[md->lv_at[i] + l] > best)
-		best = md->lv_max[md->lv_at[i] + l];
-	if (l == 0 && cmp->nlevels) {
-		size_t at = (size_t)c * md->ntf + (size_t)md->tf_slot[i];
-
-		*first = 1;
-		if (md->tf_slot[i] >= 0 && md->tf_w && md->tf_w[at] > best)
-			best = md->tf_w[at];
-		if (md->tf_slot[i] >= 0 && md->tf_gw && md->tf_gw[at] > best)
-			best = md->tf_gw[at];
+		r->other = cmp->missing_weight;
+	if ((reach & REACH_ELSE) && cmp->else_weight > r->other)
+		r->other = cmp->else_weight;
+	if (s_ub >= 0) {
+		while (cmp->method != MM_LEVENSHTEIN && l < cmp->nlevels &&
+		       cmp->levels[l].min > s_ub + 1e-9)
+			l++;
+		if (l == 0 && cmp->nlevels) {
+			r->first = reach & REACH_PLAIN ? cmp->levels[0].weight :
+				   first_level_max(md, i, c);
+			l = 1;
+		}
+		if (md->lv_max[md->lv_at[i] + l] > r->other)
+			r->other = md->lv_max[md->lv_at[i] + l];
 	}
-	return best;
+	return r->first > r->other ? r->first : r->other;
 }
 
 /*
@@ -2058,29 +2090,28 @@ static double reach_weight(const struct model *md, size_t i, uint32_t c,
  */
 static double comparison_bound(const struct model *md, size_t i, uint32_t c,
 			       const struct sketches *x, size_t fx,
-			       const struct sketches *y, size_t fy, int *first)
+			       const struct sketches *y, size_t fy,
+			       unsigned plain, struct reach *r)
 {
 	size_t f = md->m->comparisons[i].field_index;
 	uint32_t a = x->sk[fx], b = y->sk[fy];
 	unsigned ma = x->meta[fx], mb = y->meta[fy];
-	unsigned reach = REACH_ELSE;
+	unsigned reach = plain | REACH_ELSE, missing = plain | REACH_MISSING;
 
 	if ((int)f == md->email_field && (!a || !b)) {
 		uint32_t ha = x->sk[SK_HASH], hb = y->sk[SK_HASH];
 
 		if (!ha || !hb)
-			return reach_weight(md, i, c, REACH_MISSING, -1, first);
-		return reach_weight(md, i, c, REACH_ELSE, ha == hb ? 1.0 : 0.0,
-				    first);
+			return reach_weight(md, i, c, missing, -1, r);
+		return reach_weight(md, i, c, reach, ha == hb ? 1.0 : 0.0, r);
 	}
 	if (!a || !b)
-		return reach_weight(md, i, c, REACH_MISSING, -1, first);
+		return reach_weight(md, i, c, missing, -1, r);
 	switch (md->kind[f]) {
 	case PREP_FIRST_NAME:
 		if ((a | b) & SIM_SKETCH_FLAG)
-			return reach_weight(md, i, c,
-					    REACH_MISSING | REACH_ELSE, -1,
-					    first);
+			return reach_weight(md, i, c, reach | missing, -1,
+					    r);
 		/* fall through */
 	case PREP_NAME:
 	case PREP_TEXT:
@@ -2088,27 +2119,27 @@ static double comparison_bound(const struct model *md, size_t i, uint32_t c,
 		if ((ma & META_SCRIPT) == (mb & META_SCRIPT))
 			break;
 		if (!latin_letters(ma) || !latin_letters(mb))
-			return reach_weight(md, i, c, REACH_MISSING, -1, first);
+			return reach_weight(md, i, c, missing, -1, r);
 		if (!reliable_roman(ma) || !reliable_roman(mb))
-			reach = REACH_MISSING;
+			reach = missing;
 		break;
 	case PREP_REGION:
 		if ((ma & META_CODE) != (mb & META_CODE))
-			return reach_weight(md, i, c, REACH_MISSING, -1, first);
+			return reach_weight(md, i, c, missing, -1, r);
 		break;
 	case PREP_EMAIL:
 		/* a personal address counts only when equal */
 		if ((ma | mb) & META_PERSONAL)
-			return reach_weight(md, i, c, REACH_MISSING,
+			return reach_weight(md, i, c, missing,
 					    sim_sketch_bound(md->sketch[f], a,
 							     b) >= 1.0 ? 1.0 :
-					    -1.0, first);
+					    -1.0, r);
 		break;
 	default:
 		break;
 	}
 	return reach_weight(md, i, c, reach,
-			    sim_sketch_bound(md->sketch[f], a, b), first);
+			    sim_sketch_bound(md->sketch[f], a, b), r);
 }
 
 #define NAMES_STEP (-1)
@@ -2123,14 +2154,16 @@ static double names_bound(const struct model *md, uint32_t c,
 	size_t ff = m->comparisons[md->cmp_first].field_index;
 	size_t fl = m->comparisons[md->cmp_last].field_index;
 	double crossed = md->cross_max;
-	int unused;
+	struct reach unused;
 
 	/* the crossed reading weighs no more than cross_max */
 	if (straight < crossed && md->sketch[ff] == md->sketch[fl]) {
 		double b = comparison_bound(md, (size_t)md->cmp_first, c,
-					    x, ff, y, fl, &unused) +
+					    x, ff, y, fl, REACH_PLAIN,
+					    &unused) +
 			   comparison_bound(md, (size_t)md->cmp_last, c,
-					    x, fl, y, ff, &unused);
+					    x, fl, y, ff, REACH_PLAIN,
+					    &unused);
 
 		if (b < crossed)
 			crossed = b;
@@ -2142,7 +2175,11 @@ static double names_bound(const struct model *md, uint32_t c,
  * An upper bound of the score of CRM record `c` and directory record
  * `d` (pair_weights_cut() gives no more), from their sketches; once the
  * steps bounded so far and the most the others can add (rest[]) fall
- * below `cut`, that sum, which is below it too.
+ * below `cut`, that sum, which is below it too.  A comparison and those
+ * it implies are bounded together at the end: at its first level they
+ * count as missing, at any other outcome as themselves (a city that may
+ * be equal, by its sketch, and a country that is: the city's weight and
+ * a missing country, or a disagreeing city and the country's).
  */
 static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 			 double cut)
@@ -2150,8 +2187,18 @@ static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 	const struct match_model *m = md->m;
 	const struct sketches *x = &md->crm.sk[c], *y = &md->dir.sk[d];
 	const double *rest = &md->rest[(size_t)c * (md->nsteps + 1)];
-	double total = md->prior;
-	int first[NF_MAX];
+	double total = md->prior, added[NF_MAX];
+	double implied_own[NF_MAX], implied_missing[NF_MAX];
+	double implied_added[NF_MAX];
+	struct reach r[NF_MAX];
+
+	/* (not "= { 0 }": rep stos on three arrays was a third of the
+	 * bound's time) */
+	for (size_t k = 0; k < md->nimplying; k++) {
+		size_t j = md->implying[k];
+
+		implied_own[j] = implied_missing[j] = implied_added[j] = 0;
+	}
 
 	for (size_t k = 0; k < md->nsteps; k++) {
 		int i = md->step[k];
@@ -2165,23 +2212,42 @@ static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 			size_t fl = m->comparisons[md->cmp_last].field_index;
 			double straight =
 				comparison_bound(md, (size_t)md->cmp_first, c,
-						 x, ff, y, ff,
-						 &first[md->cmp_first]) +
+						 x, ff, y, ff, 0,
+						 &r[md->cmp_first]) +
 				comparison_bound(md, (size_t)md->cmp_last, c,
-						 x, fl, y, fl,
-						 &first[md->cmp_last]);
+						 x, fl, y, fl, 0,
+						 &r[md->cmp_last]);
 
 			total += names_bound(md, c, x, y, straight);
 			continue;
 		}
 		cmp = &m->comparisons[i];
 		w = comparison_bound(md, (size_t)i, c, x, cmp->field_index, y,
-				     cmp->field_index, &first[i]);
-		/* the comparison implying it is bounded before it */
-		if (cmp->implied_by && first[cmp->implied_by - 1] &&
-		    cmp->missing_weight > w)
-			w = cmp->missing_weight;
+				     cmp->field_index, 0, &r[i]);
+		added[i] = w;
+		if (cmp->implied_by) {
+			/* the comparison implying it is bounded before it */
+			size_t j = cmp->implied_by - 1;
+			double own = w;
+
+			if (r[j].first > -INFINITY && cmp->missing_weight > w)
+				w = cmp->missing_weight;
+			if (md->implies[j]) {
+				implied_own[j] += own;
+				implied_missing[j] += cmp->missing_weight;
+				implied_added[j] += w;
+			}
+		}
 		total += w;
+	}
+	for (size_t k = 0; k < md->nimplying; k++) {
+		size_t j = md->implying[k];
+		double at_first, otherwise;
+
+		at_first = r[j].first + implied_missing[j];
+		otherwise = r[j].other + implied_own[j];
+		total += (at_first > otherwise ? at_first : otherwise) -
+			 (added[j] + implied_added[j]);
 	}
 	return total;
 }
@@ -2189,13 +2255,14 @@ static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 /* The most comparison `i` can weigh for CRM record `c`. */
 static double weight_max(const struct model *md, size_t i, size_t c)
 {
-	double best = bound_plain(&md->m->comparisons[i]);
-	size_t at = c * md->ntf + (size_t)md->tf_slot[i];
+	const struct match_comparison *cmp = &md->m->comparisons[i];
+	double best = cmp->missing_weight > cmp->else_weight ?
+		      cmp->missing_weight : cmp->else_weight;
 
-	if (md->tf_slot[i] >= 0 && md->tf_w && md->tf_w[at] > best)
-		best = md->tf_w[at];
-	if (md->tf_slot[i] >= 0 && md->tf_gw && md->tf_gw[at] > best)
-		best = md->tf_gw[at];
+	if (cmp->nlevels && md->lv_max[md->lv_at[i] + 1] > best)
+		best = md->lv_max[md->lv_at[i] + 1];
+	if (cmp->nlevels && first_level_max(md, i, c) > best)
+		best = first_level_max(md, i, c);
 	return best;
 }
 
@@ -2224,6 +2291,17 @@ static void bound_tables(struct model *md)
 		const struct match_comparison *cmp = &m->comparisons[i];
 
 		md->lv_at[i] = nlv;
+		md->equal_only[i] = cmp->nlevels &&
+				    (cmp->method == MM_EXACT ||
+				     (cmp->method == MM_JARO_WINKLER &&
+				      cmp->levels[0].min >= 1.0));
+		/* bounded together: a comparison implied by none but a
+		 * name (the names are bounded as a pair) */
+		if (cmp->implied_by &&
+		    !m->comparisons[cmp->implied_by - 1].implied_by &&
+		    (int)cmp->implied_by - 1 != md->cmp_first &&
+		    (int)cmp->implied_by - 1 != md->cmp_last)
+			md->implies[cmp->implied_by - 1] = 1;
 		md->lv_max[nlv + cmp->nlevels] = -INFINITY;
 		for (size_t l = cmp->nlevels; l-- > 0;)
 			md->lv_max[nlv + l] =
@@ -2243,6 +2321,9 @@ static void bound_tables(struct model *md)
 		     (int)cmp->implied_by - 1 == md->cmp_last))
 			names_first = 1;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (md->implies[i])
+			md->implying[md->nimplying++] = i;
 	if (names) {
 		placed[md->cmp_first] = placed[md->cmp_last] = 1;
 		if (names_first)

@@ -21,7 +21,8 @@
  * compared with the CRM record's company), and the tables of data/
  * (nicknames, city aliases, legal forms, noise words, personal mail
  * domains, public suffixes, countries).  From JOB it takes
- * match.people's threshold, prior, exclusive, max_block_pairs, its
+ * match.people's threshold, prior, exclusive, max_block_pairs,
+ * candidate_floor, its
  * blocking rules (keys among the columns the SQL computes, crossed or
  * not) and every comparison's levels, weights (log2(m/u)),
  * term_frequency, term_frequency_given and implied_by; the fields and
@@ -51,7 +52,8 @@
  *      given as an initial by its initial only), implied_by and
  *      term_frequency_given applied to the
  *      sum, names also tried crossed (kept when better); each CRM
- *      record's top 3 pairs and its pairs at the threshold kept;
+ *      record's top 3 pairs at the candidate floor (no higher than the
+ *      threshold) and its pairs at the threshold kept;
  *   4. rivals (exclusive): each of those pairs weighed against the
  *      record's other top candidates, -log2(1 + sum of 2^score), and
  *      held to the threshold again;
@@ -141,7 +143,8 @@ function readPeopleModel(file) {
 		die(`${file}: no match.people model`);
 	const base = indent(lines[i]);
 	const model = { threshold: null, prior: 'auto', maxBlockPairs: 10000,
-		exclusive: null, fields: {}, blocking: [], comparisons: {} };
+		candidateFloor: -14, exclusive: null, fields: {}, blocking: [],
+		comparisons: {} };
 	let section = '', cmp = null, field = null;
 	for (i++; i < lines.length; i++) {
 		const raw = lines[i].replace(/\s+#.*$/, '');
@@ -174,6 +177,10 @@ function readPeopleModel(file) {
 				if (!Number.isSafeInteger(model.maxBlockPairs) ||
 				    model.maxBlockPairs < 0)
 					die(`${where}: max_block_pairs '${m[2]}' is not a count`);
+			} else if (section === 'candidate_floor') {
+				model.candidateFloor = Number(m[2]);
+				if (!Number.isFinite(model.candidateFloor))
+					die(`${where}: candidate_floor '${m[2]}' is not a number`);
 			} else if (section === 'exclusive') {
 				if (!/^(true|false)$/.test(m[2]))
 					die(`${where}: exclusive must be true or false, got '${m[2]}'`);
@@ -1287,12 +1294,13 @@ const wAt = (f, step) => step >= 2 && GIVEN.includes(f) ? `w2_${f}` :
 	IMPLIED.includes(f) ? `w1_${f}` : `w_${f}`;
 
 /*
- * The scores of all pairs are only kept per CRM record: its top 3 by
- * (score desc, then directory record order: max() of {score, -rid}
- * structs, as crmsync's top_add()) for the rivals, and its pairs at the
- * threshold, the candidate links.
+ * The scores of all pairs are only kept per CRM record: its top 3 at the
+ * candidate floor by (score desc, then directory record order: max() of
+ * {score, -rid} structs, as crmsync's top_add()) for the rivals, and its
+ * pairs at the threshold, the candidate links.
  */
 const thr = num(model.threshold);
+const floor = num(Math.min(model.candidateFloor, model.threshold));
 await run(`
 CREATE TABLE top AS
 WITH v AS (
@@ -1384,7 +1392,8 @@ WITH v AS (
 		+ ${num(prior)} AS score
 	FROM x3
 )
-SELECT c, max({s: score, nd: -d}, 3) AS t,
+SELECT c, coalesce(max({s: score, nd: -d}, 3) FILTER (WHERE score >= ${floor}),
+		[]) AS t,
 	list({s: score, nd: -d}) FILTER (WHERE score >= ${thr}) AS e
 FROM sc GROUP BY c;
 `);
