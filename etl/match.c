@@ -2006,18 +2006,19 @@ static double score_pair(const struct model *md, const struct rec *a,
 
 /*
  * The bound: an upper bound of a pair's score from the sketches of the
- * two records (sim.h) alone.  At 1 M x 10 M a pair is scored once 200
- * million times, mostly a CRM record against a namesake it shares
- * nothing else with, and nearly all of the scoring's time goes to
- * fetching the directory record and its strings from wherever the load
- * put them.  A pair whose bound lies below its cut (the floor, the
- * threshold, its record's third candidate: pair_cut()) can be neither
- * kept nor listed, so it is counted and never fetched.  The bound
- * follows pair_weights_cut() step by step: each comparison may reach
- * the levels its similarity bound allows (and missing, or everything,
- * where compare_level() has a rule the sketch does not know), with the
- * CRM record's term-frequency weights for the first level; one implied
- * by another may count as missing; the names may be crossed.
+ * two records (struct sketches) alone.  At 1 M x 10 M there are 200
+ * million pairs, nearly all a CRM record against a namesake it shares
+ * nothing else with, and scoring one is mostly waiting for the
+ * directory record and its strings to come from wherever the load put
+ * them.  A pair whose bound lies below its cut (cut_of(): the floor,
+ * the threshold, its record's third candidate) can be neither kept nor
+ * listed, so it is counted and never read.  The bound follows
+ * pair_weights_cut() step by step: each comparison may reach the levels
+ * its similarity bound allows, under compare_level()'s rules read from
+ * the meta bytes, with the CRM record's term-frequency weights at the
+ * first level; one implied by another is bounded with it; the names
+ * may be crossed.  Exact: the tests compare every output with and
+ * without it (CRMSYNC_TEST_NO_BOUND).
  */
 enum { REACH_MISSING = 1, REACH_ELSE = 2, REACH_PLAIN = 4 };
 

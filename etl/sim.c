@@ -1038,17 +1038,21 @@ static uint32_t sketch_email(const char *s, size_t len)
 	return sk;
 }
 
+/* The levels of sim_email() and sim_phone(): 1 when the whole may be
+ * equal, 0.75 the larger part, 0.5 the smaller, else 0. */
+static double three_levels(int whole, int larger, int smaller)
+{
+	return whole ? 1.0 : larger ? 0.75 : smaller ? 0.5 : 0.0;
+}
+
 static double bound_email(uint32_t a, uint32_t b)
 {
 	if (!(a & b & EM_AT))
 		return 0.0;
-	if (EM_ADDR(a) == EM_ADDR(b))
-		return 1.0;
-	if ((a & b & EM_HAS_LOCAL) && EM_LOCAL(a) == EM_LOCAL(b))
-		return 0.75;
-	if ((a & b & EM_HAS_DOMAIN) && EM_DOMAIN(a) == EM_DOMAIN(b))
-		return 0.5;
-	return 0.0;
+	return three_levels(EM_ADDR(a) == EM_ADDR(b),
+			    (a & b & EM_HAS_LOCAL) && EM_LOCAL(a) == EM_LOCAL(b),
+			    (a & b & EM_HAS_DOMAIN) &&
+			    EM_DOMAIN(a) == EM_DOMAIN(b));
 }
 
 /*
@@ -1080,11 +1084,9 @@ static double bound_phone(uint32_t a, uint32_t b)
 {
 	if (!(a & b & PH_7))
 		return 0.0;
-	if (PH_ALL(a) == PH_ALL(b))
-		return 1.0;
-	if ((a & b & PH_10) && PH_LAST10(a) == PH_LAST10(b))
-		return 0.75;
-	return PH_LAST7(a) == PH_LAST7(b) ? 0.5 : 0.0;
+	return three_levels(PH_ALL(a) == PH_ALL(b),
+			    (a & b & PH_10) && PH_LAST10(a) == PH_LAST10(b),
+			    PH_LAST7(a) == PH_LAST7(b));
 }
 
 uint32_t sim_sketch(enum sim_sketch_kind kind, const char *s, size_t len)
