@@ -5183,7 +5183,10 @@ int match_explain(const struct job *job, const char *crm_id,
 						md.crm.r[l.dir_to[d] - 1].id);
 				if (!n)
 					fprintf(out, "  not a candidate of "
-						"any CRM record\n");
+						"any CRM record: no pair with "
+						"it scores at least the "
+						"candidate floor (%.3f)\n",
+						md.floor);
 			}
 			ret = 0;
 		}
