@@ -1684,6 +1684,29 @@ static int latin_letters(unsigned m)
 	return (m & META_ROMAN) || (m & META_SCRIPT) == SCRIPT_LATIN;
 }
 
+/*
+ * How two text values of meta bytes mx and my compare across scripts:
+ * as any two values (the same script); not at all, missing (not both
+ * in Latin letters); or by agreement only, differing counting as
+ * missing: a name romanised by rule against its Latin spelling agrees
+ * as evidence, and differs as evidence too when the romanisation is
+ * the one in use (Cyrillic, Greek), not when it may be the wrong one
+ * ('佐藤' read the Chinese way, '김' as 'gim', not 'kim': translit.h).
+ * compare_level() and comparison_bound() both follow it.
+ */
+enum script_rule { SCRIPTS_COMPARE, SCRIPTS_MISSING, SCRIPTS_AGREE_ONLY };
+
+static enum script_rule script_rule(unsigned mx, unsigned my)
+{
+	if ((mx & META_SCRIPT) == (my & META_SCRIPT))
+		return SCRIPTS_COMPARE;
+	if (!latin_letters(mx) || !latin_letters(my))
+		return SCRIPTS_MISSING;
+	if (!reliable_roman(mx) || !reliable_roman(my))
+		return SCRIPTS_AGREE_ONLY;
+	return SCRIPTS_COMPARE;
+}
+
 static int compare_level(const struct model *md,
 			 const struct match_comparison *c, const char *x,
 			 const char *y, unsigned mx, unsigned my,
@@ -1708,18 +1731,15 @@ static int compare_level(const struct model *md,
 		case PREP_NAME:
 		case PREP_TEXT:
 		case PREP_CITY:
-			if ((mx & META_SCRIPT) == (my & META_SCRIPT))
-				break;
-			if (!latin_letters(mx) || !latin_letters(my))
+			switch (script_rule(mx, my)) {
+			case SCRIPTS_MISSING:
 				return LEVEL_MISSING;
-			/* a name romanised by rule against its Latin
-			 * spelling: agreeing is evidence; differing is
-			 * too when the romanisation is the one in use
-			 * (Cyrillic, Greek), not when it may be the
-			 * wrong one ('佐藤' read the Chinese way, '김'
-			 * as 'gim', not 'kim': translit.h) */
-			if (!reliable_roman(mx) || !reliable_roman(my))
+			case SCRIPTS_AGREE_ONLY:
 				else_level = LEVEL_MISSING;
+				break;
+			case SCRIPTS_COMPARE:
+				break;
+			}
 			break;
 		case PREP_REGION:
 			if ((mx & META_CODE) != (my & META_CODE))
@@ -2117,12 +2137,15 @@ static double comparison_bound(const struct model *md, size_t i, uint32_t c,
 	case PREP_NAME:
 	case PREP_TEXT:
 	case PREP_CITY:
-		if ((ma & META_SCRIPT) == (mb & META_SCRIPT))
-			break;
-		if (!latin_letters(ma) || !latin_letters(mb))
+		switch (script_rule(ma, mb)) {
+		case SCRIPTS_MISSING:
 			return reach_weight(md, i, c, missing, -1, r);
-		if (!reliable_roman(ma) || !reliable_roman(mb))
+		case SCRIPTS_AGREE_ONLY:
 			reach = missing;
+			break;
+		case SCRIPTS_COMPARE:
+			break;
+		}
 		break;
 	case PREP_REGION:
 		if ((ma & META_CODE) != (mb & META_CODE))
