@@ -176,7 +176,8 @@ struct rec {
 	const char *v[NF_MAX];  /* normalised values; NULL: none */
 	const char *hash;       /* SHA-256 of the email, when known */
 	unsigned obj;           /* index into the model's objects */
-	unsigned char meta[NF_MAX]; /* value_meta() of each value */
+	/* the value_meta() of each value is in the side's sketches
+	 * (meta_of()) */
 };
 _Static_assert(sizeof(struct rec) <= 128, "a record fits two cache lines");
 
@@ -189,8 +190,8 @@ _Static_assert(sizeof(struct rec) <= 128, "a record fits two cache lines");
 
 /*
  * What pair_bound() reads of a record: the sketch (sim.h) of each value
- * (0: none; SK_HASH: of the email's hash) and its meta byte, in one
- * cache line.  A side keeps them side by side, so that a pair can be
+ * (0: none; SK_HASH: of the email's hash) and its meta byte (value_meta(),
+ * which the scoring reads here too), in one cache line.  A side keeps them side by side, so that a pair can be
  * ruled out from two lines instead of the records and their strings,
  * which lie all over the arenas.
  */
@@ -208,6 +209,12 @@ struct side {
 	size_t n, alloc;
 	struct arena arena;
 };
+
+/* The meta bytes of record `r` of side `s`. */
+static const unsigned char *meta_of(const struct side *s, const struct rec *r)
+{
+	return s->sk[r - s->r].meta;
+}
 
 static void side_release(struct side *s)
 {
@@ -923,11 +930,10 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 						r->v[f] = value_dup(md, f, arena,
 								    e.addr,
 								    e.len);
-						r->meta[f] = e.personal ?
-							     META_PERSONAL : 0;
+						meta[f] = e.personal ?
+							  META_PERSONAL : 0;
 						sk[f] = value_sketch(md, f,
 								     r->v[f]);
-						meta[f] = r->meta[f];
 					}
 					continue;
 				}
@@ -956,7 +962,6 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					}
 				}
 				r->v[f] = m->v;
-				r->meta[f] = m->meta;
 				sk[f] = m->sk;
 				meta[f] = m->meta;
 				continue;
@@ -965,9 +970,8 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 			if (!tmp.len)
 				continue;
 			r->v[f] = value_dup(md, f, arena, tmp.buf, tmp.len);
-			r->meta[f] = value_meta(md, f, r->v[f], rom);
+			meta[f] = value_meta(md, f, r->v[f], rom);
 			sk[f] = value_sketch(md, f, r->v[f]);
-			meta[f] = r->meta[f];
 		}
 	}
 	strbuf_release(&tmp);
@@ -1927,6 +1931,8 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 			       int *lvl, int *swapped, double cut, int *skipped)
 {
 	const struct match_model *m = md->m;
+	const unsigned char *ma = meta_of(&md->crm, a);
+	const unsigned char *mb = meta_of(&md->dir, b);
 	double total = 0, sims[NF_MAX];
 	int quick = !sim;
 
@@ -1938,7 +1944,7 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 		size_t f = m->comparisons[i].field_index;
 
 		w[i] = compare_values(md, &m->comparisons[i], a->v[f], b->v[f],
-				      a->meta[f], b->meta[f], a->hash, b->hash,
+				      ma[f], mb[f], a->hash, b->hash,
 				      tf_weight(md, i, a, 0), &sim[i], &lvl[i]);
 	}
 	for (size_t i = 0; i < m->ncomparisons; i++)
@@ -1984,11 +1990,11 @@ static double pair_weights_cut(const struct model *md, const struct rec *a,
 			*skipped = 1;
 			return -INFINITY;
 		}
-		wf = compare_values(md, cf, a->v[ff], b->v[fl], a->meta[ff],
-				    b->meta[fl], NULL, NULL, NAN,
+		wf = compare_values(md, cf, a->v[ff], b->v[fl], ma[ff],
+				    mb[fl], NULL, NULL, NAN,
 				    quick ? NULL : &sf, &lf);
-		wl = compare_values(md, cl, a->v[fl], b->v[ff], a->meta[fl],
-				    b->meta[ff], NULL, NULL, NAN,
+		wl = compare_values(md, cl, a->v[fl], b->v[ff], ma[fl],
+				    mb[ff], NULL, NULL, NAN,
 				    quick ? NULL : &sl, &ll);
 
 		if (wf + wl > before) {
@@ -2283,10 +2289,14 @@ static double weight_max(const struct model *md, size_t i, size_t c)
 	double best = cmp->missing_weight > cmp->else_weight ?
 		      cmp->missing_weight : cmp->else_weight;
 
-	if (cmp->nlevels && md->lv_max[md->lv_at[i] + 1] > best)
-		best = md->lv_max[md->lv_at[i] + 1];
-	if (cmp->nlevels && first_level_max(md, i, c) > best)
-		best = first_level_max(md, i, c);
+	if (cmp->nlevels) {
+		double first = first_level_max(md, i, c);
+
+		if (md->lv_max[md->lv_at[i] + 1] > best)
+			best = md->lv_max[md->lv_at[i] + 1];
+		if (first > best)
+			best = first;
+	}
 	return best;
 }
 
@@ -2304,7 +2314,6 @@ static void bound_tables(struct model *md)
 	size_t n = m->ncomparisons, nlv = 0, k = 0;
 	double wmax[NF_MAX];
 	unsigned char placed[NF_MAX] = { 0 };
-	int tf = 0;
 	int names = md->cmp_first >= 0 && md->cmp_last >= 0, names_first = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -2339,7 +2348,6 @@ static void bound_tables(struct model *md)
 
 			wmax[i] = w > wmax[i] ? w : wmax[i];
 		}
-		tf |= md->tf_slot[i] >= 0;
 		if (names && cmp->implied_by &&
 		    ((int)cmp->implied_by - 1 == md->cmp_first ||
 		     (int)cmp->implied_by - 1 == md->cmp_last))
@@ -2373,7 +2381,7 @@ static void bound_tables(struct model *md)
 		md->step[k++] = NAMES_STEP;
 	md->nsteps = k;
 	md->rest = xmalloc((md->crm.n + 1) * (k + 1) * sizeof(*md->rest));
-	for (size_t c = 0; c <= md->crm.n; c++) {
+	for (size_t c = 0; c < md->crm.n; c++) {
 		double *rest = &md->rest[c * (k + 1)];
 
 		rest[k] = 0;
@@ -2382,13 +2390,10 @@ static void bound_tables(struct model *md)
 			double w;
 
 			if (i != NAMES_STEP) {
-				w = c < md->crm.n && tf ?
-				    weight_max(md, (size_t)i, c) : wmax[i];
+				w = weight_max(md, (size_t)i, c);
 			} else {
-				w = c < md->crm.n && tf ?
-				    weight_max(md, (size_t)md->cmp_first, c) +
-				    weight_max(md, (size_t)md->cmp_last, c) :
-				    wmax[md->cmp_first] + wmax[md->cmp_last];
+				w = weight_max(md, (size_t)md->cmp_first, c) +
+				    weight_max(md, (size_t)md->cmp_last, c);
 				w = w > md->cross_max ? w : md->cross_max;
 			}
 			rest[j] = rest[j + 1] + w;
@@ -5091,7 +5096,8 @@ static void explain_pair(FILE *out, const struct model *md,
 			fprintf(out, "sim %6.3f  %+8.3f  (%s agrees: counts as "
 				"missing)\n", sim[i], w[i],
 				md->m->comparisons[cmp->implied_by - 1].field);
-		else if (!((a->meta[f] | b->meta[f]) & META_ROMAN) ||
+		else if (!((meta_of(&md->crm, a)[f] |
+			    meta_of(&md->dir, b)[f]) & META_ROMAN) ||
 			 (int)f == md->email_field)
 			fprintf(out, "sim %6.3f  %+8.3f\n", sim[i], w[i]);
 		else
