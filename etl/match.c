@@ -4785,9 +4785,11 @@ static int load_model(const struct job *job, struct model *md,
 {
 	char *state = job_state_dir(job);
 	int ret = -1;
+	int64_t t0 = clock_real_ms(), t1, t2, t3;
 
 	if (load_lookups(md, job, state, st, err) < 0)
 		goto out;
+	t1 = clock_real_ms();
 	if (md->m->nfields > NF_MAX) {
 		err_set(err, ERR_CONFIG, "%s: match.%s maps %zu fields, at most "
 			"%d are supported", job->path, md->label,
@@ -4821,13 +4823,20 @@ static int load_model(const struct job *job, struct model *md,
 			md->m->objects[md->m->ncrm]);
 		goto out;
 	}
+	t2 = clock_real_ms();
 	if (load_file(md, &md->dir, (unsigned)md->m->ncrm, dir_path, st,
 		      err) < 0)
 		goto out;
+	t3 = clock_real_ms();
 	set_prior(md);
 	count_terms(md);
 	tf_weights(md);
 	bound_tables(md);
+	log_debug("match %s: lookups read in %lld ms, CRM records in %lld "
+		  "ms, directory records in %lld ms, term frequencies and "
+		  "bound tables in %lld ms", md->label, (long long)(t1 - t0),
+		  (long long)(t2 - t1), (long long)(t3 - t2),
+		  (long long)(clock_real_ms() - t3));
 	ret = 0;
 out:
 	if (ret < 0)

@@ -187,24 +187,57 @@ static const char *latin_extra(utf8proc_int32_t c)
 	}
 }
 
+/* emit() of the `n` single characters at `p`, one after the other: at
+ * once when they all fit, else character by character up to the limit,
+ * as emit() would have kept them. */
+static void emit_chars(struct folder *f, const char *p, size_t n)
+{
+	if (!n || f->full)
+		return;
+	if (f->out->len + n + (f->space && f->out->len) <= NORM_MAX_OUT) {
+		emit(f, p, n);
+		return;
+	}
+	for (size_t k = 0; k < n && !f->full; k++)
+		emit(f, p + k, 1);
+}
+
+/*
+ * Folds ASCII text: letters lower-cased, digits kept, apostrophes
+ * dropped (O'Brien is obrien), '&' read as "and" when `amp`, anything
+ * else a word separator.  The letters and digits between separators
+ * go out as one run (a character at a time, a company name cost more
+ * in strbuf_add() calls than in folding).
+ */
 static void fold_ascii(struct folder *f, const char *s, size_t len, int amp)
 {
+	char run[64];
+	size_t n = 0;
+
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			emit(f, &c, 1);
-		else if (c == '\'' || c == '`')
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (n == sizeof(run)) {
+				emit_chars(f, run, n);
+				n = 0;
+			}
+			run[n++] = c;
 			continue;
-		else if (c == '&' && amp) {
+		}
+		if (c == '\'' || c == '`')
+			continue;
+		emit_chars(f, run, n);
+		n = 0;
+		if (c == '&' && amp) {
 			f->space = 1;
 			emit(f, "and", 3);
-			f->space = 1;
-		} else
-			f->space = 1;
+		}
+		f->space = 1;
 	}
+	emit_chars(f, run, n);
 }
 
 static int all_ascii(const char *s, size_t len)
@@ -313,12 +346,19 @@ struct country {
 	char trunk[3];  /* national trunk prefix, may be empty */
 };
 
+/* Company-name phrases (legal forms, noise words), and the last word of
+ * each: a name whose last word ends none is spared the look-ups of its
+ * longer tails. */
+struct phrases {
+	struct smap all, last;
+};
+
 static struct {
 	struct smap nick;      /* first name -> canonical (multi) */
 	struct smap city;      /* city name -> the name kept */
-	struct smap legal;     /* folded legal forms */
+	struct phrases legal;  /* folded legal forms */
 	size_t legal_words;    /* most words in one legal form */
-	struct smap noise;
+	struct phrases noise;
 	struct smap personal;  /* exact domains */
 	struct smap personal_wild; /* "yahoo" of "yahoo.*" */
 	struct smap psl;       /* multi-label public suffixes */
@@ -409,9 +449,11 @@ static void alias_names(const char *line, size_t len, void *arg)
 	strbuf_release(&sb);
 }
 
-/* One folded company-name phrase per line into the set `arg`. */
+/* One folded company-name phrase per line into the struct phrases
+ * `arg`. */
 static void add_phrase(const char *line, size_t len, void *arg)
 {
+	struct phrases *set = arg;
 	struct strbuf sb = STRBUF_INIT;
 	size_t words = 1;
 
@@ -419,7 +461,10 @@ static void add_phrase(const char *line, size_t len, void *arg)
 	for (size_t i = 0; i < sb.len; i++)
 		words += sb.buf[i] == ' ';
 	if (sb.len) {
-		smap_add(arg, sb.buf, "", 0);
+		const char *last = strrchr(sb.buf, ' ');
+
+		smap_add(&set->all, sb.buf, "", 0);
+		smap_add(&set->last, last ? last + 1 : sb.buf, "", 0);
 		if (words > T.legal_words)
 			T.legal_words = words;
 	}
@@ -569,7 +614,7 @@ size_t norm_nickname_all(const char *first, const char **out, size_t max)
  * Removes the longest run of trailing words of `sb` that is in `set`,
  * leaving at least one word; returns 1 when it removed something.
  */
-static int strip_tail(struct strbuf *sb, const struct smap *set)
+static int strip_tail(struct strbuf *sb, const struct phrases *set)
 {
 	size_t start[16], nw = 0;
 
@@ -577,9 +622,11 @@ static int strip_tail(struct strbuf *sb, const struct smap *set)
 	     nw < sizeof(start) / sizeof(*start); i--)
 		if (sb->buf[i - 1] == ' ')
 			start[nw++] = i;
+	if (!nw || !smap_get(&set->last, sb->buf + start[0]))
+		return 0;
 	/* start[k-1]: offset of the last k words; the first word stays */
 	for (size_t k = nw; k > 0; k--)
-		if (smap_get(set, sb->buf + start[k - 1])) {
+		if (smap_get(&set->all, sb->buf + start[k - 1])) {
 			strbuf_setlen(sb, start[k - 1] - 1);
 			return 1;
 		}
