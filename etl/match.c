@@ -3814,7 +3814,8 @@ static uint32_t *crm_order(const struct model *md)
 	return o;
 }
 
-/* Opens staged file `name` of schema staged/<schema>. */
+/* What became of candidate `dir` of CRM record `crm` (the candidates
+ * file's Outcome), in `buf` when it names a record. */
 static const char *outcome(const struct model *md, const struct links *l,
 			   uint32_t crm, uint32_t dir, double score,
 			   char *buf, size_t size)
@@ -3974,6 +3975,7 @@ static void format_chunk(const struct out_job *j, size_t k,
 	const struct model *md = j->md;
 	const struct links *l = j->l;
 	size_t to = (k + 1) * OUT_CHUNK;
+	struct strbuf num = STRBUF_INIT;  /* a score, add_fixed3()'s */
 
 	if (to > md->crm.n)
 		to = md->crm.n;
@@ -4004,8 +4006,9 @@ static void format_chunk(const struct out_job *j, size_t k,
 			chunk_add(ch, score, (size_t)snprintf(score,
 				  sizeof(score), "%u", r + 1));
 			chunk_adds(ch, md->dir.r[t->dir[r]].id);
-			chunk_add(ch, score, (size_t)snprintf(score,
-				  sizeof(score), "%.3f", total));
+			strbuf_reset(&num);
+			add_fixed3(&num, total);
+			chunk_add(ch, num.buf, num.len);
 			chunk_add(ch, desc->buf, desc->len);
 			chunk_adds(ch, outcome(md, l, c, t->dir[r], total, buf,
 					       sizeof(buf)));
@@ -4028,14 +4031,16 @@ static void format_chunk(const struct out_job *j, size_t k,
 			chunk_row(ch, 1, md->m->objects[a->obj]);
 			chunk_adds(ch, a->id);
 			chunk_adds(ch, md->dir.r[d].id);
-			chunk_add(ch, score, (size_t)snprintf(score,
-				  sizeof(score), "%.3f", l->score[c]));
+			strbuf_reset(&num);
+			add_fixed3(&num, l->score[c]);
+			chunk_add(ch, num.buf, num.len);
 			chunk_adds(ch, l->manual[c] ? "true" : "false");
 			chunk_add(ch, desc->buf, desc->len);
 			ch->links++;
 			ch->manual += l->manual[c];
 		}
 	}
+	strbuf_release(&num);
 }
 
 /* A formatting worker: takes the next chunk while the writer is fewer
@@ -4549,211 +4554,188 @@ static const char *term_of(const struct model *md, size_t i,
 	return (int)f == md->email_field ? r->hash : r->v[f];
 }
 
-/* A term's key in count_terms()' table: never 0 (the empty bucket). */
+/*
+ * Term-frequency counting (count_terms()) in one pass over the
+ * directory: a table holds every key the CRM side needs, each a value
+ * of a comparison with term_frequency (TF_VALUE), a value of its
+ * term_frequency_given comparison (TF_GIVEN), or the pair of both
+ * (TF_JOINT), tagged with the comparison's slot; each directory record
+ * adds one to the keys it holds.  The passes of before, one per
+ * comparison and table, read each record and its strings seven times.
+ */
+enum { TF_VALUE, TF_GIVEN, TF_JOINT };
+
+struct tf_entry {
+	uint64_t key;      /* tf_key(); 0: empty */
+	uint32_t count;    /* directory records holding it */
+	uint32_t unused;
+};
+
+struct tf_table {
+	struct tf_entry *e;
+	size_t mask, n;    /* mask + 1 entries, n of them used */
+};
+
+/* The hash of term `v`, never 0. */
 static uint64_t term_hash(const char *v)
 {
 	return fnv1a(FNV_BASIS, v) | 1;
 }
 
-/* The bucket of key `h` in count_terms()' table, or the empty one where
- * it would go. */
-static size_t key_bucket(const uint64_t *keys, size_t mask, uint64_t h)
+/* The key of term hash `h` (of a value, or of a pair: pair_hash()) for
+ * `kind` of slot `slot`: never 0. */
+static uint64_t tf_key(uint64_t h, int slot, int kind)
+{
+	uint64_t tag = (uint64_t)(slot * 3 + kind + 1) * 0x9e3779b97f4a7c15ULL;
+
+	h ^= tag;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h | 1;
+}
+
+/* The hash of the pair of terms of hashes g and v. */
+static uint64_t pair_hash(uint64_t g, uint64_t v)
+{
+	return (g * 0x9e3779b97f4a7c15ULL ^ v) | 1;
+}
+
+/* The entry of `key` in `t`, or the empty one where it would go. */
+static struct tf_entry *tf_find(const struct tf_table *t, uint64_t key)
 {
 	size_t b;
 
-	for (b = h & mask; keys[b] && keys[b] != h; b = (b + 1) & mask)
+	for (b = key & t->mask; t->e[b].key && t->e[b].key != key;
+	     b = (b + 1) & t->mask)
 		;
-	return b;
+	return &t->e[b];
 }
 
-/* The bucket holding term `v`, or the empty one where it would go. */
-static size_t term_bucket(const uint64_t *keys, size_t mask, const char *v)
+/* Adds `key` to `t` (with no count), growing it to keep it at most
+ * half full.  Aborts when out of memory (xalloc). */
+static void tf_add(struct tf_table *t, uint64_t key)
 {
-	return key_bucket(keys, mask, term_hash(v));
-}
+	struct tf_entry *e = tf_find(t, key);
 
-/* The key of the pair of values (g, v) in count_pairs()' table. */
-static uint64_t pair_hash(const char *g, const char *v)
-{
-	return (term_hash(g) * 0x9e3779b97f4a7c15ULL ^ term_hash(v)) | 1;
-}
+	if (e->key)
+		return;
+	if ((t->n + 1) * 2 > t->mask + 1) {
+		struct tf_table old = *t;
 
-static size_t pair_bucket(const uint64_t *keys, size_t mask, const char *g,
-			  const char *v)
-{
-	return key_bucket(keys, mask, pair_hash(g, v));
+		t->mask = old.mask * 2 + 1;
+		t->e = xcalloc(t->mask + 1, sizeof(*t->e));
+		for (size_t b = 0; b <= old.mask; b++)
+			if (old.e[b].key)
+				*tf_find(t, old.e[b].key) = old.e[b];
+		free(old.e);
+		e = tf_find(t, key);
+	}
+	e->key = key;
+	t->n++;
 }
 
 /*
- * The directory pass of count_terms() and count_pairs() runs on threads,
- * each over its own range of records into its own counts, added up
- * afterwards (saturating, as one pass would): the table of keys, made
- * from the CRM side beforehand, is only read meanwhile.
+ * The keys of record `r` into keys[] (0 where it has none), in the
+ * order tf_keys_of() always gives: per comparison with a slot, its
+ * value, then with term_frequency_given the given value and the pair;
+ * returns how many places that is (3 per slot).  Values present add one
+ * to total[slot] when `total` is not NULL.
  */
+static size_t tf_keys_of(const struct model *md, const struct rec *r,
+			 uint64_t *keys, uint64_t *total)
+{
+	const struct match_model *m = md->m;
+	uint64_t hash[NF_MAX];
+	unsigned char have[NF_MAX] = { 0 };
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->ncomparisons; i++) {
+		int slot = md->tf_slot[i];
+		size_t g = m->comparisons[i].tf_given;
+		const char *v;
+
+		if (slot < 0)
+			continue;
+		keys[n] = keys[n + 1] = keys[n + 2] = 0;
+		if (!have[i] && (v = term_of(md, i, r))) {
+			hash[i] = term_hash(v);
+			have[i] = 2;
+		} else if (!have[i]) {
+			have[i] = 1;
+		}
+		if (have[i] == 2) {
+			keys[n] = tf_key(hash[i], slot, TF_VALUE);
+			if (total)
+				total[slot]++;
+		}
+		if (g--) {
+			const char *gv;
+
+			if (!have[g] && (gv = term_of(md, g, r))) {
+				hash[g] = term_hash(gv);
+				have[g] = 2;
+			} else if (!have[g]) {
+				have[g] = 1;
+			}
+			if (have[g] == 2) {
+				keys[n + 1] = tf_key(hash[g], slot, TF_GIVEN);
+				if (have[i] == 2)
+					keys[n + 2] = tf_key(pair_hash(hash[g],
+							     hash[i]), slot,
+							     TF_JOINT);
+			}
+		}
+		n += 3;
+	}
+	return n;
+}
+
+/* A part of the directory pass: records [from, to), counted into the
+ * shared table (atomic adds: the keys are there before the pass, and
+ * only counts change). */
 struct tf_part {
 	const struct model *md;
-	const uint64_t *keys;    /* the keys, shared */
-	uint32_t *slots;         /* this part's counts by bucket */
-	size_t mask, from, to;   /* directory records [from, to) */
-	size_t i, g;             /* comparison; given comparison or SIZE_MAX */
-	uint64_t total;          /* records with a value of i (no g) */
+	const struct tf_table *t;
+	size_t from, to;
+	uint64_t total[NF_MAX];  /* records with a value, per slot */
 };
 
-/* a + b, at most UINT32_MAX */
-static uint32_t add_sat32(uint32_t a, uint32_t b)
-{
-	return b > UINT32_MAX - a ? UINT32_MAX : a + b;
-}
+#define TF_AHEAD 8  /* records whose entries are fetched ahead */
 
-/* Adds one to the count of key `h` when the table has it. */
-static void tf_bump(struct tf_part *t, uint64_t h)
-{
-	size_t b = key_bucket(t->keys, t->mask, h);
-
-	if (t->keys[b] && t->slots[b] < UINT32_MAX)
-		t->slots[b]++;
-}
-
-#define TF_AHEAD 16  /* records whose buckets are fetched ahead */
-
-/*
- * Counts the keys of part `arg`'s directory records, TF_AHEAD at a
- * time: their keys are hashed and their buckets prefetched first, then
- * counted (the table is larger than the caches).  Can't fail.
- */
+/* Counts the keys of part `arg`'s directory records, TF_AHEAD at a
+ * time: their keys are worked out and their entries prefetched first
+ * (the table is larger than the caches).  Can't fail. */
 static void *tf_part_run(void *arg)
 {
-	struct tf_part *t = arg;
-	const struct model *md = t->md;
+	struct tf_part *p = arg;
+	const struct model *md = p->md;
+	uint64_t keys[TF_AHEAD][3 * NF_MAX];
+	size_t nk = 3 * md->ntf;
 
-	for (size_t d0 = t->from; d0 < t->to; d0 += TF_AHEAD) {
-		size_t n = t->to - d0 < TF_AHEAD ? t->to - d0 : TF_AHEAD;
-		uint64_t hk[TF_AHEAD], hp[TF_AHEAD]; /* 0: no key */
+	for (size_t d0 = p->from; d0 < p->to; d0 += TF_AHEAD) {
+		size_t n = p->to - d0 < TF_AHEAD ? p->to - d0 : TF_AHEAD;
 
 		for (size_t j = 0; j < n; j++) {
-			const struct rec *r = &md->dir.r[d0 + j];
-			const char *v = term_of(md, t->i, r), *gv;
-
-			hk[j] = hp[j] = 0;
-			if (t->g == SIZE_MAX) {
-				if (!v)
-					continue;
-				t->total++;
-				hk[j] = term_hash(v);
-			} else {
-				gv = term_of(md, t->g, r);
-				if (!gv)
-					continue;
-				hk[j] = term_hash(gv);
-				if (v)
-					hp[j] = pair_hash(gv, v);
-				__builtin_prefetch(&t->keys[hp[j] & t->mask]);
-			}
-			__builtin_prefetch(&t->keys[hk[j] & t->mask]);
-			__builtin_prefetch(&t->slots[hk[j] & t->mask], 1);
+			(void)tf_keys_of(md, &md->dir.r[d0 + j], keys[j],
+					 p->total);
+			for (size_t k = 0; k < nk; k++)
+				if (keys[j][k])
+					__builtin_prefetch(&p->t->e[keys[j][k] &
+								    p->t->mask], 1);
 		}
-		for (size_t j = 0; j < n; j++) {
-			size_t b;
+		for (size_t j = 0; j < n; j++)
+			for (size_t k = 0; k < nk; k++) {
+				struct tf_entry *e;
 
-			if (!hk[j])
-				continue;
-			if (t->g == SIZE_MAX) {
-				tf_bump(t, hk[j]);
-				continue;
+				if (!keys[j][k])
+					continue;
+				e = tf_find(p->t, keys[j][k]);
+				if (e->key)
+					__atomic_fetch_add(&e->count, 1,
+							   __ATOMIC_RELAXED);
 			}
-			/* g's value first: no CRM record may have it */
-			b = key_bucket(t->keys, t->mask, hk[j]);
-			if (!t->keys[b])
-				continue;
-			if (t->slots[b] < UINT32_MAX)
-				t->slots[b]++;
-			if (hp[j])
-				tf_bump(t, hp[j]);
-		}
 	}
 	return NULL;
-}
-
-/*
- * Adds to slots[b] of every key b of `keys` the directory records that
- * hold it (comparison `i`, or the pair (g, i) when g is not SIZE_MAX),
- * on up to match_threads() threads; returns the records with a value of
- * i (when g is SIZE_MAX).  slots[] must be 0 at the keys.  Can't fail:
- * a thread that cannot start is run by the caller's.
- */
-static uint64_t tf_count_dir(const struct model *md, size_t i, size_t g,
-			     const uint64_t *keys, uint32_t *slots,
-			     size_t mask)
-{
-	size_t n = md->dir.n, np = match_threads();
-	struct tf_part part[64];
-	uint64_t total = 0;
-
-	/* a part's own counts cost a pass over the table: not for a few */
-	if (np > n / 65536 + 1)
-		np = n / 65536 + 1;
-	for (size_t k = 0; k < np; k++) {
-		part[k] = (struct tf_part){ md, keys, slots, mask, n * k / np,
-					    n * (k + 1) / np, i, g, 0 };
-		if (k)
-			part[k].slots = xcalloc(mask + 1, sizeof(*slots));
-	}
-	run_on_threads(tf_part_run, part, sizeof(*part), np);
-	for (size_t k = 0; k < np; k++) {
-		total += part[k].total;
-		if (!k)
-			continue;
-		for (size_t b = 0; b <= mask; b++)
-			if (keys[b])
-				slots[b] = add_sat32(slots[b],
-						     part[k].slots[b]);
-		free(part[k].slots);
-	}
-	return total;
-}
-
-/*
- * For comparison `i` (slot `slot`) given comparison `g`: how many
- * directory records hold each CRM record's value of g (tf_given) and
- * both its values (tf_joint).  `keys` and `slots` are count_terms()'
- * table, reused; its size `mask` + 1 holds twice the CRM records, so
- * both kinds of keys fit (a record brings one of each).
- */
-static void count_pairs(struct model *md, size_t g, size_t i, int slot,
-			uint64_t *keys, uint32_t *slots, size_t mask)
-{
-	size_t cap = mask + 1;
-
-	memset(keys, 0, cap * sizeof(*keys));
-	for (size_t c = 0; c < md->crm.n; c++) {
-		const struct rec *r = &md->crm.r[c];
-		const char *gv = term_of(md, g, r), *v = term_of(md, i, r);
-		size_t b;
-
-		if (!gv || !v)
-			continue;
-		b = term_bucket(keys, mask, gv);
-		if (!keys[b]) {
-			keys[b] = term_hash(gv);
-			slots[b] = 0;
-		}
-		b = pair_bucket(keys, mask, gv, v);
-		if (!keys[b]) {
-			keys[b] = pair_hash(gv, v);
-			slots[b] = 0;
-		}
-	}
-	(void)tf_count_dir(md, i, g, keys, slots, mask);
-	for (size_t c = 0; c < md->crm.n; c++) {
-		const struct rec *r = &md->crm.r[c];
-		const char *gv = term_of(md, g, r), *v = term_of(md, i, r);
-		size_t at = c * md->ntf + (size_t)slot;
-
-		if (!gv || !v)
-			continue;
-		md->tf_given[at] = slots[term_bucket(keys, mask, gv)];
-		md->tf_joint[at] = slots[pair_bucket(keys, mask, gv, v)];
-	}
 }
 
 /*
@@ -4794,15 +4776,18 @@ static void tf_weights(struct model *md)
 /*
  * Term frequencies (Splink's term-frequency adjustment): for every
  * comparison with term_frequency, how many directory records hold each
- * CRM record's value.  The table is keyed by the CRM side's values, the
- * smaller side, and the directory is streamed through it.
+ * CRM record's value (and, with term_frequency_given, its given value
+ * and both).  The table is keyed by the CRM side's values, the smaller
+ * side, and the directory is streamed through it once, on up to
+ * match_threads() threads.  Aborts when out of memory (xalloc).
  */
 static void count_terms(struct model *md)
 {
 	const struct match_model *m = md->m;
-	uint64_t *keys = NULL;
-	uint32_t *slots = NULL;
-	size_t cap, mask;
+	struct tf_table t;
+	struct tf_part part[64];
+	size_t nslot3, np = match_threads();
+	uint64_t keys[3 * NF_MAX];
 
 	md->ntf = 0;
 	for (size_t i = 0; i < m->ncomparisons; i++)
@@ -4810,56 +4795,57 @@ static void count_terms(struct model *md)
 				 (int)md->ntf++ : -1;
 	if (!md->ntf || !md->crm.n)
 		return;
+	nslot3 = 3 * md->ntf;
 	md->tf_count = xcalloc(md->crm.n * md->ntf, sizeof(*md->tf_count));
-	/* room for two keys per CRM record (count_pairs()) at half load */
-	for (cap = 16; cap < 4 * md->crm.n; cap *= 2)
-		;
-	mask = cap - 1;
-	keys = xmalloc(cap * sizeof(*keys));
-	slots = xmalloc(cap * sizeof(*slots));
-	for (size_t i = 0; i < m->ncomparisons; i++) {
-		int slot = md->tf_slot[i];
-		uint64_t total = 0;
-
-		if (slot < 0)
-			continue;
-		/* distinct CRM values -> their count (0 = empty bucket) */
-		memset(keys, 0, cap * sizeof(*keys));
-		for (size_t c = 0; c < md->crm.n; c++) {
-			const char *v = term_of(md, i, &md->crm.r[c]);
-			size_t b;
-
-			if (!v)
-				continue;
-			b = term_bucket(keys, mask, v);
-			if (!keys[b]) {
-				keys[b] = term_hash(v);
-				slots[b] = 0;
-			}
+	for (size_t i = 0; i < m->ncomparisons; i++)
+		if (md->tf_slot[i] >= 0 && m->comparisons[i].tf_given &&
+		    !md->tf_joint) {
+			md->tf_joint = xcalloc(md->crm.n * md->ntf,
+					       sizeof(*md->tf_joint));
+			md->tf_given = xcalloc(md->crm.n * md->ntf,
+					       sizeof(*md->tf_given));
 		}
-		total = tf_count_dir(md, i, SIZE_MAX, keys, slots, mask);
-		for (size_t c = 0; c < md->crm.n; c++) {
-			const char *v = term_of(md, i, &md->crm.r[c]);
+	/* the CRM side's keys */
+	t.mask = 1023;
+	t.n = 0;
+	t.e = xcalloc(t.mask + 1, sizeof(*t.e));
+	for (size_t c = 0; c < md->crm.n; c++) {
+		(void)tf_keys_of(md, &md->crm.r[c], keys, NULL);
+		for (size_t k = 0; k < nslot3; k++)
+			if (keys[k])
+				tf_add(&t, keys[k]);
+	}
+	/* the directory pass */
+	if (np > md->dir.n / 65536 + 1)
+		np = md->dir.n / 65536 + 1;
+	for (size_t k = 0; k < np; k++) {
+		memset(&part[k], 0, sizeof(part[k]));
+		part[k].md = md;
+		part[k].t = &t;
+		part[k].from = md->dir.n * k / np;
+		part[k].to = md->dir.n * (k + 1) / np;
+	}
+	run_on_threads(tf_part_run, part, sizeof(*part), np);
+	for (size_t s = 0; s < md->ntf; s++) {
+		md->tf_total[s] = 0;
+		for (size_t k = 0; k < np; k++)
+			md->tf_total[s] += part[k].total[s];
+	}
+	/* each CRM record's counts */
+	for (size_t c = 0; c < md->crm.n; c++) {
+		(void)tf_keys_of(md, &md->crm.r[c], keys, NULL);
+		for (size_t s = 0; s < md->ntf; s++) {
+			size_t at = c * md->ntf + s;
 
-			if (v)
-				md->tf_count[c * md->ntf + (size_t)slot] =
-					slots[term_bucket(keys, mask, v)];
-		}
-		md->tf_total[slot] = total;
-		if (m->comparisons[i].tf_given) {
-			size_t g = m->comparisons[i].tf_given - 1;
-
-			if (!md->tf_joint) {
-				md->tf_joint = xcalloc(md->crm.n * md->ntf,
-						       sizeof(*md->tf_joint));
-				md->tf_given = xcalloc(md->crm.n * md->ntf,
-						       sizeof(*md->tf_given));
-			}
-			count_pairs(md, g, i, slot, keys, slots, mask);
+			if (keys[3 * s])
+				md->tf_count[at] = tf_find(&t, keys[3 * s])->count;
+			if (keys[3 * s + 1])
+				md->tf_given[at] = tf_find(&t, keys[3 * s + 1])->count;
+			if (keys[3 * s + 2])
+				md->tf_joint[at] = tf_find(&t, keys[3 * s + 2])->count;
 		}
 	}
-	free(keys);
-	free(slots);
+	free(t.e);
 }
 
 static int load_model(const struct job *job, struct model *md,
