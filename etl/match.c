@@ -2293,6 +2293,10 @@ static double names_bound(const struct model *md, uint32_t c,
  * be equal, by its sketch, and a country that is: the city's weight and
  * a missing country, or a disagreeing city and the country's).
  */
+/* flatten: its helpers, sim_sketch_bound() from sim.c included, are
+ * inlined into it whatever the compiler would have chosen; the pairs
+ * phase of 100 k x 1 M went from 2.3 s to 1.9 s (tests/bench/README.md) */
+__attribute__((flatten))
 static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 			 double cut)
 {
