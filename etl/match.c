@@ -4932,6 +4932,7 @@ int match_run(const struct job *job, const struct run *run,
 	int ret = -1, begun;
 
 	memset(res, 0, sizeof(*res));
+	xalloc_keep_freed();
 	model_init(&models[0], &set->people, "people");
 	model_init(&models[1], &set->accounts, "accounts");
 	begun = stage_begin(run, "match", &st, err);

@@ -1,6 +1,7 @@
 /*
  * xalloc.c - allocation wrappers that exit on exhaustion (see xalloc.h).
  */
+#include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -138,4 +139,12 @@ void xgrow(void **array, size_t *alloc, size_t need, size_t elem)
 	}
 	*array = xreallocarray(*array, n, elem);
 	*alloc = n;
+}
+
+void xalloc_keep_freed(void)
+{
+#if defined(M_MMAP_MAX) && defined(M_TRIM_THRESHOLD)
+	(void)mallopt(M_MMAP_MAX, 0);
+	(void)mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
 }
