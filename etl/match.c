@@ -264,6 +264,16 @@ static uint64_t fnv1a_len(uint64_t h, const char *s, size_t len)
 	return h;
 }
 
+/* FNV-1a of the NUL-terminated `s`, from `h` (FNV_BASIS to start). */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 static uint64_t lookup_hash(const char *id, size_t len)
 {
 	uint64_t h = fnv1a_len(FNV_BASIS, id, len);
@@ -355,9 +365,10 @@ struct model {
 	int swap_key[MATCH_MAX_RULES][2]; /* find_swap_keys() */
 	unsigned char crossed[MATCH_MAX_RULES]; /* find_swap_keys() */
 	int field_first, field_last; /* fields of the name comparisons, or -1 */
-	/* a blocking key reads the field's phonetic code: its values carry
-	 * it (value_dup()) */
-	unsigned char phonetic[NF_MAX];
+	/* a blocking key reads the field's phonetic code, or a key or the
+	 * term frequencies its whole value: its values carry the code, or
+	 * their hash (value_dup()) */
+	unsigned char phonetic[NF_MAX], hashed[NF_MAX];
 	int has_implied;            /* a comparison has implied_by */
 	/* each field's sketch (value_sketch()): the kind its comparison
 	 * needs, NONE when it has none or two of different kinds */
@@ -870,29 +881,42 @@ static void memo_refs(const struct model *md, const struct load_batch *b,
 
 /*
  * Value `s` of field `f`, copied into `arena` with its words when the
- * field is compared by token set, and followed by its phonetic code
- * (after its NUL: value_code()) when a blocking key reads that: at ten
- * million profiles, coding every name again for each rule and record
- * was a third of the directory keys' time, and the memo shares a value
- * between the rows that hold it.
+ * field is compared by token set, and followed (after its NUL) by its
+ * phonetic code when a blocking key reads that (value_code()), then by
+ * its hash when a key or the term frequencies read the whole value
+ * (value_hash()).  At ten million profiles, coding and hashing every
+ * name again for each rule, comparison and record was most of the
+ * directory keys' and term frequencies' time, and the memo shares a
+ * value between the rows that hold it.
  */
 static const char *value_dup(const struct model *md, size_t f,
 			     struct arena *arena, const char *s, size_t len)
 {
 	const char *v;
-	char *code;
+	char *tail;
 
-	if (!md->phonetic[f])
+	if (!md->phonetic[f] && !md->hashed[f])
 		return md->words[f] ? arena_dup_words(arena, s, len) :
 		       arena_dup(arena, s, len);
-	/* room for the whole in one block, so that the code follows */
+	/* room for the whole in one block, so that the tail follows */
 	arena_reserve(arena, 1 + (md->words[f] ? 1 + SIM_MAX_TOKENS *
 				  sizeof(struct sim_word) : 0) + len + 3 +
-				  SIM_PHONETIC_LEN + 1);
+				  SIM_PHONETIC_LEN + 1 + sizeof(uint64_t));
 	v = md->words[f] ? arena_dup_words(arena, s, len) :
 	    arena_dup(arena, s, len);
-	code = arena->blocks[arena->nblocks - 1] + arena->used;
-	arena->used += sim_phonetic(v, len, code) + 1;
+	tail = arena->blocks[arena->nblocks - 1] + arena->used;
+	if (md->phonetic[f]) {
+		size_t n = sim_phonetic(v, len, tail) + 1;
+
+		tail += n;
+		arena->used += n;
+	}
+	if (md->hashed[f]) {
+		uint64_t h = fnv1a(FNV_BASIS, v);
+
+		memcpy(tail, &h, sizeof(h));
+		arena->used += sizeof(h);
+	}
 	return v;
 }
 
@@ -900,6 +924,21 @@ static const char *value_dup(const struct model *md, size_t f,
 static const char *value_code(const char *v)
 {
 	return v + vlen(v) + 1;
+}
+
+/* fnv1a(FNV_BASIS, v) of value `v` of field `f`, kept by value_dup()
+ * when the field is hashed[]. */
+static uint64_t value_hash(const struct model *md, size_t f, const char *v)
+{
+	const char *at = v + vlen(v) + 1;
+	uint64_t h;
+
+	if (!md->hashed[f])
+		return fnv1a(FNV_BASIS, v);
+	if (md->phonetic[f])
+		at += strlen(at) + 1;
+	memcpy(&h, at, sizeof(h));
+	return h;
 }
 
 /*
@@ -1323,15 +1362,6 @@ out:
 
 /* ---- blocking ------------------------------------------------------------- */
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* The value a blocking key sees: the email hash stands for the email,
  * so clear and hashed addresses meet; transforms apply on top.  `buf`
  * holds a transformed value.  NULL when there is nothing to block on. */
@@ -1379,6 +1409,7 @@ static uint64_t rule_hash_as(const struct model *md, size_t rule,
 	const struct match_blocking *b = &md->m->blocking[rule];
 	uint64_t h = FNV_BASIS ^ (rule * 0x9e3779b97f4a7c15ULL);
 	const char *v[MATCH_MAX_RULE_KEYS];
+	uint64_t part[MATCH_MAX_RULE_KEYS];
 	char buf[MATCH_MAX_RULE_KEYS][16];
 	int k1 = md->swap_key[rule][0], k2 = md->swap_key[rule][1];
 
@@ -1393,16 +1424,20 @@ static uint64_t rule_hash_as(const struct model *md, size_t rule,
 				 sizeof(buf[k]));
 		if (!v[k])
 			return 0;
+		/* a whole value's hash is kept with it (value_hash()) */
+		part[k] = b->transforms[k] == BT_NONE &&
+			  (int)f != md->email_field ? value_hash(md, f, v[k]) :
+			  fnv1a(FNV_BASIS, v[k]);
 	}
 	if (k1 >= 0 && strcmp(v[k1], v[k2]) > 0) {
-		const char *t = v[k1];
+		uint64_t t = part[k1];
 
-		v[k1] = v[k2];
-		v[k2] = t;
+		part[k1] = part[k2];
+		part[k2] = t;
 	}
 	for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
-		h = fnv1a(h, v[k]);
-		h = fnv1a(h, "\x1f");
+		h = (h ^ part[k]) * 0x100000001b3ULL;
+		h ^= h >> 29;
 	}
 	return h ? h : 1;
 }
@@ -1458,6 +1493,28 @@ static void find_swap_keys(struct model *md)
 			if (md->crossed[rule] && (f == ff || f == fl))
 				md->phonetic[f == ff ? fl : ff] = 1;
 		}
+		/* and those whose whole values a key hashes */
+		for (size_t k = 0; k < b->nkeys && k < MATCH_MAX_RULE_KEYS; k++) {
+			int f = (int)b->keys[k];
+
+			if (b->transforms[k] != BT_NONE || f >= NF_MAX)
+				continue;
+			md->hashed[f] = 1;
+			if (b->crossed && (f == ff || f == fl))
+				md->hashed[f == ff ? fl : ff] = 1;
+		}
+	}
+	/* and the terms of the term frequencies */
+	for (size_t i = 0; i < md->m->ncomparisons; i++) {
+		const struct match_comparison *c = &md->m->comparisons[i];
+
+		if (!c->term_frequency || c->field_index >= NF_MAX)
+			continue;
+		md->hashed[c->field_index] = 1;
+		if (c->tf_given &&
+		    md->m->comparisons[c->tf_given - 1].field_index < NF_MAX)
+			md->hashed[md->m->comparisons[c->tf_given - 1]
+				   .field_index] = 1;
 	}
 	md->field_first = ff;
 	md->field_last = fl;
@@ -4580,10 +4637,13 @@ struct tf_table {
 	size_t mask, n;    /* mask + 1 entries, n of them used */
 };
 
-/* The hash of term `v`, never 0. */
-static uint64_t term_hash(const char *v)
+/* The hash of term `v` of comparison `i` (term_of()), never 0. */
+static uint64_t term_hash(const struct model *md, size_t i, const char *v)
 {
-	return fnv1a(FNV_BASIS, v) | 1;
+	size_t f = md->m->comparisons[i].field_index;
+
+	return ((int)f == md->email_field ? fnv1a(FNV_BASIS, v)
+					  : value_hash(md, f, v)) | 1;
 }
 
 /* The key of term hash `h` (of a value, or of a pair: pair_hash()) for
@@ -4662,7 +4722,7 @@ static size_t tf_keys_of(const struct model *md, const struct rec *r,
 			continue;
 		keys[n] = keys[n + 1] = keys[n + 2] = 0;
 		if (!have[i] && (v = term_of(md, i, r))) {
-			hash[i] = term_hash(v);
+			hash[i] = term_hash(md, i, v);
 			have[i] = 2;
 		} else if (!have[i]) {
 			have[i] = 1;
@@ -4676,7 +4736,7 @@ static size_t tf_keys_of(const struct model *md, const struct rec *r,
 			const char *gv;
 
 			if (!have[g] && (gv = term_of(md, g, r))) {
-				hash[g] = term_hash(gv);
+				hash[g] = term_hash(md, g, gv);
 				have[g] = 2;
 			} else if (!have[g]) {
 				have[g] = 1;
