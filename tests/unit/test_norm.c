@@ -136,6 +136,22 @@ static void test_fold_long(void)
 	   sb.len);
 	norm_company(&sb, big, strlen(big));
 	ok(sb.len <= NORM_MAX_OUT, "company: 10 kB input");
+	/* the limit inside a word: the output fills up to it, a character
+	 * at a time, whole word or not (folding emits runs of letters) */
+	for (i = 0; i < 2000; i++)
+		big[i] = (char)('a' + i % 26);
+	big[i] = '\0';
+	norm_fold(&sb, big, strlen(big));
+	ok(sb.len == NORM_MAX_OUT && !memcmp(sb.buf, big, NORM_MAX_OUT),
+	   "fold: a 2000-letter word keeps its first %d letters (%zu)",
+	   NORM_MAX_OUT, sb.len);
+	for (i = 0; i < 2000; i++)
+		big[i] = "abcdefghi "[i % 10];
+	big[i] = '\0';
+	norm_fold(&sb, big, strlen(big));
+	ok(sb.len == NORM_MAX_OUT && !memcmp(sb.buf, big, NORM_MAX_OUT) &&
+	   !memcmp(sb.buf + NORM_MAX_OUT - 5, " abcd", 5),
+	   "fold: words cut at the limit inside the last one (%zu)", sb.len);
 	free(big);
 }
 
