@@ -4698,6 +4698,22 @@ static void tf_add(struct tf_table *t, uint64_t key)
 	t->n++;
 }
 
+/* Whether record `r` holds a term of comparison `i`; its hash goes to
+ * hash[i] the first time (have[i]: 0 not looked at, 1 none, 2 held),
+ * as a comparison's term may be another's given term too. */
+static int term_held(const struct model *md, size_t i, const struct rec *r,
+		     uint64_t *hash, unsigned char *have)
+{
+	if (!have[i]) {
+		const char *v = term_of(md, i, r);
+
+		have[i] = v ? 2 : 1;
+		if (v)
+			hash[i] = term_hash(md, i, v);
+	}
+	return have[i] == 2;
+}
+
 /*
  * The keys of record `r` into keys[] (0 where it has none), in the
  * order tf_keys_of() always gives: per comparison with a slot, its
@@ -4716,38 +4732,22 @@ static size_t tf_keys_of(const struct model *md, const struct rec *r,
 	for (size_t i = 0; i < m->ncomparisons; i++) {
 		int slot = md->tf_slot[i];
 		size_t g = m->comparisons[i].tf_given;
-		const char *v;
+		int held;
 
 		if (slot < 0)
 			continue;
 		keys[n] = keys[n + 1] = keys[n + 2] = 0;
-		if (!have[i] && (v = term_of(md, i, r))) {
-			hash[i] = term_hash(md, i, v);
-			have[i] = 2;
-		} else if (!have[i]) {
-			have[i] = 1;
-		}
-		if (have[i] == 2) {
+		held = term_held(md, i, r, hash, have);
+		if (held) {
 			keys[n] = tf_key(hash[i], slot, TF_VALUE);
 			if (total)
 				total[slot]++;
 		}
-		if (g--) {
-			const char *gv;
-
-			if (!have[g] && (gv = term_of(md, g, r))) {
-				hash[g] = term_hash(md, g, gv);
-				have[g] = 2;
-			} else if (!have[g]) {
-				have[g] = 1;
-			}
-			if (have[g] == 2) {
-				keys[n + 1] = tf_key(hash[g], slot, TF_GIVEN);
-				if (have[i] == 2)
-					keys[n + 2] = tf_key(pair_hash(hash[g],
-							     hash[i]), slot,
-							     TF_JOINT);
-			}
+		if (g-- && term_held(md, g, r, hash, have)) {
+			keys[n + 1] = tf_key(hash[g], slot, TF_GIVEN);
+			if (held)
+				keys[n + 2] = tf_key(pair_hash(hash[g], hash[i]),
+						     slot, TF_JOINT);
 		}
 		n += 3;
 	}
