@@ -556,8 +556,8 @@ struct memo_ent {
 
 struct memo {
 	struct memo_ent *e;    /* 1 << MEMO_BITS slots, NULL until used */
-	struct memo_ent *many; /* 1 << many_bits slots for the values of
-				* memo_many() fields, NULL until used */
+	struct memo_ent *many; /* 1 << many_bits slots for companies and
+				* websites (memo_refs()), NULL until used */
 	unsigned many_bits;
 };
 
@@ -1507,15 +1507,18 @@ static void find_swap_keys(struct model *md)
 	/* and the terms of the term frequencies */
 	for (size_t i = 0; i < md->m->ncomparisons; i++) {
 		const struct match_comparison *c = &md->m->comparisons[i];
+		size_t g = c->tf_given;
 
-		if (!c->term_frequency || c->field_index >= NF_MAX)
+		if (!c->term_frequency)
 			continue;
-		md->hashed[c->field_index] = 1;
-		if (c->tf_given &&
-		    md->m->comparisons[c->tf_given - 1].field_index < NF_MAX)
-			md->hashed[md->m->comparisons[c->tf_given - 1]
-				   .field_index] = 1;
+		if (c->field_index < NF_MAX)
+			md->hashed[c->field_index] = 1;
+		if (g && md->m->comparisons[g - 1].field_index < NF_MAX)
+			md->hashed[md->m->comparisons[g - 1].field_index] = 1;
 	}
+	/* the email's key and term are its hash (r->hash), not its value */
+	if (md->email_field >= 0 && md->email_field < NF_MAX)
+		md->hashed[md->email_field] = 0;
 	md->field_first = ff;
 	md->field_last = fl;
 }
@@ -2349,10 +2352,11 @@ static double names_bound(const struct model *md, uint32_t c,
  * count as missing, at any other outcome as themselves (a city that may
  * be equal, by its sketch, and a country that is: the city's weight and
  * a missing country, or a disagreeing city and the country's).
- */
-/* flatten: its helpers, sim_sketch_bound() from sim.c included, are
+ *
+ * Flattened: its helpers, sim_sketch_bound() from sim.c included, are
  * inlined into it whatever the compiler would have chosen; the pairs
- * phase of 100 k x 1 M went from 2.3 s to 1.9 s (tests/bench/README.md) */
+ * phase of 100 k x 1 M went from 2.3 s to 1.9 s (tests/bench/README.md).
+ */
 __attribute__((flatten))
 static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
 			 double cut)
@@ -4426,7 +4430,6 @@ static void model_init(struct model *md, const struct match_model *m,
 	find_sketches(md);
 	md->floor = m->candidate_floor < m->threshold ? m->candidate_floor :
 		    m->threshold;
-	find_swap_keys(md);
 	for (size_t f = 0; f < m->nfields && f < NF_MAX; f++) {
 		md->kind[f] = prep_kind_of(m->fields[f].name);
 		if (strcmp(m->fields[f].name, "email") == 0)
@@ -4434,6 +4437,7 @@ static void model_init(struct model *md, const struct match_model *m,
 		if (strcmp(m->fields[f].name, "country") == 0)
 			md->country_field = (int)f;
 	}
+	find_swap_keys(md);
 }
 
 static void model_release(struct model *md)
