@@ -871,9 +871,10 @@ static void memo_refs(const struct model *md, const struct load_batch *b,
 		if (!raw || b->sha[i * nf + f] ||
 		    !memo_field(md, f) || (len = strlen(raw)) > MEMO_KEY)
 			continue;
-		many = md->kind[f] == PREP_COMPANY || md->kind[f] == PREP_DOMAIN;
+		/* a domain from an email address is one person's */
 		if (md->kind[f] == PREP_DOMAIN && memchr(raw, '@', len))
 			continue;
+		many = md->kind[f] == PREP_COMPANY || md->kind[f] == PREP_DOMAIN;
 		slot[f] = memo_slot(memo, many, f, raw, len, &h[f]);
 		__builtin_prefetch(slot[f]);
 	}
@@ -4719,14 +4720,13 @@ static int term_held(const struct model *md, size_t i, const struct rec *r,
 }
 
 /*
- * The keys of record `r` into keys[] (0 where it has none), in the
- * order tf_keys_of() always gives: per comparison with a slot, its
- * value, then with term_frequency_given the given value and the pair;
- * returns how many places that is (3 per slot).  Values present add one
- * to total[slot] when `total` is not NULL.
+ * The keys of record `r` into keys[0 .. 3 * ntf) (0 where it has none):
+ * for slot s, its value's at 3 s, and with term_frequency_given the
+ * given value's and the pair's at 3 s + 1 and 3 s + 2.  Values present
+ * add one to total[slot] when `total` is not NULL.
  */
-static size_t tf_keys_of(const struct model *md, const struct rec *r,
-			 uint64_t *keys, uint64_t *total)
+static void tf_keys_of(const struct model *md, const struct rec *r,
+		       uint64_t *keys, uint64_t *total)
 {
 	const struct match_model *m = md->m;
 	uint64_t hash[NF_MAX];
@@ -4755,7 +4755,6 @@ static size_t tf_keys_of(const struct model *md, const struct rec *r,
 		}
 		n += 3;
 	}
-	return n;
 }
 
 /* A part of the directory pass: records [from, to), counted into the
@@ -4784,8 +4783,7 @@ static void *tf_part_run(void *arg)
 		size_t n = p->to - d0 < TF_AHEAD ? p->to - d0 : TF_AHEAD;
 
 		for (size_t j = 0; j < n; j++) {
-			(void)tf_keys_of(md, &md->dir.r[d0 + j], keys[j],
-					 p->total);
+			tf_keys_of(md, &md->dir.r[d0 + j], keys[j], p->total);
 			for (size_t k = 0; k < nk; k++)
 				if (keys[j][k])
 					__builtin_prefetch(&p->t->e[keys[j][k] &
@@ -4878,7 +4876,7 @@ static void count_terms(struct model *md)
 	t.n = 0;
 	t.e = xcalloc(t.mask + 1, sizeof(*t.e));
 	for (size_t c = 0; c < md->crm.n; c++) {
-		(void)tf_keys_of(md, &md->crm.r[c], keys, NULL);
+		tf_keys_of(md, &md->crm.r[c], keys, NULL);
 		for (size_t k = 0; k < nslot3; k++)
 			if (keys[k])
 				tf_add(&t, keys[k]);
@@ -4901,7 +4899,7 @@ static void count_terms(struct model *md)
 	}
 	/* each CRM record's counts */
 	for (size_t c = 0; c < md->crm.n; c++) {
-		(void)tf_keys_of(md, &md->crm.r[c], keys, NULL);
+		tf_keys_of(md, &md->crm.r[c], keys, NULL);
 		for (size_t s = 0; s < md->ntf; s++) {
 			size_t at = c * md->ntf + s;
 
