@@ -369,6 +369,9 @@ struct model {
 	 * term frequencies its whole value: its values carry the code, or
 	 * their hash (value_dup()) */
 	unsigned char phonetic[NF_MAX], hashed[NF_MAX];
+	/* the memo's entries of field f serve the fields of the same
+	 * memo_class[f] (share_memo()) */
+	unsigned char memo_class[NF_MAX];
 	int has_implied;            /* a comparison has implied_by */
 	/* each field's sketch (value_sketch()): the kind its comparison
 	 * needs, NONE when it has none or two of different kinds */
@@ -596,6 +599,39 @@ static int memo_field(const struct model *md, size_t f)
 {
 	return (int)f != md->email_field && md->kind[f] != PREP_PHONE &&
 	       md->kind[f] != PREP_EMAIL;
+}
+
+/*
+ * Lets fields normalised and stored alike share their memo entries
+ * (memo_class): a profile's company and previous company are the same
+ * companies, and at ten million profiles their raw values, each
+ * field's memoised apart, crowded one another out of the table (a
+ * company missed it two times in three).  Stored alike: the same kind,
+ * words and sketch, and the same tail (value_dup()), so a field whose
+ * whole values are hashed makes the others of its class keep the hash
+ * too.  Call after find_swap_keys().
+ */
+static void share_memo(struct model *md)
+{
+	size_t nf = md->m->nfields < NF_MAX ? md->m->nfields : NF_MAX;
+
+	for (size_t f = 0; f < nf; f++) {
+		md->memo_class[f] = (unsigned char)f;
+		for (size_t g = 0; g < f && memo_field(md, f); g++) {
+			if (md->memo_class[g] != g || !memo_field(md, g) ||
+			    md->kind[g] != md->kind[f] ||
+			    md->words[g] != md->words[f] ||
+			    md->phonetic[g] != md->phonetic[f] ||
+			    md->sketch[g] != md->sketch[f])
+				continue;
+			md->memo_class[f] = (unsigned char)g;
+			break;
+		}
+	}
+	for (size_t f = 0; f < nf; f++)
+		md->hashed[md->memo_class[f]] |= md->hashed[f];
+	for (size_t f = 0; f < nf; f++)
+		md->hashed[f] = md->hashed[md->memo_class[f]];
 }
 
 struct load_batch;
@@ -895,7 +931,8 @@ static void memo_refs(const struct model *md, const struct load_batch *b,
 		if (klen > MEMO_KEY)
 			continue;
 		many = md->kind[f] == PREP_COMPANY || md->kind[f] == PREP_DOMAIN;
-		slot[f] = memo_slot(memo, many, f, key, klen, &h[f]);
+		slot[f] = memo_slot(memo, many, md->memo_class[f], key, klen,
+				    &h[f]);
 		__builtin_prefetch(slot[f]);
 	}
 }
@@ -1101,12 +1138,13 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 			if (slot[f]) {
 				struct memo_ent *m = slot[f];
 
-				if (m->hash != h[f] || m->f != f ||
+				if (m->hash != h[f] ||
+				    m->f != md->memo_class[f] ||
 				    m->len != klen || memcmp(m->key, key, klen)) {
 					rom = prep_value(md->kind[f], raw, len,
 							 country, &tmp);
 					m->hash = h[f];
-					m->f = (unsigned char)f;
+					m->f = md->memo_class[f];
 					m->len = (unsigned char)klen;
 					memcpy(m->key, key, klen);
 					m->v = NULL;
@@ -4499,6 +4537,7 @@ static void model_init(struct model *md, const struct match_model *m,
 			md->country_field = (int)f;
 	}
 	find_swap_keys(md);
+	share_memo(md);
 }
 
 static void model_release(struct model *md)
