@@ -897,9 +897,8 @@ static const char *batch_raw(const struct load_batch *b, size_t idx)
  * length in *klen: the value, but for a domain taken from an email
  * address, whose domain is a company's while the address is one
  * person's: from its '@' on.  The domain then depends on nothing else
- * once the address is known to be valid and not at a mailbox provider
- * (email_domain_usable()); at ten million profiles, three in four take
- * their domain from the address.
+ * once the address is known to be valid and not at a mailbox provider,
+ * which normalise_batch() makes sure of before it reads the memo.
  */
 static const char *memo_key(const struct model *md, size_t f,
 			    const char *raw, size_t len, size_t *klen)
@@ -1066,16 +1065,15 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 		const char *country = batch_raw(b, i * nat + 1);
 		struct memo_ent **slot = slots[i & 1];
 		const uint64_t *h = hs[i & 1];
-
-		if (i + 1 < b->n)
-			memo_refs(md, b, i + 1, memo, slots[(i + 1) & 1],
-				  hs[(i + 1) & 1]);
-
 		/* the record's email address, read once for the email and
 		 * the domain when both take the same one */
 		struct norm_email e;
 		const char *e_raw = NULL;
 		int e_ok = 0;
+
+		if (i + 1 < b->n)
+			memo_refs(md, b, i + 1, memo, slots[(i + 1) & 1],
+				  hs[(i + 1) & 1]);
 
 		r->obj = b->obj;
 		r->id = arena_dup(arena, batch_raw(b, i * nat),
