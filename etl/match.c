@@ -984,7 +984,8 @@ static const char *value_code(const char *v)
 }
 
 /* fnv1a(FNV_BASIS, v) of value `v` of field `f`, kept by value_dup()
- * when the field is hashed[]. */
+ * when the field is hashed[], else worked out (the email field, whose
+ * keys and terms are its hash, rec.hash, never is). */
 static uint64_t value_hash(const struct model *md, size_t f, const char *v)
 {
 	const char *at = v + vlen(v) + 1;
@@ -1539,9 +1540,8 @@ static uint64_t rule_hash_as(const struct model *md, size_t rule,
 		if (!v[k])
 			return 0;
 		/* a whole value's hash is kept with it (value_hash()) */
-		part[k] = b->transforms[k] == BT_NONE &&
-			  (int)f != md->email_field ? value_hash(md, f, v[k]) :
-			  fnv1a(FNV_BASIS, v[k]);
+		part[k] = b->transforms[k] == BT_NONE ? value_hash(md, f, v[k])
+						      : fnv1a(FNV_BASIS, v[k]);
 	}
 	if (k1 >= 0 && strcmp(v[k1], v[k2]) > 0) {
 		uint64_t t = part[k1];
@@ -1630,9 +1630,11 @@ static void find_swap_keys(struct model *md)
 		if (g && md->m->comparisons[g - 1].field_index < NF_MAX)
 			md->hashed[md->m->comparisons[g - 1].field_index] = 1;
 	}
-	/* the email's key and term are its hash (r->hash), not its value */
+	/* the email's key and term are its hash (r->hash), not its value:
+	 * the value keeps neither a code nor a hash, and value_hash() and
+	 * key_value() work them out of the hash */
 	if (md->email_field >= 0 && md->email_field < NF_MAX)
-		md->hashed[md->email_field] = 0;
+		md->hashed[md->email_field] = md->phonetic[md->email_field] = 0;
 	md->field_first = ff;
 	md->field_last = fl;
 }
@@ -4754,8 +4756,7 @@ static uint64_t term_hash(const struct model *md, size_t i, const char *v)
 {
 	size_t f = md->m->comparisons[i].field_index;
 
-	return ((int)f == md->email_field ? fnv1a(FNV_BASIS, v)
-					  : value_hash(md, f, v)) | 1;
+	return value_hash(md, f, v) | 1;
 }
 
 /* The key of term hash `h` (of a value, or of a pair: pair_hash()) for
