@@ -576,19 +576,45 @@ static unsigned memo_many_bits(uint64_t bytes)
 	return bits;
 }
 
+/*
+ * The memo's hash of `len` bytes at `s` for field `f`: eight bytes a
+ * step, each mixed by a multiply (the finaliser of SplitMix64's
+ * constants), where FNV-1a multiplied once a byte: every raw value of
+ * every row is hashed, a billion bytes at ten million profiles.  Only
+ * the memo sees it (a slot and a check before the key's bytes are
+ * compared), so it may differ between machines.
+ */
+static uint64_t memo_hash(size_t f, const char *s, size_t len)
+{
+	uint64_t h = (f + 1) * 0x9e3779b97f4a7c15ULL ^ len, w;
+
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, s, len);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ h >> 32;
+}
+
 /* The slot of raw value `raw` of field `f` in `m`, in its table of many
  * values when `many` (allocated on first use), the hash in *h; the slot
  * holds that value when its hash and key agree. */
 static struct memo_ent *memo_slot(struct memo *m, int many, size_t f,
 				  const char *raw, size_t len, uint64_t *h)
 {
-	uint64_t x = fnv1a_len(FNV_BASIS ^ f, raw, len);
+	uint64_t x = memo_hash(f, raw, len);
 	unsigned bits = many ? m->many_bits : MEMO_BITS;
 	struct memo_ent **e = many ? &m->many : &m->e;
 
 	if (!*e)
 		*e = xcalloc((size_t)1 << bits, sizeof(**e));
-	x ^= x >> 29;
 	x |= 1;
 	*h = x;
 	return &(*e)[(x >> 7) & (((size_t)1 << bits) - 1)];

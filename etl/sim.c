@@ -459,8 +459,14 @@ static int dm_at_list(const struct dm *d, long pos, const char *const *list)
 
 static int dm_vowel(const struct dm *d, long pos)
 {
-	return pos >= 0 && pos < d->len && strchr("AEIOUY", d->s[pos]) &&
-	       d->s[pos];
+	if (pos < 0 || pos >= d->len)
+		return 0;
+	switch (d->s[pos]) {
+	case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static char dm_ch(const struct dm *d, long pos)
