@@ -578,8 +578,8 @@ static unsigned memo_many_bits(uint64_t bytes)
 
 /*
  * The memo's hash of `len` bytes at `s` for field `f`: eight bytes a
- * step, each mixed by a multiply (the finaliser of SplitMix64's
- * constants), where FNV-1a multiplied once a byte: every raw value of
+ * step, each mixed by a multiply and a shift (SplitMix64's
+ * multipliers), where FNV-1a multiplied once a byte: every raw value of
  * every row is hashed, a billion bytes at ten million profiles.  Only
  * the memo sees it (a slot and a check before the key's bytes are
  * compared), so it may differ between machines.
