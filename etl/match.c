@@ -32,6 +32,9 @@
 #include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "csvio.h"
 #include "fsutil.h"
@@ -2211,12 +2214,13 @@ static double bound_plain(const struct match_comparison *c)
  * spares most of the crossed reading's work.
  */
 static double pair_weights_cut(const struct model *md, const struct rec *a,
-			       const struct rec *b, double *w, double *sim,
-			       int *lvl, int *swapped, double cut, int *skipped)
+			       const struct rec *b, const unsigned char *b_meta,
+			       double *w, double *sim, int *lvl, int *swapped,
+			       double cut, int *skipped)
 {
 	const struct match_model *m = md->m;
 	const unsigned char *ma = meta_of(&md->crm, a);
-	const unsigned char *mb = meta_of(&md->dir, b);
+	const unsigned char *mb = b_meta ? b_meta : meta_of(&md->dir, b);
 	double total = 0, sims[NF_MAX];
 	int quick = !sim;
 
@@ -2301,8 +2305,8 @@ static double pair_weights(const struct model *md, const struct rec *a,
 {
 	int skipped;
 
-	return pair_weights_cut(md, a, b, w, sim, lvl, swapped, -INFINITY,
-				&skipped);
+	return pair_weights_cut(md, a, b, NULL, w, sim, lvl, swapped,
+				-INFINITY, &skipped);
 }
 
 static double score_pair(const struct model *md, const struct rec *a,
@@ -2486,8 +2490,8 @@ static double names_bound(const struct model *md, uint32_t c,
 }
 
 /*
- * An upper bound of the score of CRM record `c` and directory record
- * `d` (pair_weights_cut() gives no more), from their sketches; once the
+ * An upper bound of the score of CRM record `c` and the directory record
+ * whose sketches are `y` (pair_weights_cut() gives no more); once the
  * steps bounded so far and the most the others can add (rest[]) fall
  * below `cut`, that sum, which is below it too.  A comparison and those
  * it implies are bounded together at the end: at its first level they
@@ -2500,11 +2504,11 @@ static double names_bound(const struct model *md, uint32_t c,
  * phase of 100 k x 1 M went from 2.3 s to 1.9 s (tests/bench/README.md).
  */
 __attribute__((flatten))
-static double pair_bound(const struct model *md, uint32_t c, uint32_t d,
-			 double cut)
+static double pair_bound(const struct model *md, uint32_t c,
+			 const struct sketches *y, double cut)
 {
 	const struct match_model *m = md->m;
-	const struct sketches *x = &md->crm.sk[c], *y = &md->dir.sk[d];
+	const struct sketches *x = &md->crm.sk[c];
 	const double *rest = &md->rest[(size_t)c * (md->nsteps + 1)];
 	double total = md->prior, added[NF_MAX];
 	double implied_own[NF_MAX], implied_missing[NF_MAX];
@@ -2990,10 +2994,39 @@ struct pair_queue {
 /* One thread's share of find_pairs(): positions [from, to) (directory
  * records, or blocks in pass 2), then whatever it takes from `queue`
  * (NULL: that first share is all). */
+/* A directory record in pass 2's block lists: its index, and where its
+ * copies lie in the layout. */
+struct dir_entry {
+	uint32_t d, at;
+};
+
+/*
+ * The directory side as pass 2 reads it (dir_layout_build()).  Each
+ * record's sketches and uncapped blocks are copied to position `at`, and
+ * the positions follow the lists of one rule, the one with the most
+ * entries, so that walking that rule's blocks reads them in order; the
+ * other rules' lists read them in ascending order.  The capped blocks
+ * are left out, so the pairs loop need not look them up.  At 10 M
+ * records the sketches are 640 MB: read where the records happen to
+ * lie, each entry cost a trip to memory that fetching ahead did not
+ * hide.  The copies cost 1 GB and about 2 s at 1 M x 10 M.
+ */
+struct dir_layout {
+	uint32_t *start;         /* block g's entries: e[start[g] ..
+				  * start[g + 1]) */
+	struct dir_entry *e;
+	struct sketches *sk;     /* sk[at]: a copy of the record's */
+	uint32_t *blocks;        /* [at * nrules + rule]: its block of the
+				  * rule, NO_BLOCK when none or capped */
+	size_t n;                /* records in a list */
+	size_t lead;             /* the rule that orders the positions */
+};
+
 struct pair_worker {
 	const struct model *md;
 	const struct blocks *bl;
-	uint32_t *dir_block;     /* [d * nrules + rule]: block or NO_BLOCK */
+	uint32_t *dir_block;     /* passes 0 and 1: [d * nrules + rule]:
+				  * block or NO_BLOCK */
 	const unsigned char *capped;
 	size_t from, to;
 	struct pair_queue *queue;
@@ -3006,8 +3039,7 @@ struct pair_worker {
 	struct patterns *patterns; /* pass 1, when training: per rule */
 	int training;
 	int bounded;             /* rule pairs out by pair_bound() */
-	const uint32_t *dstart;  /* pass 2: block g's directory records are */
-	const uint32_t *drecs;   /* drecs[dstart[g] .. dstart[g + 1]) */
+	const struct dir_layout *lay; /* pass 2 */
 	const uint32_t *crm_block; /* pass 2: [(c * nrules + rule) * 2]:
 				    * CRM record c's blocks of each rule
 				    * (the second for crossed names) */
@@ -3097,14 +3129,15 @@ static void find_blocks(struct pair_worker *w, size_t from, size_t to)
 }
 
 /*
- * Scores the pair of CRM record `c` and directory record `d`, found
- * first by rule `rule`: counts it, keeps it in c's top when it reaches
- * the floor and, when it reaches the threshold, among the edges.  A
- * pair that its bound (pair_bound()) or the early exit finds can reach
- * neither is only counted (training scores all).
+ * Scores the pair of CRM record `c` and directory record `d` (whose
+ * sketches are `y`: in pass 2, the layout's copy), found first by rule
+ * `rule`: counts it, keeps it in c's top when it reaches the floor and,
+ * when it reaches the threshold, among the edges.  A pair that its bound
+ * (pair_bound()) or the early exit finds can reach neither is only
+ * counted (training scores all).
  */
 static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
-			    size_t rule)
+			    const struct sketches *y, size_t rule)
 {
 	const struct model *md = w->md;
 	const struct rec *a = &md->crm.r[c], *b = &md->dir.r[d];
@@ -3115,7 +3148,7 @@ static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 	w->out.rules[rule].pairs++;
 	if (!w->training) {
 		cut = cut_of(md, &w->out.top[c]);
-		if (w->bounded && pair_bound(md, c, d, cut - BOUND_SLACK) <
+		if (w->bounded && pair_bound(md, c, y, cut - BOUND_SLACK) <
 				  cut - BOUND_SLACK) {
 			w->out.bounded++;
 			return;
@@ -3125,8 +3158,8 @@ static void score_candidate(struct pair_worker *w, uint32_t c, uint32_t d,
 		 * ahead) */
 		fetch_values(md, b);
 	}
-	score = pair_weights_cut(md, a, b, wt, NULL, lvl, &swapped, cut,
-				 &skipped);
+	score = pair_weights_cut(md, a, b, y->meta, wt, NULL, lvl, &swapped,
+				 cut, &skipped);
 	if (w->training)
 		patterns_add(&w->patterns[rule], pattern_of(md, lvl), 1);
 	if (skipped || score < md->floor)
@@ -3160,7 +3193,8 @@ static void score_record(struct pair_worker *w, uint32_t d)
 			if (w->stamp[c] == d + 1)
 				continue;
 			w->stamp[c] = d + 1;
-			score_candidate(w, c, d, bl->rule[g]);
+			score_candidate(w, c, d, &w->md->dir.sk[d],
+					bl->rule[g]);
 		}
 	}
 }
@@ -3173,9 +3207,9 @@ static void score_record(struct pair_worker *w, uint32_t d)
  * block are scored against each other while they are in the cache;
  * directory record by directory record (pass 1), nearly every pair
  * fetched its CRM record from memory at a million CRM records.  The
- * blocks' directory records follow one another in w->drecs, so they
- * are fetched a few ahead, across blocks (most blocks are small): their
- * records and sketches, what the bound reads.  Not their values: only
+ * blocks' directory entries follow one another in the layout (struct
+ * dir_layout), so their records, sketches and blocks are fetched a few
+ * ahead, across blocks (most blocks are small).  Not their values: only
  * the pairs the bound lets through read them (one in ten), and
  * fetching the values of every record ahead, a dozen lines each, took
  * the memory's bandwidth from the lines the bound waits for (the pairs
@@ -3222,7 +3256,8 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 	const struct model *md = w->md;
 	const struct blocks *bl = w->bl;
 	size_t nrules = md->m->nblocking;
-	uint32_t end = w->dstart[to];
+	const struct dir_layout *lay = w->lay;
+	uint32_t end = lay->start[to];
 
 	for (size_t g = from; g < to; g++) {
 		size_t rule = bl->rule[g];
@@ -3231,33 +3266,34 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 		/* and the first CRM records of the blocks to come: what
 		 * each one's pairs read of it (fetch_crm()) two blocks
 		 * ahead, its values one block ahead */
-		if (g + 2 < to && w->dstart[g + 2] < w->dstart[g + 3])
+		if (g + 2 < to && lay->start[g + 2] < lay->start[g + 3])
 			for (uint32_t i = bl->start[g + 2];
 			     i < bl->start[g + 3] && i < bl->start[g + 2] + 4;
 			     i++)
 				fetch_crm(w, bl->recs[i]);
-		if (g + 1 < to && w->dstart[g + 1] < w->dstart[g + 2])
+		if (g + 1 < to && lay->start[g + 1] < lay->start[g + 2])
 			for (uint32_t i = bl->start[g + 1];
 			     i < bl->start[g + 2] && i < bl->start[g + 1] + 4;
 			     i++)
 				fetch_values(md, &md->crm.r[bl->recs[i]]);
 
-		for (uint32_t j = w->dstart[g]; j < w->dstart[g + 1]; j++) {
-			uint32_t d = w->drecs[j];
-			const uint32_t *db = &w->dir_block[(size_t)d * nrules];
+		for (uint32_t j = lay->start[g]; j < lay->start[g + 1]; j++) {
+			uint32_t d = lay->e[j].d, at = lay->e[j].at;
+			const uint32_t *db = &lay->blocks[(size_t)at * nrules];
 			uint32_t earlier[MATCH_MAX_RULES];
 			size_t er[MATCH_MAX_RULES], ne = 0;
 
 			if (j + FETCH_AHEAD < end) {
-				uint32_t ahead = w->drecs[j + FETCH_AHEAD];
+				const struct dir_entry *ahead =
+					&lay->e[j + FETCH_AHEAD];
 
-				__builtin_prefetch(&md->dir.r[ahead]);
-				fetch_sketches(&md->dir, ahead);
-				__builtin_prefetch(&w->dir_block[(size_t)ahead *
-								 nrules]);
+				__builtin_prefetch(&md->dir.r[ahead->d]);
+				__builtin_prefetch(&lay->sk[ahead->at]);
+				__builtin_prefetch(&lay->blocks[(size_t)ahead->at *
+								nrules]);
 			}
 			for (size_t r = 0; r < rule; r++)
-				if (db[r] != NO_BLOCK && !w->capped[db[r]]) {
+				if (db[r] != NO_BLOCK) {
 					earlier[ne] = db[r];
 					er[ne++] = r;
 				}
@@ -3276,7 +3312,8 @@ static void score_blocks(struct pair_worker *w, size_t from, size_t to)
 					    cb[er[k] * 2 + 1] == earlier[k])
 						break;
 				if (k == ne)
-					score_candidate(w, c, d, rule);
+					score_candidate(w, c, d, &lay->sk[at],
+							rule);
 			}
 		}
 	}
@@ -3321,38 +3358,162 @@ static size_t match_threads(void)
 	return n < 1 ? 1 : n > 64 ? 64 : (size_t)n;
 }
 
-/*
- * The directory records of each uncapped block, for pass 2: block g's
- * are (*drecs)[dstart[g] .. dstart[g + 1]), ascending; `hits` counts
- * them (pass 0).  The caller frees both arrays.  Aborts when out of
- * memory (xalloc).
- */
-static void dir_lists(const struct model *md, const struct blocks *bl,
-		      const uint32_t *dir_block, const unsigned char *capped,
-		      const uint64_t *hits, uint32_t **dstart,
-		      uint32_t **drecs)
-{
-	size_t nrules = md->m->nblocking, total = 0;
-	uint32_t *start = xmalloc((bl->n + 1) * sizeof(*start));
-	uint32_t *pos = xmalloc((bl->n + 1) * sizeof(*pos));
-	uint32_t *recs;
+/* A thread's share of dir_layout_build()'s copies: records [from, to). */
+struct layout_part {
+	const struct model *md;
+	struct dir_layout *lay;
+	const uint32_t *dir_block, *at_of;
+	const unsigned char *capped;
+	size_t from, to;
+};
 
+/* Copies the sketches and uncapped blocks of the records of a part to
+ * their positions, those in a list.  The records are read in order and written all over
+ * the layout; a sketch fills its line, so it is stored past the cache
+ * where the machine can, which spares reading the line first. */
+static void *layout_copy(void *arg)
+{
+	const struct layout_part *p = arg;
+	const struct model *md = p->md;
+	struct dir_layout *lay = p->lay;
+	size_t nrules = md->m->nblocking;
+
+	for (size_t d = p->from; d < p->to; d++) {
+		size_t at = p->at_of[d];
+
+		if (at == NO_BLOCK)
+			continue;
+
+#ifdef __SSE2__
+		const __m128i *from = (const __m128i *)&md->dir.sk[d];
+		__m128i *to = (__m128i *)&lay->sk[at];
+
+		for (size_t k = 0; k < sizeof(*lay->sk) / sizeof(*to); k++)
+			_mm_stream_si128(&to[k], _mm_load_si128(&from[k]));
+#else
+		lay->sk[at] = md->dir.sk[d];
+#endif
+		for (size_t r = 0; r < nrules; r++) {
+			uint32_t g = p->dir_block[d * nrules + r];
+
+			lay->blocks[at * nrules + r] =
+				g != NO_BLOCK && !p->capped[g] ? g : NO_BLOCK;
+		}
+	}
+#ifdef __SSE2__
+	_mm_sfence();
+#endif
+	return NULL;
+}
+
+/*
+ * Lays out the directory side for pass 2 (struct dir_layout) from the
+ * blocks that pass 0 found (dir_block) and counted (hits), leaving out
+ * the capped ones, copying on `nw` threads.  Each block's entries are in ascending position.
+ * Release with dir_layout_release().  Aborts when out of memory (xalloc).
+ */
+static void dir_layout_build(const struct model *md, const struct blocks *bl,
+			     const uint32_t *dir_block,
+			     const unsigned char *capped, const uint64_t *hits,
+			     size_t nw, struct dir_layout *lay)
+{
+	size_t nrules = md->m->nblocking, n = md->dir.n, total = 0;
+	uint64_t entries[MATCH_MAX_RULES] = { 0 };
+	uint32_t *next = xmalloc((bl->n + 1) * sizeof(*next));
+	uint32_t *at_of = xmalloc((n ? n : 1) * sizeof(*at_of));
+	uint32_t *record_at, rest;
+
+	memset(lay, 0, sizeof(*lay));
+	for (size_t g = 0; g < bl->n; g++)
+		if (!capped[g])
+			entries[bl->rule[g]] += hits[g];
+	for (size_t r = 1; r < nrules; r++)
+		if (entries[r] > entries[lay->lead])
+			lay->lead = r;
+
+	/* positions: the lead rule's blocks in order, then the records in
+	 * none of them but in another's, in ascending record order within
+	 * each; a record in no list has none (NO_BLOCK) */
 	for (size_t g = 0; g < bl->n; g++) {
-		start[g] = pos[g] = (uint32_t)total;
+		next[g] = (uint32_t)total;
+		if (bl->rule[g] == lay->lead && !capped[g])
+			total += hits[g];
+	}
+	rest = (uint32_t)total;
+	for (size_t d = 0; d < n; d++) {
+		const uint32_t *db = &dir_block[d * nrules];
+		size_t r = 0;
+
+		if (db[lay->lead] != NO_BLOCK && !capped[db[lay->lead]]) {
+			at_of[d] = next[db[lay->lead]]++;
+			continue;
+		}
+		while (r < nrules && (db[r] == NO_BLOCK || capped[db[r]]))
+			r++;
+		at_of[d] = r < nrules ? rest++ : NO_BLOCK;
+	}
+	lay->n = rest;
+	log_debug("match %s: %zu of %zu directory records in a block list, "
+		  "laid out by blocking rule %zu (%llu entries)", md->label,
+		  lay->n, n, lay->lead + 1,
+		  (unsigned long long)entries[lay->lead]);
+	record_at = xmalloc((lay->n ? lay->n : 1) * sizeof(*record_at));
+	for (size_t d = 0; d < n; d++)
+		if (at_of[d] != NO_BLOCK)
+			record_at[at_of[d]] = (uint32_t)d;
+
+	/* the copies, on every thread */
+	lay->sk = mapping_grow(NULL, 0, (lay->n ? lay->n : 1) *
+			       sizeof(*lay->sk));
+	lay->blocks = xmalloc((lay->n * nrules + 1) * sizeof(*lay->blocks));
+	{
+		struct layout_part *part = xcalloc(nw, sizeof(*part));
+
+		for (size_t i = 0; i < nw; i++) {
+			part[i].md = md;
+			part[i].lay = lay;
+			part[i].dir_block = dir_block;
+			part[i].capped = capped;
+			part[i].at_of = at_of;
+			part[i].from = n * i / nw;
+			part[i].to = n * (i + 1) / nw;
+		}
+		run_on_threads(layout_copy, part, sizeof(*part), nw);
+		free(part);
+	}
+	free(at_of);
+
+	/* the lists */
+	lay->start = xmalloc((bl->n + 1) * sizeof(*lay->start));
+	total = 0;
+	for (size_t g = 0; g < bl->n; g++) {
+		lay->start[g] = next[g] = (uint32_t)total;
 		total += capped[g] ? 0 : hits[g];
 	}
-	start[bl->n] = (uint32_t)total;
-	recs = xmalloc((total ? total : 1) * sizeof(*recs));
-	for (size_t d = 0; d < md->dir.n; d++)
+	lay->start[bl->n] = (uint32_t)total;
+	lay->e = xmalloc((total ? total : 1) * sizeof(*lay->e));
+	for (size_t at = 0; at < lay->n; at++)
 		for (size_t r = 0; r < nrules; r++) {
-			uint32_t g = dir_block[d * nrules + r];
+			uint32_t g = lay->blocks[at * nrules + r];
 
-			if (g != NO_BLOCK && !capped[g])
-				recs[pos[g]++] = (uint32_t)d;
+			if (g != NO_BLOCK) {
+				lay->e[next[g]].d = record_at[at];
+				lay->e[next[g]++].at = (uint32_t)at;
+			}
 		}
-	free(pos);
-	*dstart = start;
-	*drecs = recs;
+	free(record_at);
+	free(next);
+}
+
+/* Frees what dir_layout_build() allocated; `lay` is left empty. */
+static void dir_layout_release(struct dir_layout *lay)
+{
+	if (lay->sk)
+		(void)munmap(lay->sk, (lay->n ? lay->n : 1) * sizeof(*lay->sk));
+	free(lay->blocks);
+	free(lay->start);
+	free(lay->e);
+	memset(lay, 0, sizeof(*lay));
 }
 
 /*
@@ -3407,7 +3568,8 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	struct pair_worker *w;
 	struct pair_queue queue;
 	unsigned char *capped;
-	uint32_t *dir_block, *dstart = NULL, *drecs = NULL, *cblock = NULL;
+	uint32_t *dir_block, *cblock = NULL;
+	struct dir_layout lay = { 0 };
 	uint64_t *hits;
 	int64_t t[5];
 
@@ -3477,7 +3639,9 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		run_workers(w, nw, 1);
 	} else {
 		/* pass 2, block by block */
-		dir_lists(md, &bl, dir_block, capped, hits, &dstart, &drecs);
+		dir_layout_build(md, &bl, dir_block, capped, hits, nw, &lay);
+		free(dir_block);
+		dir_block = NULL;
 		cblock = crm_blocks(md, &bl);
 		t[3] = clock_real_ms();
 		atomic_init(&queue.next, 0);
@@ -3485,8 +3649,8 @@ static void find_pairs(const struct model *md, struct pairs *p)
 		queue.chunk = BLOCK_CHUNK;
 		for (size_t i = 0; i < nw; i++) {
 			w[i].from = w[i].to = 0;
-			w[i].dstart = dstart;
-			w[i].drecs = drecs;
+			w[i].dir_block = NULL;
+			w[i].lay = &lay;
 			w[i].crm_block = cblock;
 		}
 		run_workers(w, nw, 2);
@@ -3532,8 +3696,7 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	edges_sort(p->e, p->n);
 	free(w);
 	free(dir_block);
-	free(dstart);
-	free(drecs);
+	dir_layout_release(&lay);
 	free(cblock);
 	free(hits);
 	free(capped);
