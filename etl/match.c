@@ -2211,7 +2211,8 @@ static double bound_plain(const struct match_comparison *c)
  * returns -INFINITY with w, sim and lvl those of the straight reading.
  * A pair not skipped gets the same bytes as from pair_weights().  With
  * `sim` NULL the similarities are not wanted (compare_level()), which
- * spares most of the crossed reading's work.
+ * spares most of the crossed reading's work.  `b_meta`, when not NULL,
+ * is a copy of b's meta bytes (pass 2's layout), read instead of b's.
  */
 static double pair_weights_cut(const struct model *md, const struct rec *a,
 			       const struct rec *b, const unsigned char *b_meta,
@@ -2991,9 +2992,6 @@ struct pair_queue {
 	size_t chunk;            /* positions handed out at a time */
 };
 
-/* One thread's share of find_pairs(): positions [from, to) (directory
- * records, or blocks in pass 2), then whatever it takes from `queue`
- * (NULL: that first share is all). */
 /* A directory record in pass 2's block lists: its index, and where its
  * copies lie in the layout. */
 struct dir_entry {
@@ -3022,6 +3020,9 @@ struct dir_layout {
 	size_t lead;             /* the rule that orders the positions */
 };
 
+/* One thread's share of find_pairs(): positions [from, to) (directory
+ * records, or blocks in pass 2), then whatever it takes from `queue`
+ * (NULL: that first share is all). */
 struct pair_worker {
 	const struct model *md;
 	const struct blocks *bl;
