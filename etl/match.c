@@ -3359,6 +3359,15 @@ static size_t match_threads(void)
 	return n < 1 ? 1 : n > 64 ? 64 : (size_t)n;
 }
 
+/* Block `g` as pass 2 sees it: NO_BLOCK when none or capped. */
+static uint32_t live_block(uint32_t g, const unsigned char *capped)
+{
+	return g != NO_BLOCK && !capped[g] ? g : NO_BLOCK;
+}
+
+/* A record's position in the layout when it is in no list. */
+#define NO_POSITION UINT32_MAX
+
 /* A thread's share of dir_layout_build()'s copies: records [from, to). */
 struct layout_part {
 	const struct model *md;
@@ -3383,7 +3392,7 @@ static void *layout_copy(void *arg)
 	for (size_t d = p->from; d < p->to; d++) {
 		size_t at = p->at_of[d];
 
-		if (at == NO_BLOCK)
+		if (at == NO_POSITION)
 			continue;
 
 #ifdef __SSE2__
@@ -3396,10 +3405,9 @@ static void *layout_copy(void *arg)
 		lay->sk[at] = md->dir.sk[d];
 #endif
 		for (size_t r = 0; r < nrules; r++) {
-			uint32_t g = p->dir_block[d * nrules + r];
-
 			lay->blocks[at * nrules + r] =
-				g != NO_BLOCK && !p->capped[g] ? g : NO_BLOCK;
+				live_block(p->dir_block[d * nrules + r],
+					   p->capped);
 		}
 	}
 #ifdef __SSE2__
@@ -3436,7 +3444,7 @@ static void dir_layout_build(const struct model *md, const struct blocks *bl,
 
 	/* positions: the lead rule's blocks in order, then the records in
 	 * none of them but in another's, in ascending record order within
-	 * each; a record in no list has none (NO_BLOCK) */
+	 * each; a record in no list has none (NO_POSITION) */
 	for (size_t g = 0; g < bl->n; g++) {
 		next[g] = (uint32_t)total;
 		if (bl->rule[g] == lay->lead && !capped[g])
@@ -3445,15 +3453,16 @@ static void dir_layout_build(const struct model *md, const struct blocks *bl,
 	rest = (uint32_t)total;
 	for (size_t d = 0; d < n; d++) {
 		const uint32_t *db = &dir_block[d * nrules];
+		uint32_t lead = live_block(db[lay->lead], capped);
 		size_t r = 0;
 
-		if (db[lay->lead] != NO_BLOCK && !capped[db[lay->lead]]) {
-			at_of[d] = next[db[lay->lead]]++;
+		if (lead != NO_BLOCK) {
+			at_of[d] = next[lead]++;
 			continue;
 		}
-		while (r < nrules && (db[r] == NO_BLOCK || capped[db[r]]))
+		while (r < nrules && live_block(db[r], capped) == NO_BLOCK)
 			r++;
-		at_of[d] = r < nrules ? rest++ : NO_BLOCK;
+		at_of[d] = r < nrules ? rest++ : NO_POSITION;
 	}
 	lay->n = rest;
 	log_debug("match %s: %zu of %zu directory records in a block list, "
@@ -3462,7 +3471,7 @@ static void dir_layout_build(const struct model *md, const struct blocks *bl,
 		  (unsigned long long)entries[lay->lead]);
 	record_at = xmalloc((lay->n ? lay->n : 1) * sizeof(*record_at));
 	for (size_t d = 0; d < n; d++)
-		if (at_of[d] != NO_BLOCK)
+		if (at_of[d] != NO_POSITION)
 			record_at[at_of[d]] = (uint32_t)d;
 
 	/* the copies, on every thread */
