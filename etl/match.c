@@ -528,28 +528,32 @@ static void side_grow(struct side *s, size_t need)
 }
 
 /*
- * A loading thread's memo of the values it normalised: the same first
+ * The memo of the values the loading threads normalised: the same first
  * names, surnames, titles, companies and places come back on most rows,
  * and prep_value() (Unicode folding, table look-ups) plus value_meta()
  * then give the same string and byte again.  A value hit takes the
- * string already in the thread's arena (shared by the records: strings
- * never move nor change), so it costs neither the normalising nor the
- * memory.  Direct-mapped and bounded: a new value takes its slot from
- * the one there.  Only values whose normalised form depends on nothing
- * but the field and the raw bytes are memoised (not the email, which
- * also gives the hash, nor phones, which read the record's country; a
- * domain taken from an email address by its domain: memo_key()).
+ * string already in an arena (shared by the records: strings never move
+ * nor change), so it costs neither the normalising nor the memory.  Only
+ * values whose normalised form depends on nothing but the field and the
+ * raw bytes are memoised (not the email, which also gives the hash, nor
+ * phones, which read the record's country; a domain taken from an email
+ * address by its domain: memo_key()).
  *
- * Two tables: names, titles and places are few and come back often, and
- * 2^17 slots (8 MB) hold them in the caches; companies and websites are
- * nearly as many as the rows over ten (a million at ten million
- * profiles), and a table that small kept one in eight.  Theirs is sized
- * to the file (memo_many_bits()): at 1 M x 10 M, 2^21 slots read the
- * directory in 20.9 s instead of 27.0 s, the whole match in 81.2 s
- * instead of 93.2 s, at a peak RSS 230 MB smaller (tests/bench/README.md).
+ * Two tables.  Names, titles and places are few and come back often:
+ * each thread has its own table of 2^17 slots (8 MB), direct-mapped, a
+ * new value taking its slot from the one there, which the caches hold.
+ * Companies and websites are many, each seen a few times: the generated
+ * 10 M profiles hold 3.2 M distinct raw companies (current and previous)
+ * and 2 M domains, and each thread's direct-mapped table of 2^21 slots
+ * missed more than half of them.  Theirs is one table for all threads
+ * (struct memo_many), sized to the file (memo_many_bits()), where a
+ * value stays once put: each is normalised about once.  At 1 M x 10 M
+ * the companies and domains normalised fell from 13.6 M to 4.9 M,
+ * and the match took 63.7-66.6 s instead of 67.0-71.6 s, at a peak RSS
+ * 350 MB smaller: fewer copies of the same strings.
  */
 #define MEMO_BITS 17
-#define MEMO_MANY_MAX_BITS 21
+#define MEMO_MANY_MAX_BITS 23
 #define MEMO_KEY 41   /* longest raw value memoised (a slot: 64 bytes) */
 
 struct memo_ent {
@@ -559,22 +563,42 @@ struct memo_ent {
 	unsigned char f, len, meta;
 	char key[MEMO_KEY];
 };
+_Static_assert(sizeof(struct memo_ent) == 64, "a memo slot fills a line");
 
-struct memo {
-	struct memo_ent *e;    /* 1 << MEMO_BITS slots, NULL until used */
-	struct memo_ent *many; /* 1 << many_bits slots for companies and
-				* websites (memo_refs()), NULL until used */
-	unsigned many_bits;
+/*
+ * The loading threads' shared table of companies and websites: open
+ * addressing, linear probing, insert-only and without locks.  A thread
+ * claims an empty slot by setting its hash to MEMO_BUSY (hashes are odd),
+ * fills it, then publishes the hash (release; readers load it with
+ * acquire), so a slot whose hash matches is whole.  A busy slot reads
+ * as another value's: a thread may then put a value that another is
+ * putting too, and the two slots give equal strings.  Probes stop after
+ * MEMO_MANY_PROBES slots, and no slot is claimed once 3/4 are, so a full
+ * table only stops memoising.
+ */
+#define MEMO_MANY_PROBES 32
+#define MEMO_BUSY 2
+
+struct memo_many {
+	struct memo_ent *e;   /* mask + 1 slots */
+	size_t mask;
+	size_t used;          /* slots claimed (atomic) */
 };
 
-/* The size of a memo's table of many values for a file of `bytes`
- * (compressed, some 80 bytes a row): a slot per 256 bytes, at least
- * MEMO_BITS, at most MEMO_MANY_MAX_BITS (128 MB) bits. */
+struct memo {
+	struct memo_ent *e;      /* this thread's: 1 << MEMO_BITS slots,
+				  * NULL until used */
+	struct memo_many *many;  /* the threads' (load_file()) */
+};
+
+/* The size of the shared table for a file of `bytes` (compressed, some
+ * 80 bytes a row): a slot per 96 bytes, at least MEMO_BITS, at most
+ * MEMO_MANY_MAX_BITS (512 MB) bits. */
 static unsigned memo_many_bits(uint64_t bytes)
 {
 	unsigned bits = MEMO_BITS;
 
-	while (bits < MEMO_MANY_MAX_BITS && ((uint64_t)256 << bits) < bytes)
+	while (bits < MEMO_MANY_MAX_BITS && ((uint64_t)96 << bits) < bytes)
 		bits++;
 	return bits;
 }
@@ -606,21 +630,98 @@ static uint64_t memo_hash(size_t f, const char *s, size_t len)
 	return h ^ h >> 32;
 }
 
-/* The slot of raw value `raw` of field `f` in `m`, in its table of many
- * values when `many` (allocated on first use), the hash in *h; the slot
- * holds that value when its hash and key agree. */
+/* The first slot to look at for raw value `raw` of memo class `f` in
+ * `m`, in the shared table when `many` (this thread's table is
+ * allocated on first use), the hash in *h. */
 static struct memo_ent *memo_slot(struct memo *m, int many, size_t f,
 				  const char *raw, size_t len, uint64_t *h)
 {
-	uint64_t x = memo_hash(f, raw, len);
-	unsigned bits = many ? m->many_bits : MEMO_BITS;
-	struct memo_ent **e = many ? &m->many : &m->e;
+	uint64_t x = memo_hash(f, raw, len) | 1;
 
-	if (!*e)
-		*e = xcalloc((size_t)1 << bits, sizeof(**e));
-	x |= 1;
 	*h = x;
-	return &(*e)[(x >> 7) & (((size_t)1 << bits) - 1)];
+	if (many)
+		return &m->many->e[(x >> 7) & m->many->mask];
+	if (!m->e)
+		m->e = xcalloc((size_t)1 << MEMO_BITS, sizeof(*m->e));
+	return &m->e[(x >> 7) & (((size_t)1 << MEMO_BITS) - 1)];
+}
+
+/* Whether slot `m` holds key `key` (`klen` bytes) of class `f`, hash `h`
+ * (its hash read already, for the shared table with acquire). */
+static int memo_holds(const struct memo_ent *m, uint64_t mh, uint64_t h,
+		      unsigned char f, const char *key, size_t klen)
+{
+	return mh == h && m->f == f && m->len == klen &&
+	       memcmp(m->key, key, klen) == 0;
+}
+
+/* Fills slot `m` but its hash. */
+static void memo_fill(struct memo_ent *m, unsigned char f, const char *key,
+		      size_t klen, const char *v, uint32_t sk,
+		      unsigned char meta)
+{
+	m->f = f;
+	m->len = (unsigned char)klen;
+	memcpy(m->key, key, klen);
+	m->v = v;
+	m->sk = sk;
+	m->meta = meta;
+}
+
+/* The slot of `t` holding key `key` of class `f` and hash `h`, looking
+ * from `home` (memo_slot()) on, or NULL. */
+static const struct memo_ent *many_find(const struct memo_many *t,
+					const struct memo_ent *home,
+					uint64_t h, unsigned char f,
+					const char *key, size_t klen)
+{
+	size_t s = (size_t)(home - t->e);
+
+	for (int k = 0; k < MEMO_MANY_PROBES; k++, s = (s + 1) & t->mask) {
+		const struct memo_ent *m = &t->e[s];
+		uint64_t mh = __atomic_load_n(&m->hash, __ATOMIC_ACQUIRE);
+
+		if (!mh)
+			return NULL;
+		if (memo_holds(m, mh, h, f, key, klen))
+			return m;
+	}
+	return NULL;
+}
+
+/* Puts the normalised value `v` (its sketch, meta byte) of key `key` of
+ * class `f`, hash `h`, into `t`, in the first empty slot from `home` on;
+ * does nothing when the table is 3/4 full or no slot is empty nearby. */
+static void many_put(struct memo_many *t, struct memo_ent *home, uint64_t h,
+		     unsigned char f, const char *key, size_t klen,
+		     const char *v, uint32_t sk, unsigned char meta)
+{
+	size_t s = (size_t)(home - t->e);
+
+	if (__atomic_load_n(&t->used, __ATOMIC_RELAXED) >= (t->mask + 1) / 4 * 3)
+		return;
+	for (int k = 0; k < MEMO_MANY_PROBES; k++, s = (s + 1) & t->mask) {
+		struct memo_ent *m = &t->e[s];
+		uint64_t mh = 0;
+
+		if (__atomic_compare_exchange_n(&m->hash, &mh, MEMO_BUSY, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE)) {
+			memo_fill(m, f, key, klen, v, sk, meta);
+			__atomic_store_n(&m->hash, h, __ATOMIC_RELEASE);
+			__atomic_fetch_add(&t->used, 1, __ATOMIC_RELAXED);
+			return;
+		}
+		if (memo_holds(m, mh, h, f, key, klen))
+			return;
+	}
+}
+
+/* Whether field `f` of the model goes to the shared table (struct
+ * memo). */
+static int memo_many_field(const struct model *md, size_t f)
+{
+	return md->kind[f] == PREP_COMPANY || md->kind[f] == PREP_DOMAIN;
 }
 
 /* Whether field `f` of the model may be memoised (see struct memo). */
@@ -958,10 +1059,13 @@ static void memo_refs(const struct model *md, const struct load_batch *b,
 		key = memo_key(md, f, raw, strlen(raw), &klen);
 		if (klen > MEMO_KEY)
 			continue;
-		many = md->kind[f] == PREP_COMPANY || md->kind[f] == PREP_DOMAIN;
+		many = memo_many_field(md, f);
 		slot[f] = memo_slot(memo, many, md->memo_class[f], key, klen,
 				    &h[f]);
 		__builtin_prefetch(slot[f]);
+		/* most values are found within two slots of the first */
+		if (many)
+			__builtin_prefetch(slot[f] + 1);
 	}
 }
 
@@ -1164,32 +1268,44 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					continue;
 			}
 			if (slot[f]) {
-				struct memo_ent *m = slot[f];
+				unsigned char cls = md->memo_class[f];
+				const struct memo_ent *m;
+				const char *v = NULL;
+				uint32_t vsk = 0;
+				unsigned char vmeta = 0;
 
-				if (m->hash != h[f] ||
-				    m->f != md->memo_class[f] ||
-				    m->len != klen || memcmp(m->key, key, klen)) {
-					rom = prep_value(md->kind[f], raw, len,
-							 country, &tmp);
-					m->hash = h[f];
-					m->f = md->memo_class[f];
-					m->len = (unsigned char)klen;
-					memcpy(m->key, key, klen);
-					m->v = NULL;
-					m->meta = 0;
-					m->sk = 0;
-					if (tmp.len) {
-						m->v = value_dup(md, f, arena,
-								 tmp.buf,
-								 tmp.len);
-						m->meta = value_meta(md, f,
-								     m->v, rom);
-						m->sk = value_sketch(md, f, m->v);
-					}
+				if (memo_many_field(md, f))
+					m = many_find(memo->many, slot[f], h[f],
+						      cls, key, klen);
+				else
+					m = memo_holds(slot[f], slot[f]->hash,
+						       h[f], cls, key, klen) ?
+					    slot[f] : NULL;
+				if (m) {
+					r->v[f] = m->v;
+					sk[f] = m->sk;
+					meta[f] = m->meta;
+					continue;
 				}
-				r->v[f] = m->v;
-				sk[f] = m->sk;
-				meta[f] = m->meta;
+				rom = prep_value(md->kind[f], raw, len, country,
+						 &tmp);
+				if (tmp.len) {
+					v = value_dup(md, f, arena, tmp.buf,
+						      tmp.len);
+					vmeta = value_meta(md, f, v, rom);
+					vsk = value_sketch(md, f, v);
+				}
+				if (memo_many_field(md, f)) {
+					many_put(memo->many, slot[f], h[f], cls,
+						 key, klen, v, vsk, vmeta);
+				} else {
+					slot[f]->hash = h[f];
+					memo_fill(slot[f], cls, key, klen, v,
+						  vsk, vmeta);
+				}
+				r->v[f] = v;
+				sk[f] = vsk;
+				meta[f] = vmeta;
 				continue;
 			}
 			rom = prep_value(md->kind[f], raw, len, country, &tmp);
@@ -1383,6 +1499,8 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	uint64_t rows = 0;
 	enum csvr_status status;
 	struct load_queue q;
+	struct memo_many many = { 0 };
+	void *many_mem;
 	struct load_batch *cur = NULL;
 	size_t nthreads = match_threads(), started = 0, joined = 0;
 	pthread_t th[64];
@@ -1397,8 +1515,13 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	pthread_cond_init(&q.done, NULL);
 	q.md = md;
 	q.arena.block = ARENA_BIG_BLOCK;
-	q.memo.many_bits = memo_many_bits(stat(path, &sb) == 0 ?
-					  (uint64_t)sb.st_size : 0);
+	/* the shared table's slots on cache lines of their own */
+	many.mask = ((size_t)1 << memo_many_bits(stat(path, &sb) == 0 ?
+					(uint64_t)sb.st_size : 0)) - 1;
+	many_mem = xcalloc(many.mask + 2, sizeof(*many.e));
+	many.e = (struct memo_ent *)(((uintptr_t)many_mem + 63) &
+				     ~(uintptr_t)63);
+	q.memo.many = &many;
 	q.queued = side->n;
 	if (!r)
 		goto out;
@@ -1408,7 +1531,7 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	for (size_t i = 0; i + 1 < nthreads && i < 64; i++) {
 		lt[i].q = &q;
 		lt[i].arena.block = ARENA_BIG_BLOCK;
-		lt[i].memo.many_bits = q.memo.many_bits;
+		lt[i].memo.many = &many;
 		if (pthread_create(&th[i], NULL, load_worker, &lt[i]))
 			break;
 		started++;
@@ -1458,10 +1581,9 @@ out:
 		pthread_join(th[i], NULL);
 		arena_move(&side->arena, &lt[i].arena);
 		free(lt[i].memo.e);
-		free(lt[i].memo.many);
 	}
 	free(q.memo.e);
-	free(q.memo.many);
+	free(many_mem);
 	/* the records, even those of a failed load, point into the arenas:
 	 * the side frees them */
 	arena_move(&side->arena, &q.arena);
