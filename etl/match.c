@@ -1501,6 +1501,8 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	struct load_queue q;
 	struct memo_many many = { 0 };
 	void *many_mem;
+	const char *test_bits;
+	unsigned bits;
 	struct load_batch *cur = NULL;
 	size_t nthreads = match_threads(), started = 0, joined = 0;
 	pthread_t th[64];
@@ -1515,9 +1517,14 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	pthread_cond_init(&q.done, NULL);
 	q.md = md;
 	q.arena.block = ARENA_BIG_BLOCK;
-	/* the shared table's slots on cache lines of their own */
-	many.mask = ((size_t)1 << memo_many_bits(stat(path, &sb) == 0 ?
-					(uint64_t)sb.st_size : 0)) - 1;
+	/* the shared table's slots on cache lines of their own; the tests
+	 * check that a full table changes nothing with a tiny one */
+	bits = memo_many_bits(stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0);
+	if ((test_bits = getenv("CRMSYNC_TEST_MEMO_BITS")) && *test_bits)
+		bits = (unsigned)strtoul(test_bits, NULL, 10);
+	if (bits < 1 || bits > MEMO_MANY_MAX_BITS)
+		bits = MEMO_MANY_MAX_BITS;
+	many.mask = ((size_t)1 << bits) - 1;
 	many_mem = xcalloc(many.mask + 2, sizeof(*many.e));
 	many.e = (struct memo_ent *)(((uintptr_t)many_mem + 63) &
 				     ~(uintptr_t)63);
