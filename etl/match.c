@@ -356,6 +356,8 @@ static void lookup_build(struct lookup *l)
 }
 
 /* What the stage knows about one model. */
+struct blocks;
+
 struct model {
 	const struct match_model *m;
 	const char *label;          /* "people" | "accounts" */
@@ -423,6 +425,12 @@ struct model {
 	 * (tf_w) and with u that of term_frequency_given (tf_gw); NAN
 	 * when there is none (the level's own weight applies) */
 	double *tf_w, *tf_gw;
+	/* the CRM side's blocks, built on a thread of their own while the
+	 * term frequencies are counted (blocks_start()), until find_pairs()
+	 * takes them (blocks_take()); NULL when none are being built */
+	struct blocks *bl;
+	pthread_t bl_thread;
+	int bl_threaded;            /* bl is built on bl_thread */
 };
 
 /* Whether the model maps any field of CRM object `obj`: an object it
@@ -2069,6 +2077,49 @@ static void blocks_release(struct blocks *bl)
 	memset(bl, 0, sizeof(*bl));
 }
 
+static void *blocks_build_run(void *arg)
+{
+	struct model *md = arg;
+
+	blocks_build(md, md->bl, match_threads());
+	return NULL;
+}
+
+/*
+ * Starts building the CRM side's blocks (blocks_build()) on a thread of
+ * its own, once the CRM side is read: the term frequencies counted
+ * meanwhile have serial steps (the CRM side's keys, its counts), and so
+ * has the building (sorting the keys, filling the table), and each
+ * keeps the core that the other leaves free.  Builds them here when no
+ * thread can start.  Fails like xmalloc().
+ */
+static void blocks_start(struct model *md)
+{
+	md->bl = xcalloc(1, sizeof(*md->bl));
+	md->bl_threaded = !pthread_create(&md->bl_thread, NULL,
+					  blocks_build_run, md);
+	if (!md->bl_threaded)
+		blocks_build(md, md->bl, match_threads());
+}
+
+/* The blocks blocks_start() built, waiting for them (the caller owns
+ * them: blocks_release(), then free()); built here when none were
+ * started.  Fails like xmalloc(). */
+static struct blocks *blocks_take(struct model *md)
+{
+	struct blocks *bl = md->bl;
+
+	if (!bl) {
+		bl = xcalloc(1, sizeof(*bl));
+		blocks_build(md, bl, match_threads());
+	} else if (md->bl_threaded) {
+		pthread_join(md->bl_thread, NULL);
+	}
+	md->bl = NULL;
+	md->bl_threaded = 0;
+	return bl;
+}
+
 /* ---- scoring ----------------------------------------------------------------- */
 
 /*
@@ -3701,7 +3752,7 @@ RADIX_SORT64(edges_sort, struct edge, EDGE_KEY)
  * (directory record, CRM record), and top_add() orders by (score,
  * directory record).
  */
-static void find_pairs(const struct model *md, struct pairs *p)
+static void find_pairs(struct model *md, struct pairs *p)
 {
 	size_t nrules = md->m->nblocking, nw = match_threads();
 	struct patterns *patterns = p->patterns;
@@ -3718,7 +3769,12 @@ static void find_pairs(const struct model *md, struct pairs *p)
 	memset(p, 0, sizeof(*p));
 	p->patterns = patterns;
 	p->top = xcalloc(md->crm.n + 1, sizeof(*p->top));
-	blocks_build(md, &bl, nw);
+	{
+		struct blocks *taken = blocks_take(md);
+
+		bl = *taken;
+		free(taken);
+	}
 	t[1] = clock_real_ms();
 	if (nw > md->dir.n / 1024 + 1)
 		nw = md->dir.n / 1024 + 1;
@@ -4896,6 +4952,12 @@ static void model_init(struct model *md, const struct match_model *m,
 
 static void model_release(struct model *md)
 {
+	if (md->bl) {
+		struct blocks *bl = blocks_take(md);
+
+		blocks_release(bl);
+		free(bl);
+	}
 	free(md->lv_max);
 	md->lv_max = NULL;
 	free(md->rest);
@@ -5422,6 +5484,7 @@ static int load_model(const struct job *job, struct model *md,
 		goto out;
 	t3 = clock_real_ms();
 	set_prior(md);
+	blocks_start(md);
 	count_terms(md);
 	tf_weights(md);
 	bound_tables(md);
