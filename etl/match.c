@@ -1071,9 +1071,6 @@ static void memo_refs(const struct model *md, const struct load_batch *b,
 		slot[f] = memo_slot(memo, many, md->memo_class[f], key, klen,
 				    &h[f]);
 		__builtin_prefetch(slot[f]);
-		/* most values are found within two slots of the first */
-		if (many)
-			__builtin_prefetch(slot[f] + 1);
 	}
 }
 
@@ -1528,10 +1525,10 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	/* the shared table's slots on cache lines of their own; the tests
 	 * check that a full table changes nothing with a tiny one */
 	bits = memo_many_bits(stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0);
-	if ((test_bits = getenv("CRMSYNC_TEST_MEMO_BITS")) && *test_bits)
+	if ((test_bits = getenv("CRMSYNC_TEST_MEMO_BITS")) &&
+	    strtoul(test_bits, NULL, 10) >= 1 &&
+	    strtoul(test_bits, NULL, 10) <= MEMO_MANY_MAX_BITS)
 		bits = (unsigned)strtoul(test_bits, NULL, 10);
-	if (bits < 1 || bits > MEMO_MANY_MAX_BITS)
-		bits = MEMO_MANY_MAX_BITS;
 	many.mask = ((size_t)1 << bits) - 1;
 	many_mem = xcalloc(many.mask + 2, sizeof(*many.e));
 	many.e = (struct memo_ent *)(((uintptr_t)many_mem + 63) &
@@ -2077,6 +2074,7 @@ static void blocks_release(struct blocks *bl)
 	memset(bl, 0, sizeof(*bl));
 }
 
+/* blocks_start()'s thread: builds md->bl. */
 static void *blocks_build_run(void *arg)
 {
 	struct model *md = arg;
