@@ -1154,6 +1154,31 @@ static uint32_t value_sketch(const struct model *md, size_t f, const char *v)
 }
 
 /*
+ * Normalises raw value `raw` (`len` bytes) of field `f` (prep_value(),
+ * `country` for phones) into `arena`, using `tmp` as scratch: returns
+ * the stored value and its sketch and meta byte in *sk and *meta, or
+ * NULL (and zeros) when nothing is left of it.
+ */
+static const char *normalise_value(const struct model *md, size_t f,
+				   const char *raw, size_t len,
+				   const char *country, struct strbuf *tmp,
+				   struct arena *arena, uint32_t *sk,
+				   unsigned char *meta)
+{
+	int rom = prep_value(md->kind[f], raw, len, country, tmp);
+	const char *v;
+
+	*sk = 0;
+	*meta = 0;
+	if (!tmp->len)
+		return NULL;
+	v = value_dup(md, f, arena, tmp->buf, tmp->len);
+	*meta = value_meta(md, f, v, rom);
+	*sk = value_sketch(md, f, v);
+	return v;
+}
+
+/*
  * The email's key (rec.hash) from the SHA-256 hex digest in `sb`, in
  * place: its first EMAIL_KEY_HEX digits, in lower case.  Blocking, the
  * term frequencies and the comparison of a hashed address with another
@@ -1219,7 +1244,6 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 				  strlen(batch_raw(b, i * nat)));
 		for (size_t f = 0; f < nf; f++) {
 			const char *raw = batch_raw(b, i * nat + 2 + f), *key;
-			int rom;
 			size_t len, klen;
 
 			if (!raw)
@@ -1274,12 +1298,10 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 			}
 			if (slot[f]) {
 				unsigned char cls = md->memo_class[f];
+				int many = memo_many_field(md, f);
 				const struct memo_ent *m;
-				const char *v = NULL;
-				uint32_t vsk = 0;
-				unsigned char vmeta = 0;
 
-				if (memo_many_field(md, f))
+				if (many)
 					m = many_find(memo->many, slot[f], h[f],
 						      cls, key, klen);
 				else
@@ -1292,33 +1314,22 @@ static void normalise_batch(const struct model *md, struct load_batch *b,
 					meta[f] = m->meta;
 					continue;
 				}
-				rom = prep_value(md->kind[f], raw, len, country,
-						 &tmp);
-				if (tmp.len) {
-					v = value_dup(md, f, arena, tmp.buf,
-						      tmp.len);
-					vmeta = value_meta(md, f, v, rom);
-					vsk = value_sketch(md, f, v);
-				}
-				if (memo_many_field(md, f)) {
+				r->v[f] = normalise_value(md, f, raw, len,
+							  country, &tmp, arena,
+							  &sk[f], &meta[f]);
+				if (many) {
 					many_put(memo->many, slot[f], h[f], cls,
-						 key, klen, v, vsk, vmeta);
+						 key, klen, r->v[f], sk[f],
+						 meta[f]);
 				} else {
 					slot[f]->hash = h[f];
-					memo_fill(slot[f], cls, key, klen, v,
-						  vsk, vmeta);
+					memo_fill(slot[f], cls, key, klen,
+						  r->v[f], sk[f], meta[f]);
 				}
-				r->v[f] = v;
-				sk[f] = vsk;
-				meta[f] = vmeta;
 				continue;
 			}
-			rom = prep_value(md->kind[f], raw, len, country, &tmp);
-			if (!tmp.len)
-				continue;
-			r->v[f] = value_dup(md, f, arena, tmp.buf, tmp.len);
-			meta[f] = value_meta(md, f, r->v[f], rom);
-			sk[f] = value_sketch(md, f, r->v[f]);
+			r->v[f] = normalise_value(md, f, raw, len, country,
+						  &tmp, arena, &sk[f], &meta[f]);
 		}
 	}
 	strbuf_release(&tmp);
@@ -1506,7 +1517,7 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	struct load_queue q;
 	struct memo_many many = { 0 };
 	void *many_mem;
-	const char *test_bits;
+	unsigned long test_bits;
 	unsigned bits;
 	struct load_batch *cur = NULL;
 	size_t nthreads = match_threads(), started = 0, joined = 0;
@@ -1525,10 +1536,10 @@ static int load_file(struct model *md, struct side *side, unsigned obj,
 	/* the shared table's slots on cache lines of their own; the tests
 	 * check that a full table changes nothing with a tiny one */
 	bits = memo_many_bits(stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0);
-	if ((test_bits = getenv("CRMSYNC_TEST_MEMO_BITS")) &&
-	    strtoul(test_bits, NULL, 10) >= 1 &&
-	    strtoul(test_bits, NULL, 10) <= MEMO_MANY_MAX_BITS)
-		bits = (unsigned)strtoul(test_bits, NULL, 10);
+	test_bits = getenv("CRMSYNC_TEST_MEMO_BITS") ?
+		    strtoul(getenv("CRMSYNC_TEST_MEMO_BITS"), NULL, 10) : 0;
+	if (test_bits >= 1 && test_bits <= MEMO_MANY_MAX_BITS)
+		bits = (unsigned)test_bits;
 	many.mask = ((size_t)1 << bits) - 1;
 	many_mem = xcalloc(many.mask + 2, sizeof(*many.e));
 	many.e = (struct memo_ent *)(((uintptr_t)many_mem + 63) &
@@ -2100,22 +2111,21 @@ static void blocks_start(struct model *md)
 		blocks_build(md, md->bl, match_threads());
 }
 
-/* The blocks blocks_start() built, waiting for them (the caller owns
- * them: blocks_release(), then free()); built here when none were
- * started.  Fails like xmalloc(). */
-static struct blocks *blocks_take(struct model *md)
+/* Moves the blocks blocks_start() built into *bl, waiting for them (the
+ * caller releases them: blocks_release()); builds them there when none
+ * were started.  Fails like xmalloc(). */
+static void blocks_take(struct model *md, struct blocks *bl)
 {
-	struct blocks *bl = md->bl;
-
-	if (!bl) {
-		bl = xcalloc(1, sizeof(*bl));
+	if (!md->bl) {
 		blocks_build(md, bl, match_threads());
-	} else if (md->bl_threaded) {
-		pthread_join(md->bl_thread, NULL);
+		return;
 	}
+	if (md->bl_threaded)
+		pthread_join(md->bl_thread, NULL);
+	*bl = *md->bl;
+	free(md->bl);
 	md->bl = NULL;
 	md->bl_threaded = 0;
-	return bl;
 }
 
 /* ---- scoring ----------------------------------------------------------------- */
@@ -3767,12 +3777,7 @@ static void find_pairs(struct model *md, struct pairs *p)
 	memset(p, 0, sizeof(*p));
 	p->patterns = patterns;
 	p->top = xcalloc(md->crm.n + 1, sizeof(*p->top));
-	{
-		struct blocks *taken = blocks_take(md);
-
-		bl = *taken;
-		free(taken);
-	}
+	blocks_take(md, &bl);
 	t[1] = clock_real_ms();
 	if (nw > md->dir.n / 1024 + 1)
 		nw = md->dir.n / 1024 + 1;
@@ -3852,7 +3857,7 @@ static void find_pairs(struct model *md, struct pairs *p)
 		}
 		run_workers(w, nw, 2);
 		t[4] = clock_real_ms();
-		log_debug("match %s: CRM blocks in %lld ms, directory keys "
+		log_debug("match %s: CRM blocks waited for %lld ms, directory keys "
 			  "in %lld ms, block lists in %lld ms, pairs in %lld "
 			  "ms", md->label, (long long)(t[1] - t[0]),
 			  (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
@@ -4951,10 +4956,10 @@ static void model_init(struct model *md, const struct match_model *m,
 static void model_release(struct model *md)
 {
 	if (md->bl) {
-		struct blocks *bl = blocks_take(md);
+		struct blocks bl;
 
-		blocks_release(bl);
-		free(bl);
+		blocks_take(md, &bl);
+		blocks_release(&bl);
 	}
 	free(md->lv_max);
 	md->lv_max = NULL;
