@@ -25,6 +25,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,10 +558,14 @@ static void array_open(void *p, size_t size, size_t from, size_t to)
 
 /*
  * The records a side reserves address space for (SIDE_RESERVE records:
- * 736 GiB of it for both arrays, of the 128 TiB a process has; pages
- * count only once written).
+ * 736 GiB of it for both arrays, of the 128 TiB a 64-bit process has;
+ * pages count only once written).  None with 32-bit addresses.
  */
+#if SIZE_MAX > 0xffffffffu
 #define SIDE_RESERVE ((size_t)1 << 32)
+#else
+#define SIDE_RESERVE ((size_t)0)
+#endif
 
 /*
  * Grows the record and sketch arrays of `s` to at least `need` records,
@@ -592,7 +597,7 @@ static void side_grow(struct side *s, size_t need)
 	if (alloc == s->alloc)
 		return;
 	/* the tests check the other path: the same results */
-	if (!s->r && !getenv("CRMSYNC_TEST_NO_RESERVE")) {
+	if (!s->r && SIDE_RESERVE && !getenv("CRMSYNC_TEST_NO_RESERVE")) {
 		s->r = array_reserve(SIDE_RESERVE * sizeof(*s->r));
 		s->sk = s->r ? array_reserve(SIDE_RESERVE * sizeof(*s->sk))
 			     : NULL;
