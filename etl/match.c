@@ -597,7 +597,7 @@ static void side_grow(struct side *s, size_t need)
 	if (alloc == s->alloc)
 		return;
 	/* the tests check the other path: the same results */
-	if (!s->r && SIDE_RESERVE && !getenv("CRMSYNC_TEST_NO_RESERVE")) {
+	if (!s->r && SIDE_RESERVE != 0 && !getenv("CRMSYNC_TEST_NO_RESERVE")) {
 		s->r = array_reserve(SIDE_RESERVE * sizeof(*s->r));
 		s->sk = s->r ? array_reserve(SIDE_RESERVE * sizeof(*s->sk))
 			     : NULL;
