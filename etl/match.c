@@ -511,13 +511,13 @@ static void *mapping_grow(void *p, size_t from, size_t to)
 	return p;
 }
 
+#define HUGE_ALIGN ((size_t)2 << 20)   /* a huge page */
+
 /*
  * Address space for `bytes`, on a 2 MiB boundary, that nothing may
  * touch until array_open() opens it; NULL when the kernel refuses it
  * (a limit on address space: ulimit -v).
  */
-#define HUGE_ALIGN ((size_t)2 << 20)
-
 static void *array_reserve(size_t bytes)
 {
 	char *p = mmap(NULL, bytes + HUGE_ALIGN, PROT_NONE,
@@ -526,7 +526,8 @@ static void *array_reserve(size_t bytes)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	at = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+	at = (char *)(((uintptr_t)p + HUGE_ALIGN - 1) &
+		      ~(uintptr_t)(HUGE_ALIGN - 1));
 	if (at > p)
 		(void)munmap(p, (size_t)(at - p));
 	(void)munmap(at + bytes, (size_t)(p + HUGE_ALIGN - at));
@@ -577,13 +578,14 @@ static void array_open(void *p, size_t size, size_t from, size_t to)
  * the candidates again), each line then cost a walk of the page tables
  * too: the outputs waited on the sketches a third of their time.
  * Where no address space is reserved, each array is a mapping of its
- * own, which mremap() grows by
- * moving page tables, never bytes: realloc() copied gigabytes at ten
- * million records (advice on 2 MiB pages inside it had split glibc's
- * mapping in three, so glibc's mremap() failed with EFAULT and it fell
- * back to copying).  The arrays may move.  They are zero until a batch
- * writes them (fresh pages of the mappings), so normalise_batch() need
- * not clear them.  Fails like xmalloc(): out of memory, the process ends.
+ * own, which mremap() grows by moving page tables, never bytes:
+ * realloc() copied gigabytes at ten million records (advice on 2 MiB
+ * pages inside it had split glibc's mapping in three, so glibc's
+ * mremap() failed with EFAULT and it fell back to copying), and the
+ * arrays may move.  They are zero until a batch writes them (fresh
+ * pages), so normalise_batch() need not clear them.  Fails like
+ * xmalloc(): out of memory (or more records than 32-bit numbers), the
+ * process ends.
  */
 static void side_grow(struct side *s, size_t need)
 {
