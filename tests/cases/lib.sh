@@ -62,3 +62,26 @@ source:
 $auth
 YAML
 }
+
+# gen_job SEED: a generated org (3 000 CRM people, 30 000 profiles) of
+# seed SEED in ./gen, and job.yaml: the demo job on it, staging in
+# ./staging, without overrides.
+gen_job() {
+	"$BUILD/tools/gen_org" --crm 3000 --profiles 30000 --seed "$1" \
+		--out gen 2>/dev/null
+	sed -e "s#dir: \.\./tests/fixtures/demo/org#dir: $PWD/gen/org#" \
+	    -e "s#\.\./tests/fixtures/demo/directory/#$PWD/gen/directory/#" \
+	    -e "s#root: \.\./staging#root: staging#" -e '/overrides:/d' \
+	    "$ROOT/jobs/demo.yaml" >job.yaml
+}
+
+# same_files A B: every staged match file of gen_job()'s run A equals
+# run B's (cmp prints the first difference and fails).
+same_files() {
+	n=0
+	for f in staging/demo/runs/$1/match/*.csv.gz; do
+		cmp "$f" "staging/demo/runs/$2/match/${f##*/}"
+		n=$((n + 1))
+	done
+	echo "$1 and $2: $n staged files identical"
+}
