@@ -2747,7 +2747,8 @@ static double comparison_bound(const struct model *md, size_t i, uint32_t c,
 #define NAMES_STEP (-1)
 
 /* The most the names crossed (first against last) can weigh for CRM
- * record `c` against sketches y: no more than cross_max. */
+ * record `c` against sketches y: no more than cross_max, which it is
+ * when the two names are sketched for different kinds of comparison. */
 static double crossed_bound(const struct model *md, uint32_t c,
 			    const struct sketches *x, const struct sketches *y)
 {
